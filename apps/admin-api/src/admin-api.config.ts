@@ -1,0 +1,30 @@
+import { IsInt, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import { ToNumber, UrlPolicyConfig } from '@gateway/config';
+
+export class AdminApiConfig extends UrlPolicyConfig {
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  ADMIN_API_PORT = 3000;
+
+  /** The bootstrap operator key: manages tenants and any tenant's API keys. */
+  @IsString()
+  @MinLength(24, { message: 'GATEWAY_OPERATOR_KEY must be at least 24 characters' })
+  GATEWAY_OPERATOR_KEY = '';
+
+  /** Public base URL of the ingest service, used to build each source's `ingestUrl`. */
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  GATEWAY_PUBLIC_INGEST_URL = 'http://localhost:3001';
+
+  /** Public base URL of the Qerko bridge, used to build Qerko sources' `ingestUrl`. */
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  GATEWAY_PUBLIC_QERKO_URL = 'http://localhost:3003';
+
+  /** After a secret rotation, deliveries are signed with the new and the previous secret for this long. */
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  @Max(24 * 30)
+  GATEWAY_SECRET_ROTATION_OVERLAP_HOURS = 24;
+}

@@ -1,0 +1,67 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { HealthModule, healthChecks } from '@gateway/http';
+import { KafkaConnection, MessagingModule } from '@gateway/messaging';
+import { ApiKeyEntity, PersistenceModule } from '@gateway/persistence';
+import { AdminApiConfig } from './admin-api.config';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { ApiKeyRepository } from './auth/api-key.repository';
+import { AuthGuard } from './auth/auth.guard';
+import { ConfigChangePublisher } from './common/config-change.publisher';
+import { securityProviders } from './common/security.providers';
+import { DeliveriesModule } from './deliveries/deliveries.module';
+import { EndpointsModule } from './endpoints/endpoints.module';
+import { SourcesModule } from './sources/sources.module';
+import { TenantsModule } from './tenants/tenants.module';
+
+/** What every feature module of admin-api may inject: config, secret box, URL guard, change publisher. */
+@Global()
+@Module({})
+class CoreModule {
+  static forConfig(config: AdminApiConfig): DynamicModule {
+    return {
+      module: CoreModule,
+      imports: [TypeOrmModule.forFeature([ApiKeyEntity])],
+      providers: [
+        { provide: AdminApiConfig, useValue: config },
+        ...securityProviders,
+        ConfigChangePublisher,
+        ApiKeyRepository,
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+      exports: [
+        AdminApiConfig,
+        ...securityProviders.map((p) => (p as { provide: unknown }).provide as never),
+        ConfigChangePublisher,
+      ],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forConfig(config: AdminApiConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'admin-api' }),
+        MessagingModule.forRoot({ clientId: 'admin-api', brokers: config.KAFKA_BROKERS, sendTimeoutMs: 5000 }),
+        CoreModule.forConfig(config),
+        HealthModule.forRoot(),
+        TenantsModule,
+        ApiKeysModule,
+        SourcesModule,
+        EndpointsModule,
+        DeliveriesModule,
+      ],
+      providers: [
+        healthChecks([KafkaConnection, DataSource], (kafka: KafkaConnection, db: DataSource) => [
+          { name: 'kafka', check: () => kafka.isHealthy() },
+          { name: 'postgres', check: () => db.query('SELECT 1').then(() => true) },
+        ]),
+      ],
+    };
+  }
+}

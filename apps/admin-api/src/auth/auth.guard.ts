@@ -1,0 +1,57 @@
+import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import type { Scope } from '@gateway/contracts';
+import { ApiError, PUBLIC_ROUTE } from '@gateway/http';
+import { constantTimeEqual, hashApiKey } from '@gateway/security';
+import { AdminApiConfig } from '../admin-api.config';
+import { ACCESS_KEY, Access } from './auth.decorators';
+import { ApiKeyRepository } from './api-key.repository';
+import type { Principal } from './principal';
+
+/**
+ * 401 when credentials are missing or invalid (never saying which), 403 when valid credentials lack the right.
+ * The operator key is compared in constant time; tenant keys are looked up by their SHA-256 hash.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly logger = new Logger(AuthGuard.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly config: AdminApiConfig,
+    private readonly keys: ApiKeyRepository,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_KEY, targets);
+    if (!access)
+      throw new Error(`route ${context.getClass().name}.${context.getHandler().name} declares no access rule`);
+
+    const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const principal = await this.authenticate(request.headers.authorization);
+    request.principal = principal;
+
+    if (principal.kind === 'operator') {
+      if ('operator' in access) return true;
+      throw ApiError.forbidden("This route acts within one tenant: call it with that tenant's API key.");
+    }
+    if ('operator' in access && !access.scope) throw ApiError.forbidden('This route needs the operator key.');
+    const scope = access.scope as Scope;
+    if (!principal.scopes.has(scope)) throw ApiError.forbidden(`This API key lacks the "${scope}" scope.`);
+    return true;
+  }
+
+  private async authenticate(header: string | undefined): Promise<Principal> {
+    const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header ?? '');
+    if (!match) throw ApiError.unauthorized('Missing or invalid credentials: send "Authorization: Bearer <API key>".');
+    const key = match[1]!;
+    if (constantTimeEqual(key, this.config.GATEWAY_OPERATOR_KEY)) return { kind: 'operator' };
+    const row = await this.keys.findActiveByHash(hashApiKey(key));
+    if (!row) throw ApiError.unauthorized();
+    this.keys.touch(row.id).catch((err: Error) => this.logger.warn(`could not record key use: ${err.message}`));
+    return { kind: 'tenant', tenantId: row.tenantId, apiKeyId: row.id, scopes: new Set(row.scopes) };
+  }
+}

@@ -1,0 +1,17 @@
+import { Provider } from '@nestjs/common';
+import { SecretBox, UrlGuard } from '@gateway/security';
+import { AdminApiConfig } from '../admin-api.config';
+
+export const securityProviders: Provider[] = [
+  {
+    provide: SecretBox,
+    inject: [AdminApiConfig],
+    useFactory: (c: AdminApiConfig) => new SecretBox(c.GATEWAY_ENCRYPTION_KEY, c.GATEWAY_PREVIOUS_ENCRYPTION_KEYS),
+  },
+  {
+    provide: UrlGuard,
+    inject: [AdminApiConfig],
+    useFactory: (c: AdminApiConfig) =>
+      new UrlGuard({ allowHttp: c.GATEWAY_ALLOW_HTTP_ENDPOINTS, allowedPrivateCidrs: c.GATEWAY_ALLOWED_PRIVATE_CIDRS }),
+  },
+];

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import { DeliveryAttemptEntity, DeliveryEntity } from '@gateway/persistence';
+import { DeliveriesQuery } from './deliveries.dto';
+
+@Injectable()
+export class DeliveriesRepository {
+  constructor(
+    @InjectRepository(DeliveryEntity) private readonly deliveries: Repository<DeliveryEntity>,
+    @InjectRepository(DeliveryAttemptEntity) private readonly attempts: Repository<DeliveryAttemptEntity>,
+  ) {}
+
+  list(tenantId: string, filter: DeliveriesQuery, limit: number, afterId: string | null): Promise<DeliveryEntity[]> {
+    const q = this.deliveries
+      .createQueryBuilder('d')
+      .where('d.tenant_id = :tenantId', { tenantId })
+      .orderBy('d.id', 'DESC')
+      .limit(limit);
+    if (filter.endpointId) q.andWhere('d.endpoint_id = :endpointId', { endpointId: filter.endpointId });
+    if (filter.eventId) q.andWhere('d.event_id = :eventId', { eventId: filter.eventId });
+    if (filter.status) q.andWhere('d.status = :status', { status: filter.status });
+    if (filter.since) q.andWhere('d.created_at >= :since', { since: filter.since });
+    if (filter.until) q.andWhere('d.created_at < :until', { until: filter.until });
+    if (afterId) q.andWhere('d.id < :afterId', { afterId });
+    return q.getMany();
+  }
+
+  findForTenant(tenantId: string, id: string): Promise<DeliveryEntity | null> {
+    return this.deliveries.findOneBy({ id, tenantId });
+  }
+
+  attemptsOf(deliveryId: string): Promise<DeliveryAttemptEntity[]> {
+    return this.attempts.find({ where: { deliveryId }, order: { number: 'ASC' } });
+  }
+
+  /** Makes the delivery due now; fan-out's retry poller picks it up within its poll interval. */
+  async scheduleNow(id: string): Promise<DeliveryEntity> {
+    await this.deliveries
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'retrying', nextAttemptAt: () => 'now()', leaseUntil: null, completedAt: null })
+      .where({ id, status: In(['succeeded', 'failed', 'retrying', 'pending']) })
+      .execute();
+    return (await this.deliveries.findOneBy({ id }))!;
+  }
+}

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError } from '@gateway/http';
+import { DeliveryAttemptEntity, DeliveryEntity } from '@gateway/persistence';
+import { iso } from '../common/iso';
+import { Page, decodeCursor, pageLimit, toPage } from '../common/pagination';
+import { AttemptResponse, DeliveriesQuery, DeliveryDetailResponse, DeliveryResponse } from './deliveries.dto';
+import { DeliveriesRepository } from './deliveries.repository';
+
+@Injectable()
+export class DeliveriesService {
+  constructor(private readonly deliveries: DeliveriesRepository) {}
+
+  async list(tenantId: string, query: DeliveriesQuery): Promise<Page<DeliveryResponse>> {
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor, 1)?.[0] ?? null;
+    return toPage(await this.deliveries.list(tenantId, query, limit + 1, after), limit, presentDelivery, (d) => [d.id]);
+  }
+
+  async get(tenantId: string, id: string): Promise<DeliveryDetailResponse> {
+    const delivery = await this.require(tenantId, id);
+    const attempts = await this.deliveries.attemptsOf(id);
+    return { ...presentDelivery(delivery), attemptLog: attempts.map(presentAttempt) };
+  }
+
+  /** Sends it again now, whatever its state (a succeeded delivery may be re-sent on purpose). */
+  async retry(tenantId: string, id: string): Promise<DeliveryResponse> {
+    await this.require(tenantId, id);
+    return presentDelivery(await this.deliveries.scheduleNow(id));
+  }
+
+  private async require(tenantId: string, id: string): Promise<DeliveryEntity> {
+    const row = await this.deliveries.findForTenant(tenantId, id);
+    if (!row) throw ApiError.notFound('Delivery');
+    return row;
+  }
+}
+
+export function presentDelivery(d: DeliveryEntity): DeliveryResponse {
+  return {
+    id: d.id,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    endpointId: d.endpointId,
+    status: d.status,
+    attempts: d.attemptCount,
+    nextAttemptAt: iso(d.nextAttemptAt),
+    lastStatusCode: d.lastStatusCode,
+    lastError: d.lastError,
+    replayId: d.replayId,
+    createdAt: iso(d.createdAt)!,
+    updatedAt: iso(d.updatedAt)!,
+    completedAt: iso(d.completedAt),
+  };
+}
+
+function presentAttempt(a: DeliveryAttemptEntity): AttemptResponse {
+  return {
+    id: a.id,
+    number: a.number,
+    startedAt: iso(a.startedAt)!,
+    durationMs: a.durationMs,
+    statusCode: a.statusCode,
+    errorClass: a.errorClass,
+    errorMessage: a.errorMessage,
+    responseBody: a.responseBody,
+    timings: a.timings as Record<string, number> | null,
+  };
+}

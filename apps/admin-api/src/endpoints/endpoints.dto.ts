@@ -1,0 +1,150 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+
+export const ENDPOINT_FORMATS = ['standard', 'kaynko'] as const;
+
+export class CreateEndpointDto {
+  @ApiProperty({ example: 'https://erp.example.com/webhooks/pos' })
+  @IsString()
+  @MaxLength(2048)
+  url: string;
+
+  @ApiPropertyOptional({ example: 'ERP sync' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  @ApiProperty({ example: ['kaynko.sale.completed', 'digitax.*'], description: 'Exact types, `<provider>.*` or `*`.' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsString({ each: true })
+  eventTypes: string[];
+
+  @ApiPropertyOptional({ enum: ENDPOINT_FORMATS, default: 'standard' })
+  @IsOptional()
+  @IsIn(ENDPOINT_FORMATS)
+  format?: (typeof ENDPOINT_FORMATS)[number];
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ default: 5000, minimum: 100, maximum: 30000 })
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(30_000)
+  timeoutMs?: number;
+
+  @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 10000, type: Number })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  rateLimitPerSecond?: number | null;
+
+  @ApiPropertyOptional({ example: { 'x-erp-tenant': '42' }, description: 'Extra headers sent with every delivery.' })
+  @IsOptional()
+  @IsObject()
+  headers?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    description:
+      'Your own secret (e.g. the Kaynko secret your receiver already uses). Omit to get a generated whsec_… secret.',
+    writeOnly: true,
+  })
+  @IsOptional()
+  @IsString()
+  @Length(8, 512)
+  secret?: string;
+}
+
+export class UpdateEndpointDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2048) url?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) description?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsString({ each: true })
+  eventTypes?: string[];
+
+  @ApiPropertyOptional({ enum: ENDPOINT_FORMATS })
+  @IsOptional()
+  @IsIn(ENDPOINT_FORMATS)
+  format?: (typeof ENDPOINT_FORMATS)[number];
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(100) @Max(30_000) timeoutMs?: number;
+
+  @ApiPropertyOptional({ nullable: true, type: Number })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  rateLimitPerSecond?: number | null;
+
+  @ApiPropertyOptional() @IsOptional() @IsObject() headers?: Record<string, string>;
+}
+
+export class RotateSecretDto {
+  @ApiPropertyOptional({ description: 'Your own new secret; omit to get a generated one.', writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @Length(8, 512)
+  secret?: string;
+}
+
+export class EndpointResponse {
+  @ApiProperty({ example: 'ep_0Hc3bQ2xk9aBcDeFgHjKmNpQr' }) id: string;
+  @ApiProperty() tenantId: string;
+  @ApiProperty() url: string;
+  @ApiProperty({ nullable: true, type: String }) name: string | null;
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
+  @ApiProperty({ type: [String] }) eventTypes: string[];
+  @ApiProperty({ enum: ENDPOINT_FORMATS }) format: string;
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({ nullable: true, type: String, description: 'Why the gateway disabled it (e.g. 410 Gone).' })
+  disabledReason: string | null;
+  @ApiProperty() timeoutMs: number;
+  @ApiProperty({ nullable: true, type: Number }) rateLimitPerSecond: number | null;
+  @ApiProperty({ type: Object }) headers: Record<string, string>;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class EndpointWithSecretResponse extends EndpointResponse {
+  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'The signing secret.' })
+  secret: string;
+}

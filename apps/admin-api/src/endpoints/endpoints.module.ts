@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EndpointEntity } from '@gateway/persistence';
+import { EndpointsController } from './endpoints.controller';
+import { EndpointsRepository } from './endpoints.repository';
+import { EndpointsService } from './endpoints.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([EndpointEntity])],
+  controllers: [EndpointsController],
+  providers: [EndpointsService, EndpointsRepository],
+})
+export class EndpointsModule {}

@@ -1,0 +1,163 @@
+import { Injectable } from '@nestjs/common';
+import { FieldError, IdPrefix, invalidEventTypePattern } from '@gateway/contracts';
+import { ApiError } from '@gateway/http';
+import { EndpointEntity } from '@gateway/persistence';
+import { SecretBox, UrlGuard, newId } from '@gateway/security';
+import { generateEndpointSecret } from '@gateway/webhooks';
+import { AdminApiConfig } from '../admin-api.config';
+import { ConfigChangePublisher } from '../common/config-change.publisher';
+import { iso } from '../common/iso';
+import { Page, PageQuery, decodeCursor, pageLimit, toPage } from '../common/pagination';
+import { CreateEndpointDto, EndpointResponse, EndpointWithSecretResponse, UpdateEndpointDto } from './endpoints.dto';
+import { EndpointsRepository } from './endpoints.repository';
+
+/** Headers a subscriber may not override: they carry the signature and the protocol. */
+const RESERVED_HEADERS =
+  /^(host|content-length|content-type|transfer-encoding|connection|user-agent|webhook-.*|x-kaynko-.*)$/i;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+
+@Injectable()
+export class EndpointsService {
+  constructor(
+    private readonly endpoints: EndpointsRepository,
+    private readonly box: SecretBox,
+    private readonly urlGuard: UrlGuard,
+    private readonly config: AdminApiConfig,
+    private readonly changes: ConfigChangePublisher,
+  ) {}
+
+  async create(tenantId: string, dto: CreateEndpointDto): Promise<EndpointWithSecretResponse> {
+    await this.validate(dto);
+    const secret = dto.secret ?? generateEndpointSecret();
+    const row = await this.endpoints.insert({
+      id: newId(IdPrefix.endpoint),
+      tenantId,
+      url: dto.url,
+      name: dto.name ?? null,
+      description: dto.description ?? null,
+      eventTypes: dto.eventTypes,
+      format: dto.format ?? 'standard',
+      enabled: dto.enabled ?? true,
+      disabledReason: null,
+      timeoutMs: dto.timeoutMs ?? 5000,
+      rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
+      headers: dto.headers ?? {},
+      secretSealed: this.box.encrypt(secret),
+      previousSecretSealed: null,
+      previousSecretExpiresAt: null,
+    });
+    await this.changes.changed('endpoint', row.id, tenantId);
+    return { ...present(row), secret };
+  }
+
+  async list(tenantId: string, query: PageQuery): Promise<Page<EndpointResponse>> {
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor, 1)?.[0] ?? null;
+    return toPage(await this.endpoints.list(tenantId, limit + 1, after), limit, present, (e) => [e.id]);
+  }
+
+  async get(tenantId: string, id: string): Promise<EndpointResponse> {
+    return present(await this.require(tenantId, id));
+  }
+
+  async secret(tenantId: string, id: string): Promise<{ secret: string }> {
+    return { secret: this.box.decrypt((await this.require(tenantId, id)).secretSealed) };
+  }
+
+  async update(tenantId: string, id: string, dto: UpdateEndpointDto): Promise<EndpointResponse> {
+    const current = await this.require(tenantId, id);
+    await this.validate(dto);
+    const patch: Partial<EndpointEntity> = {};
+    for (const key of [
+      'url',
+      'name',
+      'description',
+      'eventTypes',
+      'format',
+      'timeoutMs',
+      'rateLimitPerSecond',
+      'headers',
+    ] as const) {
+      if (dto[key] !== undefined) (patch as Record<string, unknown>)[key] = dto[key];
+    }
+    if (dto.enabled !== undefined) {
+      patch.enabled = dto.enabled;
+      if (dto.enabled) patch.disabledReason = null;
+    }
+    const row = Object.keys(patch).length ? await this.endpoints.update(id, patch) : current;
+    await this.changes.changed('endpoint', id, tenantId);
+    return present(row);
+  }
+
+  /** The previous secret keeps signing (beside the new one) for the configured overlap, so receivers can switch. */
+  async rotateSecret(tenantId: string, id: string, supplied?: string): Promise<{ secret: string }> {
+    const current = await this.require(tenantId, id);
+    const secret = supplied ?? generateEndpointSecret();
+    const overlapMs = this.config.GATEWAY_SECRET_ROTATION_OVERLAP_HOURS * 3600_000;
+    await this.endpoints.update(id, {
+      secretSealed: this.box.encrypt(secret),
+      previousSecretSealed: overlapMs > 0 ? current.secretSealed : null,
+      previousSecretExpiresAt: overlapMs > 0 ? new Date(Date.now() + overlapMs) : null,
+    });
+    await this.changes.changed('endpoint', id, tenantId);
+    return { secret };
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    await this.require(tenantId, id);
+    await this.endpoints.delete(id);
+    await this.changes.changed('endpoint', id, tenantId, 'deleted');
+  }
+
+  private async require(tenantId: string, id: string): Promise<EndpointEntity> {
+    const row = await this.endpoints.findForTenant(tenantId, id);
+    if (!row) throw ApiError.notFound('Endpoint');
+    return row;
+  }
+
+  /** Every problem at once, each naming its field. */
+  private async validate(dto: Partial<CreateEndpointDto>): Promise<void> {
+    const problems: FieldError[] = [];
+    if (dto.url !== undefined) {
+      const check = await this.urlGuard.check(dto.url);
+      if (!check.ok) problems.push({ field: 'url', reason: check.reason });
+    }
+    dto.eventTypes?.forEach((pattern, i) => {
+      const reason = invalidEventTypePattern(pattern);
+      if (reason) problems.push({ field: `eventTypes[${i}]`, reason });
+    });
+    for (const [name, value] of Object.entries(dto.headers ?? {})) {
+      if (!HEADER_NAME.test(name)) problems.push({ field: `headers.${name}`, reason: 'is not a valid header name' });
+      else if (RESERVED_HEADERS.test(name))
+        problems.push({ field: `headers.${name}`, reason: 'is set by the gateway and cannot be overridden' });
+      else if (typeof value !== 'string' || value.length > 1000 || /[\r\n\0]/.test(value)) {
+        problems.push({
+          field: `headers.${name}`,
+          reason: 'must be a string of at most 1000 characters without line breaks',
+        });
+      }
+    }
+    if (Object.keys(dto.headers ?? {}).length > 20)
+      problems.push({ field: 'headers', reason: 'at most 20 custom headers' });
+    if (problems.length) throw ApiError.validation(problems);
+  }
+}
+
+function present(e: EndpointEntity): EndpointResponse {
+  return {
+    id: e.id,
+    tenantId: e.tenantId,
+    url: e.url,
+    name: e.name,
+    description: e.description,
+    eventTypes: e.eventTypes,
+    format: e.format,
+    enabled: e.enabled,
+    disabledReason: e.disabledReason,
+    timeoutMs: e.timeoutMs,
+    rateLimitPerSecond: e.rateLimitPerSecond,
+    headers: e.headers,
+    createdAt: iso(e.createdAt)!,
+    updatedAt: iso(e.updatedAt)!,
+  };
+}

@@ -1,0 +1,111 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  IsUrl,
+  Length,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+
+export const SOURCE_PROVIDERS = ['kaynko', 'digitax', 'qerko'] as const;
+
+export class QerkoSourceConfigDto {
+  @ApiProperty({
+    example: 'https://sandbox.qerko.com/api/v4',
+    description: "Qerko's API base URL; replies go to {apiBaseUrl}/reply.",
+  })
+  @IsUrl({ protocols: ['https'], require_protocol: true, require_tld: false })
+  apiBaseUrl: string;
+
+  @ApiProperty({ example: '7d0a3c9e-3f5e-4b7a-9a53-0c9b1f1e2d3c', description: 'Sent as the Pos-Id header.' })
+  @IsUUID()
+  posId: string;
+}
+
+export class CreateSourceDto {
+  @ApiProperty({ enum: SOURCE_PROVIDERS })
+  @IsIn(SOURCE_PROVIDERS)
+  provider: (typeof SOURCE_PROVIDERS)[number];
+
+  @ApiProperty({ example: 'Shop 1' })
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Kaynko: the Secret Key set in the app (signatures are verified when set). Qerko: the restaurant's Qerko API key (required). Not used for DigiTax.",
+    writeOnly: true,
+  })
+  @ValidateIf((o: CreateSourceDto) => o.provider === 'qerko' || o.secret !== undefined)
+  @IsString()
+  @Length(8, 512)
+  secret?: string;
+
+  @ApiPropertyOptional({ type: QerkoSourceConfigDto, description: 'Qerko only (required there).' })
+  @ValidateIf((o: CreateSourceDto) => o.provider === 'qerko' || o.config !== undefined)
+  @ValidateNested()
+  @Type(() => QerkoSourceConfigDto)
+  config?: QerkoSourceConfigDto;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class UpdateSourceDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ writeOnly: true, nullable: true, description: 'Kaynko: null removes the secret.' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsString()
+  @Length(8, 512)
+  secret?: string | null;
+
+  @ApiPropertyOptional({ type: QerkoSourceConfigDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => QerkoSourceConfigDto)
+  config?: QerkoSourceConfigDto;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class SourceResponse {
+  @ApiProperty({ example: 'src_0Hc3bQ2xk9aBcDeFgHjKmNpQr' }) id: string;
+  @ApiProperty() tenantId: string;
+  @ApiProperty({ enum: SOURCE_PROVIDERS }) provider: string;
+  @ApiProperty() name: string;
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({
+    example: 'https://gateway.example.com/v1/ingest/kaynko/src_0Hc3bQ2xk9aBcDeFgHjKmNpQr',
+    description: 'The exact URL to paste into the provider (a token is included where the provider cannot sign).',
+  })
+  ingestUrl: string;
+  @ApiProperty({ description: 'Whether a secret is set (the secret itself is never returned).' }) hasSecret: boolean;
+  @ApiProperty({ type: Object }) config: { apiBaseUrl?: string; posId?: string };
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'Kaynko: when the last Test ping arrived.',
+  })
+  verifiedAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastSeenAt: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}

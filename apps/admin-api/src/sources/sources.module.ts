@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SourceEntity } from '@gateway/persistence';
+import { SourcesController } from './sources.controller';
+import { SourcesRepository } from './sources.repository';
+import { SourcesService } from './sources.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([SourceEntity])],
+  controllers: [SourcesController],
+  providers: [SourcesService, SourcesRepository],
+})
+export class SourcesModule {}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { IdPrefix } from '@gateway/contracts';
+import { ApiError } from '@gateway/http';
+import { SourceEntity } from '@gateway/persistence';
+import { SecretBox, generateToken, newId } from '@gateway/security';
+import { AdminApiConfig } from '../admin-api.config';
+import { ConfigChangePublisher } from '../common/config-change.publisher';
+import { iso } from '../common/iso';
+import { Page, PageQuery, decodeCursor, pageLimit, toPage } from '../common/pagination';
+import { CreateSourceDto, SourceResponse, UpdateSourceDto } from './sources.dto';
+import { SourcesRepository } from './sources.repository';
+
+@Injectable()
+export class SourcesService {
+  constructor(
+    private readonly sources: SourcesRepository,
+    private readonly box: SecretBox,
+    private readonly config: AdminApiConfig,
+    private readonly changes: ConfigChangePublisher,
+  ) {}
+
+  async create(tenantId: string, dto: CreateSourceDto): Promise<SourceResponse> {
+    if (dto.provider === 'digitax' && dto.secret !== undefined) {
+      throw ApiError.validation([
+        { field: 'secret', reason: 'DigiTax cannot sign callbacks: its ingestUrl carries a token instead' },
+      ]);
+    }
+    if (dto.provider !== 'qerko' && dto.config !== undefined) {
+      throw ApiError.validation([{ field: 'config', reason: 'only Qerko sources take a config' }]);
+    }
+    // DigiTax authenticates with a URL token; Qerko keeps one as a fallback when a request carries no signature.
+    const needsToken = dto.provider !== 'kaynko';
+    const row = await this.sources.insert({
+      id: newId(IdPrefix.source),
+      tenantId,
+      provider: dto.provider,
+      name: dto.name,
+      enabled: dto.enabled ?? true,
+      secretSealed: dto.secret ? this.box.encrypt(dto.secret) : null,
+      tokenSealed: needsToken ? this.box.encrypt(generateToken()) : null,
+      config: dto.config ? { apiBaseUrl: dto.config.apiBaseUrl, posId: dto.config.posId } : {},
+    });
+    await this.changes.changed('source', row.id, tenantId);
+    return this.present(row);
+  }
+
+  async list(tenantId: string, query: PageQuery): Promise<Page<SourceResponse>> {
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor, 1)?.[0] ?? null;
+    return toPage(
+      await this.sources.list(tenantId, limit + 1, after),
+      limit,
+      (s) => this.present(s),
+      (s) => [s.id],
+    );
+  }
+
+  async get(tenantId: string, id: string): Promise<SourceResponse> {
+    return this.present(await this.require(tenantId, id));
+  }
+
+  async update(tenantId: string, id: string, dto: UpdateSourceDto): Promise<SourceResponse> {
+    const current = await this.require(tenantId, id);
+    if (current.provider === 'digitax' && dto.secret !== undefined) {
+      throw ApiError.validation([{ field: 'secret', reason: 'DigiTax sources have no secret' }]);
+    }
+    if (current.provider === 'qerko' && dto.secret === null) {
+      throw ApiError.validation([{ field: 'secret', reason: 'a Qerko source needs its API key' }]);
+    }
+    if (current.provider !== 'qerko' && dto.config !== undefined) {
+      throw ApiError.validation([{ field: 'config', reason: 'only Qerko sources take a config' }]);
+    }
+    const patch: Partial<SourceEntity> = {};
+    if (dto.name !== undefined) patch.name = dto.name;
+    if (dto.enabled !== undefined) patch.enabled = dto.enabled;
+    if (dto.secret !== undefined) patch.secretSealed = dto.secret === null ? null : this.box.encrypt(dto.secret);
+    if (dto.config !== undefined) patch.config = { apiBaseUrl: dto.config.apiBaseUrl, posId: dto.config.posId };
+    const row = Object.keys(patch).length ? await this.sources.update(id, patch) : current;
+    await this.changes.changed('source', id, tenantId);
+    return this.present(row);
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    await this.require(tenantId, id);
+    await this.sources.delete(id);
+    await this.changes.changed('source', id, tenantId, 'deleted');
+  }
+
+  private async require(tenantId: string, id: string): Promise<SourceEntity> {
+    const row = await this.sources.findForTenant(tenantId, id);
+    if (!row) throw ApiError.notFound('Source');
+    return row;
+  }
+
+  private ingestUrl(s: SourceEntity): string {
+    const base = (
+      s.provider === 'qerko' ? this.config.GATEWAY_PUBLIC_QERKO_URL : this.config.GATEWAY_PUBLIC_INGEST_URL
+    ).replace(/\/+$/, '');
+    if (s.provider === 'qerko') return `${base}/v1/qerko/${s.id}/webhook`;
+    const url = `${base}/v1/ingest/${s.provider}/${s.id}`;
+    return s.provider === 'digitax' && s.tokenSealed
+      ? `${url}?token=${encodeURIComponent(this.box.decrypt(s.tokenSealed))}`
+      : url;
+  }
+
+  private present(s: SourceEntity): SourceResponse {
+    return {
+      id: s.id,
+      tenantId: s.tenantId,
+      provider: s.provider,
+      name: s.name,
+      enabled: s.enabled,
+      ingestUrl: this.ingestUrl(s),
+      hasSecret: s.secretSealed !== null,
+      config: s.config,
+      verifiedAt: iso(s.verifiedAt),
+      lastSeenAt: iso(s.lastSeenAt),
+      createdAt: iso(s.createdAt)!,
+      updatedAt: iso(s.updatedAt)!,
+    };
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { IdPrefix } from '@gateway/contracts';
+import { ApiError } from '@gateway/http';
+import { TenantEntity } from '@gateway/persistence';
+import { newId } from '@gateway/security';
+import { ConfigChangePublisher } from '../common/config-change.publisher';
+import { iso } from '../common/iso';
+import { Page, PageQuery, decodeCursor, pageLimit, toPage } from '../common/pagination';
+import { CreateTenantDto, TenantResponse, UpdateTenantDto } from './tenants.dto';
+import { TenantsRepository } from './tenants.repository';
+
+@Injectable()
+export class TenantsService {
+  constructor(
+    private readonly tenants: TenantsRepository,
+    private readonly changes: ConfigChangePublisher,
+  ) {}
+
+  async create(dto: CreateTenantDto): Promise<TenantResponse> {
+    return present(await this.tenants.insert({ id: newId(IdPrefix.tenant), name: dto.name }));
+  }
+
+  async list(query: PageQuery): Promise<Page<TenantResponse>> {
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor, 1)?.[0] ?? null;
+    return toPage(await this.tenants.list(limit + 1, after), limit, present, (t) => [t.id]);
+  }
+
+  async get(id: string): Promise<TenantResponse> {
+    return present(await this.require(id));
+  }
+
+  async update(id: string, dto: UpdateTenantDto): Promise<TenantResponse> {
+    await this.require(id);
+    return present((await this.tenants.rename(id, dto.name))!);
+  }
+
+  /** Deletes the tenant with its keys, sources and endpoints; ingest and fan-out drop them at once. */
+  async delete(id: string): Promise<void> {
+    if (!(await this.tenants.delete(id))) throw ApiError.notFound('Tenant');
+    await this.changes.changed('tenant', id, id, 'deleted');
+  }
+
+  private async require(id: string): Promise<TenantEntity> {
+    const tenant = await this.tenants.findById(id);
+    if (!tenant) throw ApiError.notFound('Tenant');
+    return tenant;
+  }
+}
+
+function present(t: TenantEntity): TenantResponse {
+  return { id: t.id, name: t.name, createdAt: iso(t.createdAt)!, updatedAt: iso(t.updatedAt)! };
+}

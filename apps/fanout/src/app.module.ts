@@ -1,0 +1,75 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { HealthModule, healthChecks } from '@gateway/http';
+import { KafkaConnection, MessagingModule } from '@gateway/messaging';
+import { EndpointEntity, PersistenceModule } from '@gateway/persistence';
+import { SecretBox, UrlGuard } from '@gateway/security';
+import { EventsConsumer } from './consume/events-consumer';
+import { DeadLetterPublisher } from './deliver/dead-letter.publisher';
+import { DeliveryAttempter } from './deliver/delivery-attempter';
+import { Dispatcher } from './deliver/dispatcher';
+import { HttpSender } from './deliver/http-sender';
+import { RetryPoller } from './deliver/retry-poller';
+import { EndpointCache } from './endpoints/endpoint-cache';
+import { FanoutEndpointsRepository } from './endpoints/fanout-endpoints.repository';
+import { FanoutConfig } from './fanout.config';
+import { FanoutLifecycle } from './fanout.lifecycle';
+import { DeliveryStore } from './store/delivery-store';
+import { OutcomeWriter } from './store/outcome-writer';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: FanoutConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'fanout', poolSize: 10 }),
+        TypeOrmModule.forFeature([EndpointEntity]),
+        MessagingModule.forRoot({ clientId: 'fanout', brokers: config.KAFKA_BROKERS, sendTimeoutMs: 10_000 }),
+        HealthModule.forRoot(),
+      ],
+      providers: [
+        healthChecks(
+          [KafkaConnection, DataSource, EndpointCache, EventsConsumer, RetryPoller],
+          (
+            kafka: KafkaConnection,
+            db: DataSource,
+            endpoints: EndpointCache,
+            consumer: EventsConsumer,
+            poller: RetryPoller,
+          ) => [
+            { name: 'kafka', check: () => kafka.isHealthy() },
+            { name: 'postgres', check: () => db.query('SELECT 1').then(() => true) },
+            { name: 'endpointCache', check: () => endpoints.ready },
+            { name: 'eventsConsumer', check: () => consumer.healthy },
+            { name: 'retryPoller', check: () => poller.healthy },
+          ],
+        ),
+        { provide: FanoutConfig, useValue: config },
+        {
+          provide: SecretBox,
+          useValue: new SecretBox(config.GATEWAY_ENCRYPTION_KEY, config.GATEWAY_PREVIOUS_ENCRYPTION_KEYS),
+        },
+        {
+          provide: UrlGuard,
+          useValue: new UrlGuard({
+            allowHttp: config.GATEWAY_ALLOW_HTTP_ENDPOINTS,
+            allowedPrivateCidrs: config.GATEWAY_ALLOWED_PRIVATE_CIDRS,
+          }),
+        },
+        FanoutEndpointsRepository,
+        EndpointCache,
+        DeliveryStore,
+        OutcomeWriter,
+        HttpSender,
+        DeadLetterPublisher,
+        DeliveryAttempter,
+        Dispatcher,
+        RetryPoller,
+        EventsConsumer,
+        FanoutLifecycle,
+      ],
+    };
+  }
+}

@@ -1,0 +1,118 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { CanonicalEventV1, CanonicalEventV1Message, IdPrefix, Topics } from '@gateway/contracts';
+import { BatchConsumer, ConsumedRecord, KafkaConnection } from '@gateway/messaging';
+import { newId } from '@gateway/security';
+import { DeadLetterPublisher } from '../deliver/dead-letter.publisher';
+import { Dispatcher } from '../deliver/dispatcher';
+import { EndpointCache } from '../endpoints/endpoint-cache';
+import { FanoutConfig } from '../fanout.config';
+import { DeliveryStore, NewDelivery } from '../store/delivery-store';
+
+export const FANOUT_GROUP_ID = 'fanout';
+
+/**
+ * Turns each batch of events into stored events and deliveries, in one transaction, before the offsets move on:
+ * once committed, every delivery is either in flight from memory or due in the retry queue. A record that is not
+ * a valid canonical event goes to the dead-letter topic with the reason, and consumption continues.
+ */
+@Injectable()
+export class EventsConsumer {
+  private readonly logger = new Logger(EventsConsumer.name);
+  private readonly consumer: BatchConsumer;
+
+  constructor(
+    kafka: KafkaConnection,
+    private readonly endpoints: EndpointCache,
+    private readonly store: DeliveryStore,
+    private readonly dispatcher: Dispatcher,
+    private readonly deadLetters: DeadLetterPublisher,
+    private readonly config: FanoutConfig,
+  ) {
+    this.consumer = new BatchConsumer(kafka, {
+      groupId: FANOUT_GROUP_ID,
+      topics: [Topics.events],
+      fromBeginning: true,
+      partitionsConsumedConcurrently: config.FANOUT_PARTITIONS_CONCURRENTLY,
+      handle: (records) => this.handle(records),
+    });
+  }
+
+  get healthy(): boolean {
+    return this.consumer.healthy;
+  }
+
+  start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.stop();
+  }
+
+  private async handle(records: ConsumedRecord[]): Promise<void> {
+    const events: CanonicalEventV1[] = [];
+    for (const record of records) {
+      const parsed = parseEvent(record.value);
+      if (typeof parsed === 'string') {
+        await this.deadLetters.publish({
+          reason: parsed,
+          source: { topic: record.topic, partition: record.partition, offset: record.offset },
+          ...encodePayload(record.value),
+        });
+      } else {
+        events.push(parsed);
+      }
+    }
+
+    const now = new Date();
+    const lease = new Date(now.getTime() + this.config.FANOUT_LEASE_SECONDS * 1000);
+    const deliveries: Array<NewDelivery & { event: CanonicalEventV1 }> = events.flatMap((event) =>
+      this.endpoints.matching(event.tenantId, event.type).map((endpoint) => ({
+        id: newId(IdPrefix.delivery),
+        eventId: event.id,
+        endpointId: endpoint.id,
+        tenantId: event.tenantId,
+        eventType: event.type,
+        // Deliveries that fit in memory are attempted now under a lease; the rest wait in the retry queue.
+        leaseUntil: this.dispatcher.hasRoom(endpoint.id) ? lease : null,
+        nextAttemptAt: now,
+        event,
+      })),
+    );
+    const created = await this.store.persist(events, deliveries);
+    this.dispatcher.enqueue(
+      deliveries
+        .filter((d) => d.leaseUntil && created.has(d.id))
+        .map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, attemptCount: 0, event: d.event })),
+    );
+    if (events.length) this.logger.debug(`stored ${events.length} events, ${created.size} new deliveries`);
+  }
+}
+
+/** The event, or why the record is not one. */
+export function parseEvent(value: Buffer | null): CanonicalEventV1 | string {
+  if (!value) return 'empty record';
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch {
+    return 'not valid JSON';
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'not a JSON object';
+  const errors = validateSync(plainToInstance(CanonicalEventV1Message, json), { forbidUnknownValues: false });
+  if (errors.length) {
+    return `not a canonical-event.v1: ${errors.map((e) => `${e.property} ${Object.values(e.constraints ?? {}).join(', ') || 'invalid'}`).join('; ')}`;
+  }
+  return json as CanonicalEventV1;
+}
+
+function encodePayload(value: Buffer | null): { payload?: string; payloadEncoding?: 'utf8' | 'base64' } {
+  if (!value) return {};
+  try {
+    return { payload: new TextDecoder('utf-8', { fatal: true }).decode(value), payloadEncoding: 'utf8' };
+  } catch {
+    return { payload: value.toString('base64'), payloadEncoding: 'base64' };
+  }
+}

@@ -1,0 +1,101 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { FanoutConfig } from '../fanout.config';
+import { DeliveryAttempter, DeliveryWork } from './delivery-attempter';
+
+interface EndpointQueue {
+  items: DeliveryWork[];
+  inFlight: number;
+}
+
+/**
+ * Runs attempts with bounded concurrency, per endpoint and overall, round-robin across endpoints: a slow endpoint
+ * fills only its own slots, never another's. What does not fit in memory stays in Postgres for the retry poller.
+ */
+@Injectable()
+export class Dispatcher {
+  private readonly logger = new Logger(Dispatcher.name);
+  private readonly queues = new Map<string, EndpointQueue>();
+  private inFlight = 0;
+  private queued = 0;
+  private stopping = false;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly attempter: DeliveryAttempter,
+    private readonly config: FanoutConfig,
+  ) {}
+
+  /** Deliveries waiting in memory (not yet started). */
+  get queuedCount(): number {
+    return this.queued;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  hasRoom(endpointId: string): boolean {
+    return (
+      !this.stopping && (this.queues.get(endpointId)?.items.length ?? 0) < this.config.FANOUT_MAX_QUEUED_PER_ENDPOINT
+    );
+  }
+
+  /** Endpoints whose in-memory queue is full: the poller leaves their due rows for later. */
+  fullEndpoints(): string[] {
+    return [...this.queues].filter(([id]) => !this.hasRoom(id)).map(([id]) => id);
+  }
+
+  enqueue(work: DeliveryWork[]): void {
+    for (const item of work) {
+      let queue = this.queues.get(item.endpointId);
+      if (!queue) this.queues.set(item.endpointId, (queue = { items: [], inFlight: 0 }));
+      queue.items.push(item);
+      this.queued++;
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    const perEndpoint = this.config.FANOUT_MAX_IN_FLIGHT_PER_ENDPOINT;
+    const global = this.config.FANOUT_MAX_IN_FLIGHT;
+    let progress = true;
+    while (progress && this.inFlight < global && !this.stopping) {
+      progress = false;
+      for (const [endpointId, queue] of this.queues) {
+        if (this.inFlight >= global) break;
+        if (!queue.items.length || queue.inFlight >= perEndpoint) continue;
+        this.start(endpointId, queue, queue.items.shift()!);
+        progress = true;
+      }
+    }
+  }
+
+  private start(endpointId: string, queue: EndpointQueue, work: DeliveryWork): void {
+    this.queued--;
+    this.inFlight++;
+    queue.inFlight++;
+    this.attempter
+      .attempt(work)
+      .catch((err: Error) => this.logger.error(`attempt of ${work.deliveryId} failed unexpectedly: ${err.message}`))
+      .finally(() => {
+        this.inFlight--;
+        queue.inFlight--;
+        if (!queue.items.length && !queue.inFlight) this.queues.delete(endpointId);
+        if (this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
+        this.pump();
+      });
+  }
+
+  /** Stops starting attempts and waits for those in flight (each bounded by its endpoint's timeout). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.inFlight) await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  /** Work not started, handed back at shutdown. */
+  drainQueued(): DeliveryWork[] {
+    const items = [...this.queues.values()].flatMap((q) => q.items.splice(0));
+    this.queued = 0;
+    return items;
+  }
+}

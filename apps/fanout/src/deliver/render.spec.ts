@@ -1,0 +1,61 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import type { CanonicalEventV1 } from '@gateway/contracts';
+import { generateEndpointSecret } from '@gateway/webhooks';
+import type { CachedEndpoint } from '../endpoints/endpoint-cache';
+import { renderRequest } from './render';
+
+const event: CanonicalEventV1 = {
+  schema: 'canonical-event.v1',
+  id: 'evt_0123456789abcdef0123456789abcdef',
+  type: 'kaynko.sale.completed',
+  provider: 'kaynko',
+  sourceId: 'src_1',
+  tenantId: 'ten_1',
+  receivedAt: '2026-06-11T14:30:01.000Z',
+  occurredAt: '2026-06-11T14:30:00.000Z',
+  data: { saleId: 42, receiptNumber: 'KNK-0042' },
+};
+
+const endpoint = (format: 'standard' | 'kaynko', secret: string): CachedEndpoint => ({
+  id: 'ep_1',
+  tenantId: 'ten_1',
+  url: 'https://example.com/hook',
+  eventTypes: ['*'],
+  format,
+  enabled: true,
+  timeoutMs: 5000,
+  rateLimitPerSecond: null,
+  headers: { 'x-custom': 'yes' },
+  secret,
+  previousSecret: null,
+  previousSecretExpiresAt: null,
+});
+
+describe('renderRequest', () => {
+  it('renders Standard Webhooks that the reference library verifies', () => {
+    const secret = generateEndpointSecret();
+    const { body, headers } = renderRequest(event, endpoint('standard', secret), [secret]);
+    expect(JSON.parse(body)).toEqual({
+      type: 'kaynko.sale.completed',
+      timestamp: '2026-06-11T14:30:00.000Z',
+      data: event.data,
+    });
+    expect(headers['webhook-id']).toBe(event.id);
+    expect(headers['x-custom']).toBe('yes');
+    expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
+  });
+
+  it('renders the Kaynko format that the seed snippet verifies with the secret as a UTF-8 string', () => {
+    const secret = 'my-own-kaynko-secret';
+    const { body, headers } = renderRequest(event, endpoint('kaynko', secret), [secret]);
+    expect(JSON.parse(body)).toEqual({
+      event: 'sale.completed',
+      data: event.data,
+      timestamp: '2026-06-11T14:30:00.000Z',
+    });
+    expect(headers['x-kaynko-event']).toBe('sale.completed');
+    const expected = 'sha256=' + createHmac('sha256', secret).update(Buffer.from(body)).digest('hex');
+    expect(timingSafeEqual(Buffer.from(expected), Buffer.from(headers['x-kaynko-signature']!))).toBe(true);
+  });
+});

@@ -1,0 +1,34 @@
+import type { CanonicalEventV1 } from '@gateway/contracts';
+import { signKaynko, standardWebhookHeaders } from '@gateway/webhooks';
+import type { CachedEndpoint } from '../endpoints/endpoint-cache';
+
+export const USER_AGENT = `PosEventGateway/${process.env['npm_package_version'] ?? '0.1.0'} (webhooks)`;
+
+export interface RenderedRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * The bytes and headers of one attempt, per endpoint format:
+ * - `standard`: Standard Webhooks — body `{type, timestamp, data}`, `webhook-id` = event id (same on every retry),
+ *   `webhook-timestamp` = this attempt, `webhook-signature` with every active secret;
+ * - `kaynko`: drop-in for receivers written against Kaynko — body `{event, data, timestamp}` with the original
+ *   event name, `X-Kaynko-Event` and `X-Kaynko-Signature: sha256=<hex HMAC of the exact body bytes>`.
+ */
+export function renderRequest(
+  event: CanonicalEventV1,
+  endpoint: CachedEndpoint,
+  secrets: string[],
+  now = Date.now(),
+): RenderedRequest {
+  const timestamp = event.occurredAt ?? event.receivedAt;
+  const base = { ...endpoint.headers, 'content-type': 'application/json', 'user-agent': USER_AGENT };
+  if (endpoint.format === 'kaynko') {
+    const name = event.provider === 'kaynko' ? event.type.slice('kaynko.'.length) : event.type;
+    const body = JSON.stringify({ event: name, data: event.data, timestamp });
+    return { body, headers: { ...base, 'x-kaynko-event': name, 'x-kaynko-signature': signKaynko(secrets[0]!, body) } };
+  }
+  const body = JSON.stringify({ type: event.type, timestamp, data: event.data });
+  return { body, headers: { ...base, ...standardWebhookHeaders(secrets, event.id, Math.floor(now / 1000), body) } };
+}

@@ -1,0 +1,70 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { FanoutConfig } from '../fanout.config';
+import { DeliveryStore } from '../store/delivery-store';
+import { Dispatcher } from './dispatcher';
+
+/** Most deliveries held in memory by this instance; more stay in Postgres until there is room. */
+const MAX_QUEUED = 5000;
+const CLAIM_BATCH = 500;
+
+/**
+ * Polls the retry queue (the deliveries table) for due deliveries: retries, manual retries, deliveries that did not
+ * fit in memory, and those whose lease expired because an instance died. Retries thus survive any restart.
+ */
+@Injectable()
+export class RetryPoller {
+  private readonly logger = new Logger(RetryPoller.name);
+  private timer?: NodeJS.Timeout;
+  private stopped = true;
+  private lastSuccess = Date.now();
+
+  constructor(
+    private readonly store: DeliveryStore,
+    private readonly dispatcher: Dispatcher,
+    private readonly config: FanoutConfig,
+  ) {}
+
+  /** Healthy while polls succeed (a few missed polls are tolerated). */
+  get healthy(): boolean {
+    return Date.now() - this.lastSuccess < this.config.FANOUT_POLL_INTERVAL_MS * 10 + 10_000;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.poll(), delayMs);
+  }
+
+  private async poll(): Promise<void> {
+    let claimed = 0;
+    try {
+      const room = Math.min(CLAIM_BATCH, MAX_QUEUED - this.dispatcher.queuedCount);
+      if (room > 0) {
+        const due = await this.store.claimDue(room, this.config.FANOUT_LEASE_SECONDS, this.dispatcher.fullEndpoints());
+        claimed = due.length;
+        this.dispatcher.enqueue(
+          due.map((d) => ({
+            deliveryId: d.id,
+            endpointId: d.endpointId,
+            attemptCount: d.attemptCount,
+            event: d.event,
+          })),
+        );
+      }
+      this.lastSuccess = Date.now();
+    } catch (err) {
+      this.logger.warn(`retry poll failed: ${(err as Error).message}`);
+    }
+    // A full claim means more is due: poll again at once.
+    this.schedule(claimed >= CLAIM_BATCH ? 0 : this.config.FANOUT_POLL_INTERVAL_MS);
+  }
+}

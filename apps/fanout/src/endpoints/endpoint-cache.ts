@@ -1,0 +1,140 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ConfigChangeV1, subscribesTo } from '@gateway/contracts';
+import { ConfigChangeListener, KafkaConnection } from '@gateway/messaging';
+import { EndpointEntity, EndpointFormat } from '@gateway/persistence';
+import { SecretBox } from '@gateway/security';
+import { FanoutConfig } from '../fanout.config';
+import { FanoutEndpointsRepository } from './fanout-endpoints.repository';
+
+export interface CachedEndpoint {
+  id: string;
+  tenantId: string;
+  url: string;
+  eventTypes: string[];
+  format: EndpointFormat;
+  enabled: boolean;
+  timeoutMs: number;
+  rateLimitPerSecond: number | null;
+  headers: Record<string, string>;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: number | null;
+}
+
+/**
+ * Every endpoint with its opened secrets, by tenant: matching an event never reads the database.
+ * Kept current by config-change records (within a second) and a periodic full reload.
+ */
+@Injectable()
+export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(EndpointCache.name);
+  private byId = new Map<string, CachedEndpoint>();
+  private byTenant = new Map<string, CachedEndpoint[]>();
+  private readonly listener: ConfigChangeListener;
+  private timer?: NodeJS.Timeout;
+  private loaded = false;
+
+  constructor(
+    private readonly repository: FanoutEndpointsRepository,
+    private readonly box: SecretBox,
+    private readonly config: FanoutConfig,
+    kafka: KafkaConnection,
+  ) {
+    this.listener = new ConfigChangeListener(kafka, (change) => this.apply(change));
+  }
+
+  get ready(): boolean {
+    return this.loaded && this.listener.healthy;
+  }
+
+  get(id: string): CachedEndpoint | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Enabled endpoints of the tenant subscribed to the type. */
+  matching(tenantId: string, type: string): CachedEndpoint[] {
+    return (this.byTenant.get(tenantId) ?? []).filter((e) => e.enabled && subscribesTo(e.eventTypes, type));
+  }
+
+  /** Secrets to sign with now: the current one, plus the previous one during a rotation overlap. */
+  signingSecrets(endpoint: CachedEndpoint, now = Date.now()): string[] {
+    const overlap =
+      endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now;
+    return overlap ? [endpoint.secret, endpoint.previousSecret!] : [endpoint.secret];
+  }
+
+  /** Applies a change made by this instance at once (the change record follows for the others). */
+  markDisabled(id: string): void {
+    const endpoint = this.byId.get(id);
+    if (endpoint) endpoint.enabled = false;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.listener.start();
+    await this.reloadAll();
+    this.timer = setInterval(() => {
+      this.reloadAll().catch((err: Error) => this.logger.warn(`endpoint resync failed: ${err.message}`));
+    }, this.config.ENDPOINT_RESYNC_SECONDS * 1000);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.listener.stop();
+  }
+
+  private async reloadAll(): Promise<void> {
+    const next = new Map<string, CachedEndpoint>();
+    for (const row of await this.repository.findAll()) {
+      const cached = this.open(row);
+      if (cached) next.set(row.id, cached);
+    }
+    this.byId = next;
+    this.reindex();
+    this.loaded = true;
+  }
+
+  private async apply(change: ConfigChangeV1): Promise<void> {
+    if (change.entity === 'tenant' && change.op === 'deleted') {
+      for (const [id, endpoint] of this.byId) if (endpoint.tenantId === change.id) this.byId.delete(id);
+    } else if (change.entity === 'endpoint') {
+      const row = change.op === 'deleted' ? null : await this.repository.findById(change.id);
+      const cached = row && this.open(row);
+      if (cached) this.byId.set(change.id, cached);
+      else this.byId.delete(change.id);
+    } else {
+      return;
+    }
+    this.reindex();
+  }
+
+  private reindex(): void {
+    const byTenant = new Map<string, CachedEndpoint[]>();
+    for (const endpoint of this.byId.values()) {
+      byTenant.set(endpoint.tenantId, [...(byTenant.get(endpoint.tenantId) ?? []), endpoint]);
+    }
+    this.byTenant = byTenant;
+  }
+
+  private open(row: EndpointEntity): CachedEndpoint | null {
+    try {
+      return {
+        id: row.id,
+        tenantId: row.tenantId,
+        url: row.url,
+        eventTypes: row.eventTypes,
+        format: row.format,
+        enabled: row.enabled,
+        timeoutMs: row.timeoutMs,
+        rateLimitPerSecond: row.rateLimitPerSecond,
+        headers: row.headers,
+        secret: this.box.decrypt(row.secretSealed),
+        previousSecret: row.previousSecretSealed ? this.box.decrypt(row.previousSecretSealed) : null,
+        previousSecretExpiresAt: row.previousSecretExpiresAt?.getTime() ?? null,
+      };
+    } catch (err) {
+      this.logger.error(`endpoint ${row.id} is unusable: its secret cannot be decrypted (${(err as Error).message})`);
+      return null;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { IsInt, Matches, Max, Min } from 'class-validator';
+import { ToNumber, UrlPolicyConfig } from '@gateway/config';
+
+export class FanoutConfig extends UrlPolicyConfig {
+  /** Health and metrics only: fan-out takes no other HTTP traffic. */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  FANOUT_PORT = 3002;
+
+  /** Delays before each retry, e.g. `5s,5m,30m,2h,5h,10h,10h` (units ms, s, m, h); ±20 % jitter is added. */
+  @Matches(/^\s*\d+(\.\d+)?(ms|s|m|h)\s*(,\s*\d+(\.\d+)?(ms|s|m|h)\s*)*$/, {
+    message: 'GATEWAY_RETRY_SCHEDULE must be a comma-separated list of durations such as 300ms,5s,5m,2h',
+  })
+  GATEWAY_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
+
+  /** Requests in flight across all endpoints. */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  FANOUT_MAX_IN_FLIGHT = 256;
+
+  /** Requests in flight to one endpoint. */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  FANOUT_MAX_IN_FLIGHT_PER_ENDPOINT = 16;
+
+  /** Deliveries one endpoint may hold in memory; beyond that they wait in Postgres (the retry queue). */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  FANOUT_MAX_QUEUED_PER_ENDPOINT = 2000;
+
+  /** Response bodies are stored up to this many bytes. */
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  @Max(1024 * 1024)
+  FANOUT_RESPONSE_BODY_LIMIT_BYTES = 64 * 1024;
+
+  /** How often the retry queue in Postgres is polled for due deliveries. */
+  @ToNumber()
+  @IsInt()
+  @Min(50)
+  FANOUT_POLL_INTERVAL_MS = 500;
+
+  /** How long a claimed delivery stays reserved for this instance (must exceed the longest timeout). */
+  @ToNumber()
+  @IsInt()
+  @Min(35)
+  FANOUT_LEASE_SECONDS = 120;
+
+  /** Partitions of the events topic this instance consumes in parallel. */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  FANOUT_PARTITIONS_CONCURRENTLY = 3;
+
+  /** Full reload of the endpoint cache, as a safety net beside the change stream. */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  ENDPOINT_RESYNC_SECONDS = 60;
+}

@@ -1,0 +1,40 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { EventsConsumer } from './consume/events-consumer';
+import { Dispatcher } from './deliver/dispatcher';
+import { RetryPoller } from './deliver/retry-poller';
+import { DeliveryStore } from './store/delivery-store';
+import { OutcomeWriter } from './store/outcome-writer';
+
+/**
+ * Starts consuming once the endpoint cache is loaded (onModuleInit), and stops in the one order that loses nothing:
+ * stop taking work (poller, consumer — which commits its offsets), let attempts in flight finish, hand queued
+ * deliveries back to the retry queue, write the attempt log; the database closes after this.
+ */
+@Injectable()
+export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(FanoutLifecycle.name);
+
+  constructor(
+    private readonly consumer: EventsConsumer,
+    private readonly poller: RetryPoller,
+    private readonly dispatcher: Dispatcher,
+    private readonly outcomes: OutcomeWriter,
+    private readonly store: DeliveryStore,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.consumer.start();
+    this.poller.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.poller.stop();
+    await this.consumer.stop();
+    const handBack = this.dispatcher.drainQueued();
+    await this.dispatcher.stop();
+    await this.outcomes.flushAll();
+    await this.store.releaseLeases(handBack.map((w) => w.deliveryId)).catch((err: Error) => {
+      this.logger.warn(`could not release ${handBack.length} leases (they expire on their own): ${err.message}`);
+    });
+  }
+}

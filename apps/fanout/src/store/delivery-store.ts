@@ -1,0 +1,217 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { CanonicalEventV1 } from '@gateway/contracts';
+import type { AttemptTimings, DeliveryStatus } from '@gateway/persistence';
+
+export interface NewDelivery {
+  id: string;
+  eventId: string;
+  endpointId: string;
+  tenantId: string;
+  eventType: string;
+  /** Reserved for this instance (dispatched from memory) until then; null leaves it to the retry poller. */
+  leaseUntil: Date | null;
+  nextAttemptAt: Date;
+}
+
+export interface ClaimedDelivery {
+  id: string;
+  endpointId: string;
+  attemptCount: number;
+  event: CanonicalEventV1;
+}
+
+export interface AttemptOutcome {
+  attempt: {
+    id: string;
+    deliveryId: string;
+    endpointId: string;
+    number: number;
+    startedAt: Date;
+    durationMs: number;
+    statusCode: number | null;
+    errorClass: string | null;
+    errorMessage: string | null;
+    responseBody: string | null;
+    timings: AttemptTimings | null;
+  };
+  delivery: {
+    id: string;
+    status: DeliveryStatus;
+    attemptCount: number;
+    nextAttemptAt: Date | null;
+    lastStatusCode: number | null;
+    lastError: string | null;
+    completed: boolean;
+  };
+}
+
+/**
+ * All of fan-out's SQL. The deliveries table is the durable retry queue: rows are claimed with a lease
+ * (`FOR UPDATE SKIP LOCKED`), so any number of fan-out instances share it and a crashed one's work is picked up
+ * when its leases run out.
+ */
+@Injectable()
+export class DeliveryStore {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Stores the events and their deliveries in one transaction; returns the ids of deliveries that are new (an event
+   * consumed twice creates nothing twice).
+   */
+  async persist(events: CanonicalEventV1[], deliveries: NewDelivery[]): Promise<Set<string>> {
+    if (!events.length) return new Set();
+    return this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO events (id, tenant_id, source_id, type, provider, received_at, occurred_at, data)
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
+                              $6::timestamptz[], $7::timestamptz[], $8::jsonb[])
+         ON CONFLICT (id) DO NOTHING`,
+        [
+          events.map((e) => e.id),
+          events.map((e) => e.tenantId),
+          events.map((e) => e.sourceId),
+          events.map((e) => e.type),
+          events.map((e) => e.provider),
+          events.map((e) => e.receivedAt),
+          events.map((e) => e.occurredAt),
+          events.map((e) => JSON.stringify(e.data)),
+        ],
+      );
+      if (!deliveries.length) return new Set<string>();
+      const inserted: Array<{ id: string }> = await tx.query(
+        `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, status, next_attempt_at, lease_until)
+         SELECT d.id, d.event_id, d.endpoint_id, d.tenant_id, d.event_type, 'pending', d.next_attempt_at, d.lease_until
+           FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
+                       $6::timestamptz[], $7::timestamptz[])
+                AS d(id, event_id, endpoint_id, tenant_id, event_type, next_attempt_at, lease_until)
+           JOIN endpoints e ON e.id = d.endpoint_id
+         ON CONFLICT (event_id, endpoint_id) WHERE replay_id IS NULL DO NOTHING
+         RETURNING id`,
+        [
+          deliveries.map((d) => d.id),
+          deliveries.map((d) => d.eventId),
+          deliveries.map((d) => d.endpointId),
+          deliveries.map((d) => d.tenantId),
+          deliveries.map((d) => d.eventType),
+          deliveries.map((d) => d.nextAttemptAt.toISOString()),
+          deliveries.map((d) => d.leaseUntil?.toISOString() ?? null),
+        ],
+      );
+      return new Set(inserted.map((row) => row.id));
+    });
+  }
+
+  /** Claims due deliveries (oldest first), skipping endpoints whose queues are full. */
+  async claimDue(limit: number, leaseSeconds: number, skipEndpointIds: string[]): Promise<ClaimedDelivery[]> {
+    const rows: Array<{ id: string; endpoint_id: string; attempt_count: number; event_id: string }> =
+      await this.db.query(
+        `WITH due AS (
+         SELECT id FROM deliveries
+          WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
+            AND (lease_until IS NULL OR lease_until < now())
+            AND NOT (endpoint_id = ANY($3::varchar[]))
+          ORDER BY next_attempt_at
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED
+       )
+       UPDATE deliveries d SET lease_until = now() + make_interval(secs => $2)
+         FROM due WHERE d.id = due.id
+       RETURNING d.id, d.endpoint_id, d.attempt_count, d.event_id`,
+        [limit, leaseSeconds, skipEndpointIds],
+      );
+    if (!rows.length) return [];
+    const events = await this.eventsById([...new Set(rows.map((r) => r.event_id))]);
+    return rows.flatMap((row) => {
+      const event = events.get(row.event_id);
+      return event ? [{ id: row.id, endpointId: row.endpoint_id, attemptCount: row.attempt_count, event }] : [];
+    });
+  }
+
+  private async eventsById(ids: string[]): Promise<Map<string, CanonicalEventV1>> {
+    const rows: Array<{
+      id: string;
+      tenant_id: string;
+      source_id: string;
+      type: string;
+      provider: CanonicalEventV1['provider'];
+      received_at: Date;
+      occurred_at: Date | null;
+      data: Record<string, unknown>;
+    }> = await this.db.query(
+      `SELECT id, tenant_id, source_id, type, provider, received_at, occurred_at, data FROM events WHERE id = ANY($1::varchar[])`,
+      [ids],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          schema: 'canonical-event.v1',
+          id: r.id,
+          type: r.type,
+          provider: r.provider,
+          sourceId: r.source_id,
+          tenantId: r.tenant_id,
+          receivedAt: r.received_at.toISOString(),
+          occurredAt: r.occurred_at?.toISOString() ?? null,
+          data: r.data,
+        },
+      ]),
+    );
+  }
+
+  /** Hands deliveries back to the queue at once (at shutdown), instead of when their lease expires. */
+  async releaseLeases(ids: string[]): Promise<void> {
+    if (ids.length)
+      await this.db.query(`UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::varchar[])`, [ids]);
+  }
+
+  /** Writes many attempts and delivery updates in one transaction (the attempt log is never the bottleneck). */
+  async recordOutcomes(outcomes: AttemptOutcome[]): Promise<void> {
+    if (!outcomes.length) return;
+    const a = outcomes.map((o) => o.attempt);
+    const d = outcomes.map((o) => o.delivery);
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO delivery_attempts (id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code,
+                                        error_class, error_message, response_body, timings)
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::timestamptz[], $6::int[],
+                              $7::int[], $8::varchar[], $9::text[], $10::text[], $11::jsonb[])
+         ON CONFLICT (id) DO NOTHING`,
+        [
+          a.map((x) => x.id),
+          a.map((x) => x.deliveryId),
+          a.map((x) => x.endpointId),
+          a.map((x) => x.number),
+          a.map((x) => x.startedAt.toISOString()),
+          a.map((x) => x.durationMs),
+          a.map((x) => x.statusCode),
+          a.map((x) => x.errorClass),
+          a.map((x) => x.errorMessage),
+          a.map((x) => x.responseBody),
+          a.map((x) => (x.timings ? JSON.stringify(x.timings) : null)),
+        ],
+      );
+      await tx.query(
+        `UPDATE deliveries AS t SET
+            status = u.status, attempt_count = GREATEST(t.attempt_count, u.attempt_count),
+            next_attempt_at = u.next_attempt_at, lease_until = NULL,
+            last_status_code = u.last_status_code, last_error = u.last_error,
+            completed_at = CASE WHEN u.completed THEN now() ELSE NULL END, updated_at = now()
+           FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::timestamptz[], $5::int[], $6::text[], $7::bool[])
+                AS u(id, status, attempt_count, next_attempt_at, last_status_code, last_error, completed)
+          WHERE t.id = u.id`,
+        [
+          d.map((x) => x.id),
+          d.map((x) => x.status),
+          d.map((x) => x.attemptCount),
+          d.map((x) => x.nextAttemptAt?.toISOString() ?? null),
+          d.map((x) => x.lastStatusCode),
+          d.map((x) => x.lastError),
+          d.map((x) => x.completed),
+        ],
+      );
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { HealthModule, healthChecks } from '@gateway/http';
+import { KafkaConnection, MessageProducer, MessagingModule } from '@gateway/messaging';
+import { PersistenceModule, SourceEntity } from '@gateway/persistence';
+import { SecretBox } from '@gateway/security';
+import { IngestConfig } from './ingest.config';
+import { EventPublisher } from './intake/event-publisher';
+import { IntakeController } from './intake/intake.controller';
+import { IntakeService } from './intake/intake.service';
+import { KaynkoAdapter } from './providers/kaynko.adapter';
+import { IngestSourcesRepository } from './sources/ingest-sources.repository';
+import { SourceActivity } from './sources/source-activity';
+import { SourceCache } from './sources/source-cache';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: IngestConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'ingest', poolSize: 4 }),
+        TypeOrmModule.forFeature([SourceEntity]),
+        MessagingModule.forRoot({ clientId: 'ingest', brokers: config.KAFKA_BROKERS }),
+        HealthModule.forRoot(),
+      ],
+      controllers: [IntakeController],
+      providers: [
+        healthChecks(
+          [KafkaConnection, MessageProducer, DataSource, SourceCache],
+          (kafka: KafkaConnection, producer: MessageProducer, db: DataSource, sources: SourceCache) => [
+            { name: 'kafka', check: async () => producer.isConnected && (await kafka.isHealthy()) },
+            { name: 'postgres', check: () => db.query('SELECT 1').then(() => true) },
+            { name: 'sourceCache', check: () => sources.ready },
+          ],
+        ),
+        { provide: IngestConfig, useValue: config },
+        {
+          provide: SecretBox,
+          useValue: new SecretBox(config.GATEWAY_ENCRYPTION_KEY, config.GATEWAY_PREVIOUS_ENCRYPTION_KEYS),
+        },
+        IngestSourcesRepository,
+        SourceCache,
+        SourceActivity,
+        EventPublisher,
+        KaynkoAdapter,
+        IntakeService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, Headers, Topics } from '@gateway/contracts';
+import { ApiError } from '@gateway/http';
+import { MessageProducer } from '@gateway/messaging';
+import { IngestConfig } from '../ingest.config';
+
+/** Writes accepted events to the events topic and returns only once Kafka acknowledged them (acks=all). */
+@Injectable()
+export class EventPublisher {
+  private readonly logger = new Logger(EventPublisher.name);
+
+  constructor(
+    private readonly producer: MessageProducer,
+    private readonly config: IngestConfig,
+  ) {}
+
+  async publish(event: CanonicalEventV1): Promise<void> {
+    const send = this.producer.send(Topics.events, [
+      {
+        key: event.sourceId,
+        value: JSON.stringify(event),
+        headers: {
+          [Headers.schema]: CANONICAL_EVENT_SCHEMA,
+          [Headers.eventType]: event.type,
+          [Headers.tenantId]: event.tenantId,
+        },
+      },
+    ]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), this.config.INGEST_KAFKA_ACK_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([send, timeout]);
+    } catch (err) {
+      this.logger.warn(`event ${event.id} not acknowledged by Kafka: ${(err as Error).message}`);
+      // The provider must record a failure, never a false success.
+      throw ApiError.unavailable('The event could not be stored right now; nothing was accepted. Try again.', 5);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1 } from '@gateway/contracts';
+import { ApiError, RateLimiter } from '@gateway/http';
+import { IngestConfig } from '../ingest.config';
+import { KaynkoAdapter } from '../providers/kaynko.adapter';
+import type { InboundRequest, ProviderAdapter } from '../providers/provider-adapter';
+import { SourceActivity } from '../sources/source-activity';
+import { SourceCache } from '../sources/source-cache';
+import { eventIdFor } from './event-id';
+import { EventPublisher } from './event-publisher';
+
+/**
+ * The rules of the front door, in order: a known enabled source of that provider (404), within its rate (429),
+ * JSON content (415), authentic (401), valid (400), durable in Kafka (503 otherwise) — and only then 202.
+ */
+@Injectable()
+export class IntakeService {
+  private readonly adapters: Map<string, ProviderAdapter>;
+  private readonly limiter: RateLimiter;
+
+  constructor(
+    private readonly sources: SourceCache,
+    private readonly activity: SourceActivity,
+    private readonly publisher: EventPublisher,
+    config: IngestConfig,
+    kaynko: KaynkoAdapter,
+  ) {
+    this.adapters = new Map<string, ProviderAdapter>([[kaynko.provider, kaynko]]);
+    this.limiter = new RateLimiter(config.INGEST_RATE_LIMIT_PER_SOURCE);
+  }
+
+  async accept(provider: string, sourceId: string, request: InboundRequest): Promise<{ id: string }> {
+    const adapter = this.adapters.get(provider);
+    const source = this.sources.get(sourceId);
+    if (!adapter || !source || source.provider !== provider || !source.enabled) throw ApiError.notFound('Source');
+
+    const wait = this.limiter.take(sourceId);
+    if (wait) throw ApiError.tooManyRequests(wait, 'Too many requests for this source.');
+
+    const contentType = String(request.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    if (contentType !== 'application/json') {
+      throw new ApiError(415, 'unsupported_media_type', 'Content-Type must be application/json.');
+    }
+
+    adapter.authenticate(source, request);
+    const adapted = adapter.adapt(request);
+
+    const event: CanonicalEventV1 = {
+      schema: CANONICAL_EVENT_SCHEMA,
+      id: eventIdFor(source.id, request.body),
+      type: adapted.type,
+      provider: adapter.provider,
+      sourceId: source.id,
+      tenantId: source.tenantId,
+      receivedAt: new Date().toISOString(),
+      occurredAt: adapted.occurredAt,
+      data: adapted.data,
+    };
+    await this.publisher.publish(event);
+    this.activity.seenNow(source.id, adapted.verifiesSource);
+    return { id: event.id };
+  }
+}

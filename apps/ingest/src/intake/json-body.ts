@@ -1,0 +1,50 @@
+import secureJson from 'secure-json-parse';
+import { ApiError } from '@gateway/http';
+
+const MAX_DEPTH = 32;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses a provider's raw body defensively: strict UTF-8, bounded nesting (checked before parsing, so a deeply
+ * nested body cannot exhaust the stack), `__proto__`/`constructor.prototype` keys removed, and an object at the top.
+ */
+export function parseJsonObject(raw: Buffer): Record<string, unknown> {
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    throw ApiError.badRequest('invalid_json', 'The request body is not valid UTF-8.');
+  }
+  if (nestingDepth(text) > MAX_DEPTH) {
+    throw ApiError.badRequest('invalid_json', `The request body is nested deeper than ${MAX_DEPTH} levels.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
+  } catch {
+    throw ApiError.badRequest('invalid_json', 'The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw ApiError.badRequest('invalid_json', 'The request body must be a JSON object.');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Deepest bracket nesting outside strings. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}

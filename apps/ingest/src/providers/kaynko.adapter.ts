@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { KAYNKO_EVENTS, KaynkoEnvelope } from '@gateway/contracts';
+import { ApiError } from '@gateway/http';
+import { verifyKaynkoSignature } from '@gateway/webhooks';
+import { parseJsonObject } from '../intake/json-body';
+import { validateAgainst } from '../intake/validate-dto';
+import type { CachedSource } from '../sources/source-cache';
+import { AdaptedEvent, InboundRequest, ProviderAdapter, header } from './provider-adapter';
+
+const SPECS = new Map(KAYNKO_EVENTS.map((spec) => [spec.event, spec]));
+
+/** Kaynko POS webhooks: `{event, data, timestamp}`, signed with X-Kaynko-Signature when the source has a secret. */
+@Injectable()
+export class KaynkoAdapter implements ProviderAdapter {
+  readonly provider = 'kaynko' as const;
+
+  authenticate(source: CachedSource, request: InboundRequest): void {
+    if (source.secret && !verifyKaynkoSignature(source.secret, request.body, header(request, 'x-kaynko-signature'))) {
+      throw new ApiError(401, 'invalid_signature', 'Missing or invalid X-Kaynko-Signature.');
+    }
+  }
+
+  adapt(request: InboundRequest): AdaptedEvent {
+    const body = parseJsonObject(request.body);
+    const envelopeErrors = validateAgainst(KaynkoEnvelope, body, '');
+    if (envelopeErrors.length) throw ApiError.validation(envelopeErrors);
+    const envelope = body as unknown as KaynkoEnvelope;
+
+    const headerEvent = header(request, 'x-kaynko-event');
+    if (headerEvent === undefined) {
+      throw ApiError.validation([{ field: 'X-Kaynko-Event', reason: 'header is required' }]);
+    }
+    if (headerEvent !== envelope.event) {
+      throw ApiError.badRequest(
+        'event_mismatch',
+        `X-Kaynko-Event "${truncate(headerEvent)}" does not match the body's event "${truncate(envelope.event)}".`,
+      );
+    }
+    const spec = SPECS.get(envelope.event);
+    if (!spec) {
+      throw ApiError.badRequest('unknown_event_type', `Unknown Kaynko event type "${truncate(envelope.event)}".`);
+    }
+    const errors = validateAgainst(spec.dataClass, envelope.data, 'data');
+    if (spec.timestampRequired && envelope.timestamp === undefined) {
+      errors.unshift({ field: 'timestamp', reason: `is required for ${spec.event}` });
+    }
+    if (errors.length) throw ApiError.validation(errors);
+
+    return {
+      type: `kaynko.${spec.event}`,
+      occurredAt: envelope.timestamp ?? null,
+      data: envelope.data,
+      verifiesSource: spec.event === 'ping',
+    };
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}

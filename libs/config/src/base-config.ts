@@ -1,0 +1,53 @@
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { ToBoolean, ToList, ToNumber } from './transforms';
+
+/** Variables every service reads. Apps extend this with their own. */
+export class BaseServiceConfig {
+  /** PostgreSQL connection URL. */
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = '';
+
+  /** Comma-separated host:port list of Kafka bootstrap brokers. */
+  @ToList()
+  @Matches(/^[^\s,:]+:\d+$/, { each: true, message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
+  KAFKA_BROKERS: string[] = ['127.0.0.1:9092'];
+
+  @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
+  LOG_LEVEL = 'info';
+
+  /** Seconds allowed for a graceful shutdown before the process exits anyway. */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  SHUTDOWN_TIMEOUT_SECONDS = 25;
+}
+
+/** For services that must open secrets sealed at rest. */
+export class EncryptionConfig extends BaseServiceConfig {
+  /** 32 random bytes, base64: the key that seals endpoint and source secrets (AES-256-GCM). */
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'GATEWAY_ENCRYPTION_KEY must be 32 random bytes, base64-encoded' })
+  GATEWAY_ENCRYPTION_KEY = '';
+
+  /** Older keys still accepted for decryption during a key rotation (comma-separated). */
+  @ToList()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, {
+    each: true,
+    message: 'GATEWAY_PREVIOUS_ENCRYPTION_KEYS must be base64 32-byte keys',
+  })
+  GATEWAY_PREVIOUS_ENCRYPTION_KEYS: string[] = [];
+}
+
+/** For services that check subscriber URLs (admin-api at registration, fanout at every connection). */
+export class UrlPolicyConfig extends EncryptionConfig {
+  /** Allow plain http:// endpoint URLs (never in production). */
+  @ToBoolean()
+  @IsBoolean()
+  GATEWAY_ALLOW_HTTP_ENDPOINTS = false;
+
+  /** Private CIDRs that endpoints may still reach, e.g. 127.0.0.1/32 for local receivers. */
+  @ToList()
+  @Matches(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/, { each: true, message: 'GATEWAY_ALLOWED_PRIVATE_CIDRS must be CIDRs' })
+  GATEWAY_ALLOWED_PRIVATE_CIDRS: string[] = [];
+}

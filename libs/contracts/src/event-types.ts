@@ -1,0 +1,54 @@
+import { KAYNKO_EVENTS } from './providers/kaynko';
+
+export interface EventTypeDefinition {
+  /** `<provider>.<event>` */
+  type: string;
+  provider: 'kaynko' | 'digitax' | 'qerko' | 'gateway';
+  description: string;
+  /** The class that validates `data` (its JSON Schema is generated from it). */
+  dataClass: new () => object;
+  /** Delivered only to endpoints that name the type exactly (never through `*` or `kaynko.*`). */
+  explicitOnly?: boolean;
+}
+
+/** Every event type the gateway can deliver. Built from the provider contracts, never copied by hand. */
+export const EVENT_TYPES: readonly EventTypeDefinition[] = [
+  ...KAYNKO_EVENTS.map((spec) => ({
+    type: `kaynko.${spec.event}`,
+    provider: 'kaynko' as const,
+    description: spec.description,
+    dataClass: spec.dataClass,
+    explicitOnly: spec.event === 'ping',
+  })),
+];
+
+const BY_TYPE = new Map(EVENT_TYPES.map((def) => [def.type, def]));
+
+export function eventTypeDefinition(type: string): EventTypeDefinition | undefined {
+  return BY_TYPE.get(type);
+}
+
+/**
+ * Is `pattern` a valid subscription: `*`, a provider wildcard such as `kaynko.*`, or an exact known type?
+ * Returns the reason when it is not.
+ */
+export function invalidEventTypePattern(pattern: string): string | null {
+  if (pattern === '*') return null;
+  if (pattern.endsWith('.*')) {
+    const provider = pattern.slice(0, -2);
+    return EVENT_TYPES.some((def) => def.provider === provider) ? null : `no event types under "${provider}"`;
+  }
+  return BY_TYPE.has(pattern) ? null : `unknown event type "${pattern}"`;
+}
+
+/** Does an endpoint subscribed to `patterns` receive `type`? Explicit-only types match exact names only. */
+export function subscribesTo(patterns: readonly string[], type: string): boolean {
+  const explicitOnly = BY_TYPE.get(type)?.explicitOnly ?? false;
+  for (const pattern of patterns) {
+    if (pattern === type) return true;
+    if (explicitOnly) continue;
+    if (pattern === '*') return true;
+    if (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))) return true;
+  }
+  return false;
+}

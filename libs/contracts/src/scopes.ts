@@ -1,0 +1,7 @@
+/** Every API-key scope. A key created without `scopes` gets all of them. */
+export const SCOPE_FAMILIES = ['api-keys', 'sources', 'endpoints', 'events', 'deliveries'] as const;
+export const SCOPES = [
+  ...SCOPE_FAMILIES.flatMap((family) => [`${family}:read`, `${family}:write`]),
+  'qerko:reply',
+] as const;
+export type Scope = (typeof SCOPES)[number];

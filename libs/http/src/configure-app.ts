@@ -1,0 +1,16 @@
+import { INestApplication } from '@nestjs/common';
+import { ErrorFilter } from './error.filter';
+import { createValidationPipe } from './validation';
+
+/** What every HTTP service sets up the same way: one error shape, strict validation, graceful shutdown. */
+export function configureHttpApp(app: INestApplication): void {
+  app.useGlobalFilters(new ErrorFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  const server = app.getHttpAdapter().getInstance() as {
+    disable?: (name: string) => void;
+    set?: (k: string, v: unknown) => void;
+  };
+  server.disable?.('x-powered-by');
+  server.set?.('query parser', 'simple');
+}

@@ -1,0 +1,67 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { ErrorBody } from '@gateway/contracts';
+import { ApiError } from './api-error';
+
+const CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
+
+/** Every error of every HTTP API leaves through here, in one shape. Unexpected errors never leak details. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    const { status, body, headers } = this.toResponse(exception);
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    res.status(status).json(body);
+  }
+
+  private toResponse(exception: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
+    if (exception instanceof ApiError) {
+      return { status: exception.getStatus(), body: exception.toBody(), headers: exception.headers };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'object' && response && 'message' in response && typeof response.message === 'string'
+          ? response.message
+          : exception.message;
+      return { status, body: { error: { status, code: CODES[status] ?? 'error', message } }, headers: {} };
+    }
+    // Body-parser errors (express) carry a status and a type.
+    const err = exception as { status?: number; type?: string; message?: string };
+    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+      const message =
+        err.type === 'entity.too.large'
+          ? 'The request body is too large.'
+          : err.type === 'entity.parse.failed'
+            ? 'The request body is not valid JSON.'
+            : 'The request could not be read.';
+      return {
+        status: err.status,
+        body: { error: { status: err.status, code: CODES[err.status] ?? 'bad_request', message } },
+        headers: {},
+      };
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return {
+      status: 500,
+      body: { error: { status: 500, code: 'internal_error', message: 'Internal error.' } },
+      headers: {},
+    };
+  }
+}

@@ -1,0 +1,6 @@
+export * from './api-error';
+export * from './error.filter';
+export * from './health.module';
+export * from './validation';
+export * from './configure-app';
+export * from './rate-limiter';

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { Consumer } from 'kafkajs';
+import { withTimeout, KafkaConnection } from './kafka-connection';
+
+/**
+ * Every instance receives every record (its own throwaway consumer group, starting at the latest offset):
+ * used for configuration changes, which each instance applies to its in-memory cache.
+ */
+export class BroadcastSubscriber {
+  private readonly consumer: Consumer;
+  private joined = false;
+
+  constructor(
+    connection: KafkaConnection,
+    private readonly topic: string,
+    private readonly onMessage: (value: Buffer | null) => Promise<void>,
+  ) {
+    this.consumer = connection.kafka.consumer({
+      groupId: `${connection.options.clientId}-broadcast-${randomUUID()}`,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  get healthy(): boolean {
+    return this.joined;
+  }
+
+  /** Resolves once the consumer has joined and owns its partitions, so no later change can be missed. */
+  async start(timeoutMs = 30_000): Promise<void> {
+    const joined = new Promise<void>((resolve) => {
+      this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+        this.joined = true;
+        resolve();
+      });
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: false });
+    await this.consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => this.onMessage(message.value),
+    });
+    await withTimeout(joined, timeoutMs, `could not join a consumer group for ${this.topic} within ${timeoutMs} ms`);
+  }
+
+  async stop(): Promise<void> {
+    this.joined = false;
+    await this.consumer.disconnect();
+  }
+}

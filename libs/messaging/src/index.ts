@@ -1,0 +1,6 @@
+export * from './batch-consumer';
+export * from './broadcast-subscriber';
+export * from './config-change-listener';
+export * from './kafka-connection';
+export * from './message-producer';
+export * from './messaging.module';

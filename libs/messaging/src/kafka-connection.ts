@@ -1,0 +1,103 @@
+import { Logger } from '@nestjs/common';
+import { Admin, Kafka, logLevel as KafkaLogLevel, LogEntry } from 'kafkajs';
+import { TOPIC_SPECS, TopicSpec } from '@gateway/contracts';
+
+export interface KafkaConnectionOptions {
+  clientId: string;
+  brokers: string[];
+  /** How long a connect or request may take before it fails (ms). */
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+/**
+ * The one Kafka client of a service. Every other class of the messaging lib gets its producers, consumers and admin
+ * from here, so swapping kafkajs for another KafkaJS-compatible client touches this lib only.
+ */
+export class KafkaConnection {
+  readonly kafka: Kafka;
+  private readonly logger: Logger;
+  private admin?: Admin;
+  private lastHealthy = 0;
+
+  constructor(readonly options: KafkaConnectionOptions) {
+    this.logger = new Logger(`Kafka:${options.clientId}`);
+    process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: options.connectionTimeoutMs ?? 3000,
+      requestTimeout: options.requestTimeoutMs ?? 10_000,
+      logLevel: KafkaLogLevel.WARN,
+      logCreator: () => (entry) => this.log(entry),
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+    });
+  }
+
+  private log({ level, log }: LogEntry): void {
+    const { message, ...extra } = log;
+    const text = `${message}${extra['error'] ? ` (${String(extra['error'])})` : ''}`;
+    if (level <= KafkaLogLevel.ERROR) this.logger.error(text);
+    else this.logger.warn(text);
+  }
+
+  private async sharedAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      this.admin = this.kafka.admin({ retry: { retries: 1 } });
+      await this.admin.connect();
+    }
+    return this.admin;
+  }
+
+  /** Creates missing topics (idempotent); every service calls it at start-up. */
+  async ensureTopics(specs: readonly TopicSpec[] = TOPIC_SPECS): Promise<void> {
+    const admin = await this.sharedAdmin();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(spec.name));
+    if (!missing.length) return;
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((spec) => ({
+          topic: spec.name,
+          numPartitions: spec.partitions,
+          replicationFactor: -1,
+          configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (err) {
+      // Another service may have created the same topic concurrently.
+      if (!String((err as Error).message).includes('already exists')) throw err;
+    }
+  }
+
+  /** True when the cluster answered within the last few seconds (cached so health probes stay cheap). */
+  async isHealthy(): Promise<boolean> {
+    if (Date.now() - this.lastHealthy < 2000) return true;
+    try {
+      const admin = await this.sharedAdmin();
+      await withTimeout(admin.describeCluster(), 2000);
+      this.lastHealthy = Date.now();
+      return true;
+    } catch {
+      await this.admin?.disconnect().catch(() => undefined);
+      this.admin = undefined;
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.admin?.disconnect().catch(() => undefined);
+    this.admin = undefined;
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, message = `timed out after ${ms} ms`): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,41 @@
+import { DataSourceOptions } from 'typeorm';
+import { ApiKeyEntity } from './entities/api-key.entity';
+import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
+import { DeliveryEntity } from './entities/delivery.entity';
+import { EndpointEntity } from './entities/endpoint.entity';
+import { EventEntity } from './entities/event.entity';
+import { SourceEntity } from './entities/source.entity';
+import { TenantEntity } from './entities/tenant.entity';
+import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
+
+export const ENTITIES = [
+  TenantEntity,
+  ApiKeyEntity,
+  SourceEntity,
+  EndpointEntity,
+  EventEntity,
+  DeliveryEntity,
+  DeliveryAttemptEntity,
+];
+
+/** Migrations in order. The schema changes only through these, never through `synchronize`. */
+export const MIGRATIONS = [InitialSchema1763800000000];
+
+/** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */
+export function dataSourceOptions(url: string, overrides: { poolSize?: number; applicationName?: string } = {}) {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    extra: {
+      max: overrides.poolSize ?? 10,
+      application_name: overrides.applicationName ?? 'pos-event-gateway',
+      connectionTimeoutMillis: 5000,
+    },
+  } satisfies DataSourceOptions;
+}

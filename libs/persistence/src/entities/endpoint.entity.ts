@@ -1,0 +1,59 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export type EndpointFormat = 'standard' | 'kaynko';
+
+/** A subscriber's HTTPS endpoint. */
+@Entity({ name: 'endpoints' })
+export class EndpointEntity {
+  @PrimaryColumn({ type: 'varchar', length: 40 })
+  id: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 40 })
+  tenantId: string;
+
+  @Column({ type: 'text' })
+  url: string;
+
+  @Column({ type: 'text', nullable: true })
+  name: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Column({ name: 'event_types', type: 'text', array: true })
+  eventTypes: string[];
+
+  @Column({ type: 'varchar', length: 16, default: 'standard' })
+  format: EndpointFormat;
+
+  @Column({ type: 'boolean', default: true })
+  enabled: boolean;
+
+  @Column({ name: 'disabled_reason', type: 'text', nullable: true })
+  disabledReason: string | null;
+
+  @Column({ name: 'timeout_ms', type: 'integer', default: 5000 })
+  timeoutMs: number;
+
+  @Column({ name: 'rate_limit_per_second', type: 'integer', nullable: true })
+  rateLimitPerSecond: number | null;
+
+  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  headers: Record<string, string>;
+
+  @Column({ name: 'secret_sealed', type: 'text' })
+  secretSealed: string;
+
+  /** Kept after a rotation so receivers can switch over; signed with both until it expires. */
+  @Column({ name: 'previous_secret_sealed', type: 'text', nullable: true })
+  previousSecretSealed: string | null;
+
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,5 @@
+export * from './api-keys';
+export * from './compare';
+export * from './random-id';
+export * from './secret-box';
+export * from './url-guard';

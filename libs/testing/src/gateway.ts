@@ -1,0 +1,125 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { testInfra } from './infra';
+
+export type ServiceName = 'admin-api' | 'ingest' | 'fanout' | 'qerko-bridge';
+const PORT_VARS: Record<ServiceName, string> = {
+  'admin-api': 'ADMIN_API_PORT',
+  ingest: 'INGEST_PORT',
+  fanout: 'FANOUT_PORT',
+  'qerko-bridge': 'QERKO_BRIDGE_PORT',
+};
+const ROOT = join(__dirname, '../../..');
+
+export interface RunningService {
+  name: ServiceName;
+  port: number;
+  url: string;
+  process: ChildProcess;
+  logs: string[];
+}
+
+/** Free TCP ports on loopback. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve) => {
+          const server = createServer();
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+/**
+ * The four services as separate processes (the compiled dist/, as in production) on the real broker and database.
+ * Local receivers on 127.0.0.1 are allowed, exactly as `npm start` does.
+ */
+export class GatewayProcesses {
+  readonly services = new Map<ServiceName, RunningService>();
+  readonly operatorKey = `op_${randomBytes(24).toString('base64url')}`;
+  readonly encryptionKey = randomBytes(32).toString('base64');
+  env: Record<string, string> = {};
+
+  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+
+  async start(names: ServiceName[] = ['admin-api', 'ingest', 'fanout', 'qerko-bridge']): Promise<this> {
+    const { kafkaBrokers, databaseUrl } = testInfra();
+    const ports = await freePorts(4);
+    const portOf = Object.fromEntries(
+      (Object.keys(PORT_VARS) as ServiceName[]).map((n, i) => [n, ports[i]!]),
+    ) as Record<ServiceName, number>;
+    this.env = {
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: kafkaBrokers,
+      GATEWAY_OPERATOR_KEY: this.operatorKey,
+      GATEWAY_ENCRYPTION_KEY: this.encryptionKey,
+      GATEWAY_ALLOW_HTTP_ENDPOINTS: 'true',
+      GATEWAY_ALLOWED_PRIVATE_CIDRS: '127.0.0.1/32',
+      GATEWAY_PUBLIC_INGEST_URL: `http://127.0.0.1:${portOf.ingest}`,
+      GATEWAY_PUBLIC_QERKO_URL: `http://127.0.0.1:${portOf['qerko-bridge']}`,
+      ...Object.fromEntries((Object.keys(PORT_VARS) as ServiceName[]).map((n) => [PORT_VARS[n], String(portOf[n])])),
+      ...this.extraEnv,
+    };
+    await Promise.all(names.map((name) => this.startOne(name, portOf[name])));
+    return this;
+  }
+
+  url(name: ServiceName): string {
+    return this.services.get(name)!.url;
+  }
+
+  private async startOne(name: ServiceName, port: number): Promise<void> {
+    const child = spawn(process.execPath, [join(ROOT, `dist/apps/${name}/src/main.js`)], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const logs: string[] = [];
+    child.stdout.on('data', (d: Buffer) => logs.push(d.toString()));
+    child.stderr.on('data', (d: Buffer) => logs.push(d.toString()));
+    const service = { name, port, url: `http://127.0.0.1:${port}`, process: child, logs };
+    this.services.set(name, service);
+    await waitReady(service);
+  }
+
+  /** SIGTERM every service and wait for it to exit (SIGKILL after 20 s). */
+  async stop(): Promise<void> {
+    await Promise.all([...this.services.values()].map((s) => stopProcess(s.process, 20_000)));
+  }
+}
+
+async function waitReady(service: RunningService, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (service.process.exitCode !== null) {
+      throw new Error(`${service.name} exited (${service.process.exitCode}) before ready:\n${service.logs.join('')}`);
+    }
+    try {
+      const res = await fetch(`${service.url}/health/ready`);
+      if (res.ok) return;
+      last = await res.text();
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${service.name} not ready after ${timeoutMs} ms (${last}):\n${service.logs.join('')}`);
+}
+
+export async function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,5 @@
+export * from './fixtures/kaynko';
+export * from './gateway';
+export * from './http';
+export * from './infra';
+export * from './receiver';

@@ -1,0 +1,2 @@
+export * from './kaynko-signature';
+export * from './standard-webhooks';

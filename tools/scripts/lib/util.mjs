@@ -1,0 +1,65 @@
+// Small helpers shared by the project's scripts (start, test, migrate, bench). Node built-ins only.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const COLORS = { kafka: 35, postgres: 34, build: 90, gateway: 32, test: 36 };
+export function log(tag, message) {
+  const color = process.stdout.isTTY ? (COLORS[tag] ?? 37) : null;
+  const label = color ? `\x1b[${color}m[${tag}]\x1b[0m` : `[${tag}]`;
+  process.stdout.write(`${label} ${message}\n`);
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves true when the child exits within `ms`, false otherwise. */
+export function waitForExit(child, ms) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** Installs dependencies when node_modules is missing or older than package-lock.json. */
+export function ensureDependencies() {
+  const lock = join(ROOT, 'package-lock.json');
+  const marker = join(ROOT, 'node_modules/.package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  log('build', 'installing dependencies (npm ci)…');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+/** Compiles the services into dist/ when any source file is newer than the last build. */
+export function ensureBuilt({ force = false } = {}) {
+  const stamp = join(ROOT, 'dist/.tsbuildinfo');
+  if (!force && existsSync(stamp)) {
+    const built = statSync(stamp).mtimeMs;
+    const sources = ['apps', 'libs'].flatMap((dir) => listTs(join(ROOT, dir)));
+    const configs = ['tsconfig.base.json', 'tsconfig.build.json'].map((f) => join(ROOT, f));
+    if (![...sources, ...configs].some((file) => statSync(file).mtimeMs > built)) return;
+  }
+  log('build', 'compiling the services (tsc)…');
+  run('npm', ['run', '--silent', 'build']);
+}
+
+function listTs(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : listTs(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+export function run(cmd, args, options = {}) {
+  const res = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', ...options });
+  if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${res.status ?? res.signal})`);
+  return res;
+}

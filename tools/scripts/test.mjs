@@ -1,0 +1,65 @@
+// `npm test`: every test — static checks, unit, integration against a real Kafka broker and PostgreSQL, and
+// end-to-end with the four services as separate processes. Starts what it needs and stops it, whatever happens.
+// Extra arguments go to jest, e.g. `npm test -- --selectProjects unit` or `npm test -- test/e2e`.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureBuilt, ensureDependencies, log, ROOT, run } from './lib/util.mjs';
+
+const jestArgs = process.argv.slice(2);
+ensureDependencies();
+ensureBuilt();
+
+if (!process.env.SKIP_STATIC_CHECKS) {
+  log('test', 'static checks: typecheck, lint (module boundaries included), format');
+  run('npm', ['run', '--silent', 'typecheck']);
+  run('npm', ['run', '--silent', 'lint']);
+  run('npm', ['run', '--silent', 'format:check']);
+}
+
+const { startKafka } = await import('./lib/kafka.mjs');
+const { resolveDatabase } = await import('./lib/postgres.mjs');
+
+const cleanups = [];
+const cleanup = async () => {
+  for (const fn of cleanups.reverse()) await fn().catch((err) => log('test', `cleanup failed: ${err.message}`));
+};
+process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+
+let code = 1;
+try {
+  log('kafka', 'starting a throwaway broker for the tests on 127.0.0.1:19092…');
+  const kafka = await startKafka({
+    port: 19092,
+    controllerPort: 19093,
+    dataDir: join(ROOT, '.data/kafka/test'),
+    fresh: true,
+  });
+  cleanups.push(() => kafka.stop());
+
+  const db = await resolveDatabase({ database: 'gateway_test', recreate: true, embeddedPort: 54330 });
+  cleanups.push(() => db.stop());
+  const { runMigrations } = await import(join(ROOT, 'dist/libs/persistence/src/data-source.js'));
+  await runMigrations(db.url);
+  log('postgres', `test database ready (${db.url.replace(/:[^:@/]+@/, ':***@')})`);
+
+  code = await new Promise((resolve) => {
+    const jest = spawn(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), '--runInBand', ...jestArgs], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        TEST_KAFKA_BROKERS: kafka.brokers,
+        TEST_DATABASE_URL: db.url,
+        KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      },
+    });
+    jest.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
+  });
+} catch (err) {
+  log('test', `\x1b[31m${err.stack ?? err.message}\x1b[0m`);
+  code = 1;
+} finally {
+  await cleanup();
+}
+process.exit(code);
