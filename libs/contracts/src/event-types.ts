@@ -1,3 +1,4 @@
+import { DIGITAX_EVENTS } from './providers/digitax';
 import { KAYNKO_EVENTS } from './providers/kaynko';
 
 export interface EventTypeDefinition {
@@ -19,6 +20,12 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
     description: spec.description,
     dataClass: spec.dataClass,
     explicitOnly: spec.event === 'ping',
+  })),
+  ...DIGITAX_EVENTS.map((spec) => ({
+    type: `digitax.${spec.event}`,
+    provider: 'digitax' as const,
+    description: spec.description,
+    dataClass: spec.dataClass,
   })),
 ];
 

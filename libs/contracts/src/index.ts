@@ -4,6 +4,7 @@ export * from './dead-letter';
 export * from './errors';
 export * from './event-types';
 export * from './ids';
+export * from './providers/digitax';
 export * from './providers/kaynko';
 export * from './topics';
 export * from './validation';

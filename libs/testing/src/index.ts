@@ -1,3 +1,4 @@
+export * from './fixtures/digitax';
 export * from './fixtures/kaynko';
 export * from './gateway';
 export * from './http';

@@ -32,8 +32,9 @@ export function ensureDependencies() {
   const lock = join(ROOT, 'package-lock.json');
   const marker = join(ROOT, 'node_modules/.package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  log('build', 'installing dependencies (npm ci)…');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // `npm install` with the committed lock (see .ci/run for why not `npm ci`).
+  log('build', 'installing dependencies (npm install, from package-lock.json)…');
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 /** Compiles the services into dist/ when any source file is newer than the last build. */

@@ -1,21 +1,23 @@
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { PublicRoute } from '@gateway/http';
+import { IngestConfig } from '../ingest.config';
 import { IntakeService } from './intake.service';
+import { readRawBody } from './raw-body';
 
 /** Providers' callbacks. Authentication is per source (signature or URL token), inside the service. */
 @PublicRoute()
 @Controller('v1/ingest')
 export class IntakeController {
-  constructor(private readonly intake: IntakeService) {}
+  constructor(
+    private readonly intake: IntakeService,
+    private readonly config: IngestConfig,
+  ) {}
 
   @Post(':provider/:sourceId')
   @HttpCode(202)
-  accept(@Param('provider') provider: string, @Param('sourceId') sourceId: string, @Req() req: Request) {
-    return this.intake.accept(provider, sourceId, {
-      headers: req.headers,
-      query: req.query,
-      body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-    });
+  async accept(@Param('provider') provider: string, @Param('sourceId') sourceId: string, @Req() req: Request) {
+    const body = await readRawBody(req, this.config.INGEST_MAX_BODY_BYTES);
+    return this.intake.accept(provider, sourceId, { headers: req.headers, query: req.query as Record<string, unknown>, body });
   }
 }
