@@ -9,6 +9,7 @@ import { IngestConfig } from './ingest.config';
 import { EventPublisher } from './intake/event-publisher';
 import { IntakeController } from './intake/intake.controller';
 import { IntakeService } from './intake/intake.service';
+import { DigitaxAdapter } from './providers/digitax.adapter';
 import { KaynkoAdapter } from './providers/kaynko.adapter';
 import { IngestSourcesRepository } from './sources/ingest-sources.repository';
 import { SourceActivity } from './sources/source-activity';
@@ -45,6 +46,7 @@ export class AppModule {
         SourceActivity,
         EventPublisher,
         KaynkoAdapter,
+        DigitaxAdapter,
         IntakeService,
       ],
     };

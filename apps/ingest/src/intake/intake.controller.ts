@@ -18,6 +18,10 @@ export class IntakeController {
   @HttpCode(202)
   async accept(@Param('provider') provider: string, @Param('sourceId') sourceId: string, @Req() req: Request) {
     const body = await readRawBody(req, this.config.INGEST_MAX_BODY_BYTES);
-    return this.intake.accept(provider, sourceId, { headers: req.headers, query: req.query as Record<string, unknown>, body });
+    return this.intake.accept(provider, sourceId, {
+      headers: req.headers,
+      query: req.query,
+      body,
+    });
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1 } from '@gateway/contracts';
 import { ApiError, RateLimiter } from '@gateway/http';
 import { IngestConfig } from '../ingest.config';
+import { DigitaxAdapter } from '../providers/digitax.adapter';
 import { KaynkoAdapter } from '../providers/kaynko.adapter';
 import type { InboundRequest, ProviderAdapter } from '../providers/provider-adapter';
 import { SourceActivity } from '../sources/source-activity';
@@ -24,8 +25,9 @@ export class IntakeService {
     private readonly publisher: EventPublisher,
     config: IngestConfig,
     kaynko: KaynkoAdapter,
+    digitax: DigitaxAdapter,
   ) {
-    this.adapters = new Map<string, ProviderAdapter>([[kaynko.provider, kaynko]]);
+    this.adapters = new Map<string, ProviderAdapter>([kaynko, digitax].map((adapter) => [adapter.provider, adapter]));
     this.limiter = new RateLimiter(config.INGEST_RATE_LIMIT_PER_SOURCE);
   }
 

@@ -22,7 +22,15 @@ import { IsAmount } from '../validation';
  * notes carry negative amounts and rates. Because DigiTax never retries, only what identifies the record and its
  * money is required; every other field is type-checked when present.
  */
-export const DIGITAX_QUEUE_STATUSES = ['queued', 'un_queued', 'in_progress', 'completed', 'failed', 'paused', 'submitted'] as const;
+export const DIGITAX_QUEUE_STATUSES = [
+  'queued',
+  'un_queued',
+  'in_progress',
+  'completed',
+  'failed',
+  'paused',
+  'submitted',
+] as const;
 /** KRA tax types: A exempt, B 16 % VAT, C zero-rated, D non-VAT, E 8 % VAT. */
 export const KRA_TAX_TYPES = ['A', 'B', 'C', 'D', 'E'] as const;
 
@@ -36,7 +44,8 @@ export function IsStringOrInt(options?: ValidationOptions): PropertyDecorator {
       options: { message: '$property must be a string or an integer', ...options },
       validator: {
         validate: (value: unknown) =>
-          (typeof value === 'string' && value.length <= 100) || (typeof value === 'number' && Number.isSafeInteger(value)),
+          (typeof value === 'string' && value.length <= 100) ||
+          (typeof value === 'number' && Number.isSafeInteger(value)),
       },
     });
 }
@@ -58,7 +67,9 @@ export function parseDdMmYyyy(text: string): { day: number; month: number; year:
   if (!match) return null;
   const [day, month, year] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day ? { day, month, year } : null;
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+    ? { day, month, year }
+    : null;
 }
 
 export const DIGITAX_TIME = /^(0?[1-9]|1[0-2]):([0-5]\d):([0-5]\d) ?([ap]m)$/i;
@@ -84,7 +95,10 @@ export class DigitaxItemSyncData {
 
   @IsOptional() @IsString() @MaxLength(50) item_class_code?: string;
   @IsOptional() @IsString() @MaxLength(10) item_type_code?: string;
-  @IsOptional() @IsString() @Matches(/^[A-Z]{2}$/, { message: 'origin_nation_code must be a 2-letter country code' }) origin_nation_code?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Z]{2}$/, { message: 'origin_nation_code must be a 2-letter country code' })
+  origin_nation_code?: string;
   @IsOptional() @IsString() @MaxLength(10) package_unit_code?: string;
   @IsOptional() @IsString() @MaxLength(10) quantity_unit_code?: string;
   @IsOptional() @IsString() @MaxLength(100) etims_item_code?: string;

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { DIGITAX_EVENTS, DigitaxEnvelope, digitaxSaleTime } from '@gateway/contracts';
+import { ApiError } from '@gateway/http';
+import { constantTimeEqual } from '@gateway/security';
+import { parseJsonObject } from '../intake/json-body';
+import { validateAgainst } from '../intake/validate-dto';
+import type { CachedSource } from '../sources/source-cache';
+import { AdaptedEvent, InboundRequest, ProviderAdapter } from './provider-adapter';
+
+const SPECS = new Map(DIGITAX_EVENTS.map((spec) => [spec.event, spec]));
+
+/**
+ * DigiTax eTIMS callbacks. DigiTax cannot sign, so the source's token travels in the callback URL
+ * (`?token=…`, part of the source's ingestUrl) and is compared in constant time.
+ */
+@Injectable()
+export class DigitaxAdapter implements ProviderAdapter {
+  readonly provider = 'digitax' as const;
+
+  authenticate(source: CachedSource, request: InboundRequest): void {
+    const token = request.query['token'];
+    if (!source.token || typeof token !== 'string' || !constantTimeEqual(token, source.token)) {
+      throw new ApiError(401, 'invalid_token', 'Missing or invalid token.');
+    }
+  }
+
+  adapt(request: InboundRequest): AdaptedEvent {
+    const body = parseJsonObject(request.body);
+    const envelopeErrors = validateAgainst(DigitaxEnvelope, body, '');
+    if (envelopeErrors.length) throw ApiError.validation(envelopeErrors);
+    const envelope = body as unknown as DigitaxEnvelope;
+    const spec = SPECS.get(envelope.event);
+    if (!spec) {
+      const name = envelope.event.length > 100 ? `${envelope.event.slice(0, 100)}…` : envelope.event;
+      throw ApiError.badRequest('unknown_event_type', `Unknown DigiTax event type "${name}".`);
+    }
+    const errors = validateAgainst(spec.dataClass, envelope.data, 'data');
+    if (errors.length) throw ApiError.validation(errors);
+
+    const { date, time } = envelope.data as { date?: string; time?: string };
+    return {
+      type: `digitax.${spec.event}`,
+      occurredAt: spec.event === 'sale.sync' && date && time ? digitaxSaleTime(date, time) : null,
+      data: envelope.data,
+    };
+  }
+}
