@@ -2,7 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { HealthModule, healthChecks } from '@gateway/http';
+import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
 import { KafkaConnection, MessagingModule } from '@gateway/messaging';
 import { ApiKeyEntity, PersistenceModule } from '@gateway/persistence';
 import { AdminApiConfig } from './admin-api.config';
@@ -50,6 +50,7 @@ export class AppModule {
         MessagingModule.forRoot({ clientId: 'admin-api', brokers: config.KAFKA_BROKERS, sendTimeoutMs: 5000 }),
         CoreModule.forConfig(config),
         HealthModule.forRoot(),
+        MetricsModule.forRoot('admin-api'),
         TenantsModule,
         ApiKeysModule,
         SourcesModule,

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { HealthModule, healthChecks } from '@gateway/http';
+import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
 import { KafkaConnection, MessagingModule } from '@gateway/messaging';
 import { EndpointEntity, PersistenceModule } from '@gateway/persistence';
 import { SecretBox, UrlGuard } from '@gateway/security';
@@ -28,6 +28,7 @@ export class AppModule {
         TypeOrmModule.forFeature([EndpointEntity]),
         MessagingModule.forRoot({ clientId: 'fanout', brokers: config.KAFKA_BROKERS, sendTimeoutMs: 10_000 }),
         HealthModule.forRoot(),
+        MetricsModule.forRoot('fanout'),
       ],
       providers: [
         healthChecks(

@@ -1,12 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { HealthModule, healthChecks } from '@gateway/http';
+import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
 import { KafkaConnection, MessageProducer, MessagingModule } from '@gateway/messaging';
 import { PersistenceModule, SourceEntity } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
 import { IngestConfig } from './ingest.config';
 import { EventPublisher } from './intake/event-publisher';
+import { IngestMetrics } from './intake/ingest.metrics';
 import { IntakeController } from './intake/intake.controller';
 import { IntakeService } from './intake/intake.service';
 import { DigitaxAdapter } from './providers/digitax.adapter';
@@ -25,6 +26,7 @@ export class AppModule {
         TypeOrmModule.forFeature([SourceEntity]),
         MessagingModule.forRoot({ clientId: 'ingest', brokers: config.KAFKA_BROKERS }),
         HealthModule.forRoot(),
+        MetricsModule.forRoot('ingest'),
       ],
       controllers: [IntakeController],
       providers: [
@@ -45,6 +47,7 @@ export class AppModule {
         SourceCache,
         SourceActivity,
         EventPublisher,
+        IngestMetrics,
         KaynkoAdapter,
         DigitaxAdapter,
         IntakeService,

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { HealthModule, healthChecks } from '@gateway/http';
+import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
 import { KafkaConnection, MessagingModule } from '@gateway/messaging';
 import { PersistenceModule } from '@gateway/persistence';
 import { QerkoBridgeConfig } from './qerko-bridge.config';
@@ -19,6 +19,7 @@ export class AppModule {
         PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'qerko-bridge', poolSize: 4 }),
         MessagingModule.forRoot({ clientId: 'qerko-bridge', brokers: config.KAFKA_BROKERS }),
         HealthModule.forRoot(),
+        MetricsModule.forRoot('qerko-bridge'),
       ],
       providers: [
         { provide: QerkoBridgeConfig, useValue: config },

@@ -4,3 +4,4 @@ export * from './health.module';
 export * from './validation';
 export * from './configure-app';
 export * from './rate-limiter';
+export * from './metrics.module';

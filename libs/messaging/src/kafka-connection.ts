@@ -36,6 +36,8 @@ export class KafkaConnection {
 
   private log({ level, log }: LogEntry): void {
     const { message, ...extra } = log;
+    // We bound producer retries on purpose (see MessageProducer); the warning about it would repeat at every start.
+    if (message.startsWith('Limiting retries for the idempotent producer')) return;
     const text = `${message}${extra['error'] ? ` (${String(extra['error'])})` : ''}`;
     if (level <= KafkaLogLevel.ERROR) this.logger.error(text);
     else this.logger.warn(text);

@@ -34,6 +34,8 @@ export class MessageProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // Bounded retries (kafkajs warns this weakens exactly-once; we only need idempotent appends): a record that
+      // cannot be written fails within seconds instead of waiting forever in memory during a broker outage.
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     });
     this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
@@ -49,8 +51,12 @@ export class MessageProducer {
     this.connected = true;
   }
 
-  async disconnect(): Promise<void> {
-    while (this.inFlight || this.queue.length) await new Promise((resolve) => setTimeout(resolve, 10));
+  /** Waits (bounded) for queued records to be acknowledged, fails the rest, then disconnects. */
+  async disconnect(drainMs = 10_000): Promise<void> {
+    const deadline = Date.now() + drainMs;
+    while ((this.inFlight || this.queue.length) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const item of this.queue.splice(0)) item.reject(new Error('producer closed before the record was sent'));
     await this.producer.disconnect();
   }
 

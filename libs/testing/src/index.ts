@@ -4,3 +4,4 @@ export * from './gateway';
 export * from './http';
 export * from './infra';
 export * from './receiver';
+export * from './dedicated-broker';

@@ -9,6 +9,7 @@ import { SourceActivity } from '../sources/source-activity';
 import { SourceCache } from '../sources/source-cache';
 import { eventIdFor } from './event-id';
 import { EventPublisher } from './event-publisher';
+import { IngestMetrics } from './ingest.metrics';
 
 /**
  * The rules of the front door, in order: a known enabled source of that provider (404), within its rate (429),
@@ -23,6 +24,7 @@ export class IntakeService {
     private readonly sources: SourceCache,
     private readonly activity: SourceActivity,
     private readonly publisher: EventPublisher,
+    private readonly metrics: IngestMetrics,
     config: IngestConfig,
     kaynko: KaynkoAdapter,
     digitax: DigitaxAdapter,
@@ -32,6 +34,19 @@ export class IntakeService {
   }
 
   async accept(provider: string, sourceId: string, request: InboundRequest): Promise<{ id: string }> {
+    const started = process.hrtime.bigint();
+    const label = this.adapters.has(provider) ? provider : 'unknown';
+    try {
+      const event = await this.acceptOrThrow(provider, sourceId, request);
+      this.metrics.recordAccepted(label, event.type, started);
+      return { id: event.id };
+    } catch (err) {
+      this.metrics.recordRejected(label, err instanceof ApiError ? err.code : 'internal_error');
+      throw err;
+    }
+  }
+
+  private async acceptOrThrow(provider: string, sourceId: string, request: InboundRequest): Promise<CanonicalEventV1> {
     const adapter = this.adapters.get(provider);
     const source = this.sources.get(sourceId);
     if (!adapter || !source || source.provider !== provider || !source.enabled) throw ApiError.notFound('Source');
@@ -63,6 +78,6 @@ export class IntakeService {
     };
     await this.publisher.publish(event);
     this.activity.seenNow(source.id, adapted.verifiesSource);
-    return { id: event.id };
+    return event;
   }
 }

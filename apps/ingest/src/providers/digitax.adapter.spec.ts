@@ -5,7 +5,8 @@ import { DigitaxAdapter } from './digitax.adapter';
 import type { InboundRequest } from './provider-adapter';
 
 const adapter = new DigitaxAdapter();
-const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+// Deep copies typed loosely: mutation tests write wrong types on purpose.
+const clone = (value: unknown): any => JSON.parse(JSON.stringify(value));
 const request = (body: unknown): InboundRequest => ({
   headers: {},
   query: {},

@@ -1,0 +1,176 @@
+import { createHmac } from 'node:crypto';
+import { DIGITAX_EXAMPLES, GatewayProcesses, KAYNKO_EXAMPLES, call, eventually } from '@gateway/testing';
+
+const SECRET = 'kaynko-shop-secret';
+const sign = (body: string, secret = SECRET) => 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
+
+/** Every class of bad input gets its specific 4xx in the one error shape; good input gets 202 only after Kafka. */
+describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgres)', () => {
+  jest.setTimeout(120_000);
+  const gateway = new GatewayProcesses({ INGEST_MAX_BODY_BYTES: '8192', INGEST_RATE_LIMIT_PER_SOURCE: '20' });
+  let key: string;
+  let kaynkoUrl: string;
+  let kaynkoId: string;
+  let digitaxUrl: string;
+
+  const post = (url: string, body: string, headers: Record<string, string> = {}) =>
+    call('POST', url, { rawBody: body, headers: { 'content-type': 'application/json', ...headers } });
+  const kaynko = (body: string, event = 'sale.completed', headers: Record<string, string> = {}) =>
+    post(kaynkoUrl, body, { 'x-kaynko-event': event, 'x-kaynko-signature': sign(body), ...headers });
+  const createSource = async (body: object) => {
+    const res = await call('POST', `${gateway.url('admin-api')}/v1/sources`, { key, body });
+    expect(res.status).toBe(201);
+    return res.body as { id: string; ingestUrl: string };
+  };
+
+  beforeAll(async () => {
+    await gateway.start(['admin-api', 'ingest']);
+    const admin = gateway.url('admin-api');
+    const tenant = await call('POST', `${admin}/v1/tenants`, {
+      key: gateway.operatorKey,
+      body: { name: 'Ingest tests' },
+    });
+    key = (
+      await call('POST', `${admin}/v1/tenants/${tenant.body.id}/api-keys`, {
+        key: gateway.operatorKey,
+        body: { name: 'k' },
+      })
+    ).body.key;
+    const source = await createSource({ provider: 'kaynko', name: 'Shop', secret: SECRET });
+    [kaynkoUrl, kaynkoId] = [source.ingestUrl, source.id];
+    digitaxUrl = (await createSource({ provider: 'digitax', name: 'eTIMS' })).ingestUrl;
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // config changes reach ingest within a second
+  });
+
+  afterAll(() => gateway.stop());
+
+  const expectError = (res: { status: number; body: any }, status: number, code: string) => {
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual({ error: expect.objectContaining({ status, code, message: expect.any(String) }) });
+  };
+
+  it('accepts every Kaynko seed example with 202 and the same id for the same body', async () => {
+    for (const [name, example] of Object.entries(KAYNKO_EXAMPLES)) {
+      const body = JSON.stringify(example);
+      const first = await kaynko(body, name);
+      expect(first.status).toBe(202);
+      expect(first.body.id).toMatch(/^evt_[0-9a-f]{32}$/);
+      expect((await kaynko(body, name)).body.id).toBe(first.body.id);
+    }
+  });
+
+  it('accepts both DigiTax seed examples with the URL token, refuses a missing or wrong token', async () => {
+    for (const example of Object.values(DIGITAX_EXAMPLES)) {
+      expect((await post(digitaxUrl, JSON.stringify(example))).status).toBe(202);
+    }
+    const body = JSON.stringify(DIGITAX_EXAMPLES['item.sync']);
+    expectError(await post(digitaxUrl.replace(/\?token=.*/, ''), body), 401, 'invalid_token');
+    expectError(await post(`${digitaxUrl}x`, body), 401, 'invalid_token');
+  });
+
+  it('400 for malformed JSON', async () => {
+    expectError(await kaynko('{"event": "sale.completed", '), 400, 'invalid_json');
+  });
+
+  it('415 for a wrong or missing content type', async () => {
+    const body = JSON.stringify(KAYNKO_EXAMPLES['sale.completed']);
+    expectError(await kaynko(body, 'sale.completed', { 'content-type': 'text/plain' }), 415, 'unsupported_media_type');
+    const res = await call('POST', kaynkoUrl, {
+      rawBody: body,
+      headers: { 'x-kaynko-event': 'sale.completed', 'x-kaynko-signature': sign(body) },
+    });
+    expect(res.status).toBe(415);
+  });
+
+  it('413 for a body over the limit', async () => {
+    const body = JSON.stringify({ ...KAYNKO_EXAMPLES['sale.completed'], padding: 'x'.repeat(10_000) });
+    expectError(await kaynko(body), 413, 'payload_too_large');
+  });
+
+  it('400 naming an unknown event type', async () => {
+    const body = JSON.stringify({ event: 'sale.teleported', data: {} });
+    const res = await kaynko(body, 'sale.teleported');
+    expectError(res, 400, 'unknown_event_type');
+    expect(res.body.error.message).toContain('sale.teleported');
+  });
+
+  it('400 listing each missing or invalid field by path', async () => {
+    const { data, ...rest } = KAYNKO_EXAMPLES['sale.completed'];
+    const { total: _total, ...withoutTotal } = data;
+    const body = JSON.stringify({
+      ...rest,
+      data: { ...withoutTotal, paymentMethod: 'barter', items: [{ ...data.items[0], quantity: 'two' }] },
+    });
+    const res = await kaynko(body);
+    expectError(res, 400, 'validation_failed');
+    const fields = (res.body.error.details as Array<{ field: string }>).map((d) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['data.total', 'data.paymentMethod', 'data.items[0].quantity']));
+  });
+
+  it('400 when X-Kaynko-Event and the body disagree', async () => {
+    expectError(await kaynko(JSON.stringify(KAYNKO_EXAMPLES['sale.completed']), 'sale.voided'), 400, 'event_mismatch');
+  });
+
+  it('401 for a missing or wrong signature, without detail', async () => {
+    const body = JSON.stringify(KAYNKO_EXAMPLES['sale.voided']);
+    for (const signature of ['', sign(body, 'another-source-secret'), sign(body).toUpperCase()]) {
+      const res = await kaynko(body, 'sale.voided', { 'x-kaynko-signature': signature });
+      expectError(res, 401, 'invalid_signature');
+      expect(JSON.stringify(res.body)).not.toContain(sign(body));
+    }
+  });
+
+  it('404 for an unknown source, a source of another provider, and a disabled source', async () => {
+    const body = JSON.stringify(KAYNKO_EXAMPLES['sale.completed']);
+    expectError(
+      await post(kaynkoUrl.replace(kaynkoId, 'src_doesnotexist00000000'), body, { 'x-kaynko-event': 'sale.completed' }),
+      404,
+      'not_found',
+    );
+    expectError(
+      await post(digitaxUrl.replace('/digitax/', '/kaynko/'), body, { 'x-kaynko-event': 'sale.completed' }),
+      404,
+      'not_found',
+    );
+    expectError(await post(kaynkoUrl.replace('/kaynko/', '/acme/'), body), 404, 'not_found');
+
+    const disabled = await createSource({ provider: 'kaynko', name: 'Closed shop' });
+    await call('POST', `${gateway.url('admin-api')}/v1/sources/${disabled.id}/disable`, { key });
+    await eventually(
+      async () => (await post(disabled.ingestUrl, body, { 'x-kaynko-event': 'sale.completed' })).status === 404,
+      5000,
+    );
+  });
+
+  it('429 with Retry-After when one source sends too fast', async () => {
+    const source = await createSource({ provider: 'kaynko', name: 'Busy shop' });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const body = JSON.stringify(KAYNKO_EXAMPLES['session.opened']);
+    const results = await Promise.all(
+      Array.from({ length: 60 }, () => post(source.ingestUrl, body, { 'x-kaynko-event': 'session.opened' })),
+    );
+    const limited = results.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(results.every((r) => r.status === 202 || r.status === 429)).toBe(true);
+  });
+
+  it('marks the source verified when the Test ping arrives', async () => {
+    const body = JSON.stringify({ event: 'ping', data: {} });
+    expect((await kaynko(body, 'ping')).status).toBe(202);
+    const source = await eventually(async () => {
+      const res = await call('GET', `${gateway.url('admin-api')}/v1/sources/${kaynkoId}`, { key });
+      return res.body.verifiedAt ? res.body : null;
+    }, 8000);
+    expect(source.lastSeenAt).toEqual(expect.any(String));
+  });
+
+  it('counts accepted and rejected events at /metrics', async () => {
+    const text = (await call('GET', `${gateway.url('ingest')}/metrics`)).body as string;
+    expect(text).toMatch(
+      /ingest_events_accepted_total\{[^}]*provider="kaynko"[^}]*type="kaynko.sale.completed"[^}]*\} \d+/,
+    );
+    expect(text).toMatch(/ingest_events_rejected_total\{[^}]*reason="invalid_signature"[^}]*\} \d+/);
+    expect(text).toContain('ingest_acceptance_seconds_bucket');
+  });
+});
