@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { loadConfigOrExit } from '@gateway/config';
-import { configureHttpApp } from '@gateway/http';
+import { configureHttpApp, nestLogLevels } from '@gateway/http';
 import { AdminApiConfig } from './admin-api.config';
 import { AppModule } from './app.module';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(AdminApiConfig, 'admin-api');
-  const app = await NestFactory.create(AppModule.forConfig(config));
+  const app = await NestFactory.create(AppModule.forConfig(config), { logger: nestLogLevels(config.LOG_LEVEL) });
   configureHttpApp(app);
 
   const document = SwaggerModule.createDocument(

@@ -2,14 +2,17 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfigOrExit } from '@gateway/config';
-import { configureHttpApp } from '@gateway/http';
+import { configureHttpApp, nestLogLevels } from '@gateway/http';
 import { AppModule } from './app.module';
 import { IngestConfig } from './ingest.config';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(IngestConfig, 'ingest');
   // No body parser: signatures are computed over the exact bytes received, which the controller reads itself.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    bodyParser: false,
+    logger: nestLogLevels(config.LOG_LEVEL),
+  });
   configureHttpApp(app);
   await app.listen(config.INGEST_PORT, '0.0.0.0');
 }

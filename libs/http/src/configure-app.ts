@@ -18,3 +18,18 @@ export function configureHttpApp(app: INestApplication): void {
   server.disable?.('x-powered-by');
   server.set?.('query parser', 'simple');
 }
+
+const LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+const FROM_CONFIG: Record<string, (typeof LEVELS)[number]> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  info: 'log',
+  debug: 'debug',
+  trace: 'verbose',
+};
+
+/** Nest logger levels for the LOG_LEVEL setting (`info` → fatal, error, warn, log). */
+export function nestLogLevels(level: string): Array<(typeof LEVELS)[number]> {
+  return LEVELS.slice(0, LEVELS.indexOf(FROM_CONFIG[level] ?? 'log') + 1);
+}

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CanonicalEventV1, CanonicalEventV1Message, IdPrefix, Topics } from '@gateway/contracts';
@@ -19,7 +19,6 @@ export const FANOUT_GROUP_ID = 'fanout';
  */
 @Injectable()
 export class EventsConsumer {
-  private readonly logger = new Logger(EventsConsumer.name);
   private readonly consumer: BatchConsumer;
 
   constructor(
@@ -87,7 +86,6 @@ export class EventsConsumer {
         .filter((d) => d.leaseUntil && created.has(d.id))
         .map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, attemptCount: 0, event: d.event })),
     );
-    if (events.length) this.logger.debug(`stored ${events.length} events, ${created.size} new deliveries`);
   }
 }
 

@@ -4,9 +4,13 @@ import { ApiError } from '@gateway/http';
 const MAX_DEPTH = 32;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Keys no provider payload legitimately uses, which break or poison object handling downstream. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
+
 /**
  * Parses a provider's raw body defensively: strict UTF-8, bounded nesting (checked before parsing, so a deeply
- * nested body cannot exhaust the stack), `__proto__`/`constructor.prototype` keys removed, and an object at the top.
+ * nested body cannot exhaust the stack), `__proto__` and `constructor` keys dropped at every depth (a `constructor`
+ * property makes class-based validation misbehave; `__proto__` is the pollution vector), and an object at the top.
  */
 export function parseJsonObject(raw: Buffer): Record<string, unknown> {
   let text: string;
@@ -27,7 +31,20 @@ export function parseJsonObject(raw: Buffer): Record<string, unknown> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw ApiError.badRequest('invalid_json', 'The request body must be a JSON object.');
   }
+  dropForbiddenKeys(parsed);
   return parsed as Record<string, unknown>;
+}
+
+function dropForbiddenKeys(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) {
+    value.forEach(dropForbiddenKeys);
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) delete (value as Record<string, unknown>)[key];
+    else dropForbiddenKeys((value as Record<string, unknown>)[key]);
+  }
 }
 
 /** Deepest bracket nesting outside strings. */

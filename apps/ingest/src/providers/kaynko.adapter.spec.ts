@@ -139,11 +139,20 @@ describe('KaynkoAdapter', () => {
     expect(problems({ headers: { 'x-kaynko-event': 'ping' }, query: {}, body }).code).toBe('invalid_json');
   });
 
-  it('drops prototype-pollution keys instead of trusting them', () => {
-    const raw = '{"event":"ping","data":{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}}';
+  it.each([
+    '{"event":"ping","data":{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}}',
+    '{"event":"ping","data":{"constructor":{}}}',
+    '{"event":"ping","data":{"nested":[{"constructor":" ","__proto__":null}]}}',
+  ])('drops prototype-pollution and constructor keys instead of trusting them: %s', (raw) => {
     const adapted = adapter.adapt({ headers: { 'x-kaynko-event': 'ping' }, query: {}, body: Buffer.from(raw) });
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-    expect(Object.keys(adapted.data)).not.toContain('__proto__');
+    expect(JSON.stringify(adapted.data)).not.toMatch(/constructor|__proto__/);
+  });
+
+  it('validates a sale whose data carries a constructor key (found by the fuzzer: it used to answer 500)', () => {
+    const body = clone(KAYNKO_EXAMPLES['sale.voided']);
+    body.data.constructor = {};
+    expect(adapter.adapt(request(body)).type).toBe('kaynko.sale.voided');
   });
 
   describe('authenticate', () => {
