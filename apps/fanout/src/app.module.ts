@@ -9,6 +9,8 @@ import { EventsConsumer } from './consume/events-consumer';
 import { DeadLetterPublisher } from './deliver/dead-letter.publisher';
 import { DeliveryAttempter } from './deliver/delivery-attempter';
 import { Dispatcher } from './deliver/dispatcher';
+import { EndpointDisabler } from './deliver/endpoint-disabler';
+import { DEFAULT_HEALTH, EndpointHealthRegistry } from './deliver/endpoint-health';
 import { HttpSender } from './deliver/http-sender';
 import { RetryPoller } from './deliver/retry-poller';
 import { EndpointCache } from './endpoints/endpoint-cache';
@@ -65,6 +67,14 @@ export class AppModule {
         OutcomeWriter,
         HttpSender,
         DeadLetterPublisher,
+        EndpointDisabler,
+        {
+          provide: EndpointHealthRegistry,
+          useValue: new EndpointHealthRegistry({
+            ...DEFAULT_HEALTH,
+            maxConcurrency: config.FANOUT_MAX_IN_FLIGHT_PER_ENDPOINT,
+          }),
+        },
         DeliveryAttempter,
         Dispatcher,
         RetryPoller,

@@ -59,6 +59,18 @@ export class FanoutConfig extends UrlPolicyConfig {
   @Max(64)
   FANOUT_PARTITIONS_CONCURRENTLY = 3;
 
+  /** An endpoint whose every attempt has failed for this long is disabled (and `gateway.endpoint.disabled` sent). */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  FANOUT_DISABLE_AFTER_FAILING_HOURS = 5 * 24;
+
+  /** Bounds for a receiver's Retry-After (seconds) on 429/503. */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  FANOUT_MAX_RETRY_AFTER_SECONDS = 3600;
+
   /** Full reload of the endpoint cache, as a safety net beside the change stream. */
   @ToNumber()
   @IsInt()

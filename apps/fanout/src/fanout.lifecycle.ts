@@ -23,8 +23,10 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.consumer.start();
+    // The retry queue does not depend on the consumer: start it first (kafkajs' run() can stay pending while a
+    // first group join is retried, e.g. on a broker whose coordinator is still loading).
     this.poller.start();
+    await this.consumer.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,4 +1,5 @@
 import { DIGITAX_EVENTS } from './providers/digitax';
+import { GATEWAY_EVENTS } from './providers/gateway';
 import { KAYNKO_EVENTS } from './providers/kaynko';
 
 export interface EventTypeDefinition {
@@ -24,6 +25,12 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
   ...DIGITAX_EVENTS.map((spec) => ({
     type: `digitax.${spec.event}`,
     provider: 'digitax' as const,
+    description: spec.description,
+    dataClass: spec.dataClass,
+  })),
+  ...GATEWAY_EVENTS.map((spec) => ({
+    type: `gateway.${spec.event}`,
+    provider: 'gateway' as const,
     description: spec.description,
     dataClass: spec.dataClass,
   })),

@@ -5,6 +5,7 @@ export * from './errors';
 export * from './event-types';
 export * from './ids';
 export * from './providers/digitax';
+export * from './providers/gateway';
 export * from './providers/kaynko';
 export * from './topics';
 export * from './validation';

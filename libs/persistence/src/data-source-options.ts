@@ -7,6 +7,7 @@ import { EventEntity } from './entities/event.entity';
 import { SourceEntity } from './entities/source.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
+import { EndpointFailingSince1763900000000 } from './migrations/1763900000000-endpoint-failing-since';
 
 export const ENTITIES = [
   TenantEntity,
@@ -19,7 +20,7 @@ export const ENTITIES = [
 ];
 
 /** Migrations in order. The schema changes only through these, never through `synchronize`. */
-export const MIGRATIONS = [InitialSchema1763800000000];
+export const MIGRATIONS = [InitialSchema1763800000000, EndpointFailingSince1763900000000];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */
 export function dataSourceOptions(url: string, overrides: { poolSize?: number; applicationName?: string } = {}) {

@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { testInfra } from './infra';
 
 export type ServiceName = 'admin-api' | 'ingest' | 'fanout' | 'qerko-bridge';
@@ -48,7 +49,13 @@ export class GatewayProcesses {
   readonly encryptionKey = randomBytes(32).toString('base64');
   env: Record<string, string> = {};
 
-  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+  private readonly ports = new Map<ServiceName, number>();
+
+  constructor(
+    private readonly extraEnv: Record<string, string> = {},
+    /** Settings for one service only (e.g. a stricter URL policy in fanout than in admin-api). */
+    private readonly serviceEnv: Partial<Record<ServiceName, Record<string, string>>> = {},
+  ) {}
 
   async start(names: ServiceName[] = ['admin-api', 'ingest', 'fanout', 'qerko-bridge']): Promise<this> {
     const { kafkaBrokers, databaseUrl } = testInfra();
@@ -68,8 +75,24 @@ export class GatewayProcesses {
       ...Object.fromEntries((Object.keys(PORT_VARS) as ServiceName[]).map((n) => [PORT_VARS[n], String(portOf[n])])),
       ...this.extraEnv,
     };
+    for (const name of Object.keys(PORT_VARS) as ServiceName[]) this.ports.set(name, portOf[name]);
     await Promise.all(names.map((name) => this.startOne(name, portOf[name])));
     return this;
+  }
+
+  /** Kills one service (SIGKILL by default: a crash) and waits until it is gone. */
+  async kill(name: ServiceName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const service = this.services.get(name)!;
+    const exited = new Promise<void>((resolve) =>
+      service.process.exitCode !== null ? resolve() : service.process.once('exit', () => resolve()),
+    );
+    service.process.kill(signal);
+    await exited;
+  }
+
+  /** Starts a (killed or stopped) service again on the same port. */
+  async restart(name: ServiceName): Promise<void> {
+    await this.startOne(name, this.ports.get(name)!);
   }
 
   url(name: ServiceName): string {
@@ -79,12 +102,19 @@ export class GatewayProcesses {
   private async startOne(name: ServiceName, port: number): Promise<void> {
     const child = spawn(process.execPath, [join(ROOT, `dist/apps/${name}/src/main.js`)], {
       cwd: ROOT,
-      env: { ...process.env, ...this.env },
+      env: { ...process.env, ...this.env, ...this.serviceEnv[name] },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs: string[] = [];
-    child.stdout.on('data', (d: Buffer) => logs.push(d.toString()));
-    child.stderr.on('data', (d: Buffer) => logs.push(d.toString()));
+    // GATEWAY_TEST_LOGS=1 appends every service's log to tmp/test-logs/<service>.log (for debugging a failing test).
+    const logFile = join(ROOT, 'tmp/test-logs', `${name}.log`);
+    if (process.env['GATEWAY_TEST_LOGS']) mkdirSync(dirname(logFile), { recursive: true });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (d: Buffer) => {
+        logs.push(d.toString());
+        if (process.env['GATEWAY_TEST_LOGS']) appendFileSync(logFile, d);
+      });
+    }
     const service = { name, port, url: `http://127.0.0.1:${port}`, process: child, logs };
     this.services.set(name, service);
     await waitReady(service);

@@ -137,6 +137,13 @@ export class EndpointResponse {
   @ApiProperty() enabled: boolean;
   @ApiProperty({ nullable: true, type: String, description: 'Why the gateway disabled it (e.g. 410 Gone).' })
   disabledReason: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'Since when every attempt has failed.',
+  })
+  failingSince: string | null;
   @ApiProperty() timeoutMs: number;
   @ApiProperty({ nullable: true, type: Number }) rateLimitPerSecond: number | null;
   @ApiProperty({ type: Object }) headers: Record<string, string>;

@@ -45,6 +45,7 @@ export class EndpointsService {
       secretSealed: this.box.encrypt(secret),
       previousSecretSealed: null,
       previousSecretExpiresAt: null,
+      failingSince: null,
     });
     await this.changes.changed('endpoint', row.id, tenantId);
     return { ...present(row), secret };
@@ -82,7 +83,8 @@ export class EndpointsService {
     }
     if (dto.enabled !== undefined) {
       patch.enabled = dto.enabled;
-      if (dto.enabled) patch.disabledReason = null;
+      // Re-enabling starts a fresh record: the endpoint is no longer "failing for days".
+      if (dto.enabled) Object.assign(patch, { disabledReason: null, failingSince: null });
     }
     const row = Object.keys(patch).length ? await this.endpoints.update(id, patch) : current;
     await this.changes.changed('endpoint', id, tenantId);
@@ -154,6 +156,7 @@ function present(e: EndpointEntity): EndpointResponse {
     format: e.format,
     enabled: e.enabled,
     disabledReason: e.disabledReason,
+    failingSince: iso(e.failingSince),
     timeoutMs: e.timeoutMs,
     rateLimitPerSecond: e.rateLimitPerSecond,
     headers: e.headers,

@@ -3,11 +3,12 @@ import type { CanonicalEventV1 } from '@gateway/contracts';
 import { IdPrefix } from '@gateway/contracts';
 import { newId } from '@gateway/security';
 import { EndpointCache } from '../endpoints/endpoint-cache';
-import { FanoutEndpointsRepository } from '../endpoints/fanout-endpoints.repository';
 import { FanoutConfig } from '../fanout.config';
 import { AttemptOutcome } from '../store/delivery-store';
 import { OutcomeWriter } from '../store/outcome-writer';
 import { DeadLetterPublisher } from './dead-letter.publisher';
+import { EndpointDisabler } from './endpoint-disabler';
+import { AttemptSignal, EndpointHealthRegistry } from './endpoint-health';
 import { HttpSender, SendResult } from './http-sender';
 import { renderRequest } from './render';
 import { parseRetrySchedule, retryDelay } from './retry-schedule';
@@ -20,6 +21,8 @@ export interface DeliveryWork {
   event: CanonicalEventV1;
 }
 
+const OVERLOAD = new Set(['timeout', 'connect_timeout']);
+
 /** One attempt of one delivery, and the rules for what happens next: done, retry later, or give up. */
 @Injectable()
 export class DeliveryAttempter {
@@ -28,44 +31,52 @@ export class DeliveryAttempter {
 
   constructor(
     private readonly endpoints: EndpointCache,
-    private readonly endpointsRepository: FanoutEndpointsRepository,
+    private readonly health: EndpointHealthRegistry,
     private readonly sender: HttpSender,
     private readonly outcomes: OutcomeWriter,
     private readonly deadLetters: DeadLetterPublisher,
-    config: FanoutConfig,
+    private readonly disabler: EndpointDisabler,
+    private readonly config: FanoutConfig,
   ) {
     this.schedule = parseRetrySchedule(config.GATEWAY_RETRY_SCHEDULE);
   }
 
   async attempt(work: DeliveryWork): Promise<void> {
+    const endpoint = this.endpoints.get(work.endpointId);
+    if (!endpoint || !endpoint.enabled) {
+      this.outcomes.record(this.withoutRequest(work, 'failed', null, 'the endpoint is disabled or deleted'));
+      return;
+    }
+    const health = this.health.get(work.endpointId);
+    const admission = health.admit();
+    if (!admission.allowed) {
+      // Skipped, not dropped: the delivery waits in the retry queue until the circuit lets a probe through.
+      const status = work.attemptCount ? 'retrying' : 'pending';
+      this.outcomes.record(
+        this.withoutRequest(
+          work,
+          status,
+          new Date(admission.retryAt),
+          'circuit open: attempts paused after repeated failures',
+        ),
+      );
+      return;
+    }
+
     const number = work.attemptCount + 1;
     const startedAt = new Date();
-    const endpoint = this.endpoints.get(work.endpointId);
-    let result: SendResult;
-    if (!endpoint || !endpoint.enabled) {
-      result = {
-        statusCode: null,
-        body: null,
-        headers: {},
-        durationMs: 0,
-        firstByteMs: null,
-        errorClass: 'endpoint_disabled',
-        errorMessage: 'the endpoint is disabled or deleted',
-      };
-    } else {
-      const rendered = renderRequest(work.event, endpoint, this.endpoints.signingSecrets(endpoint));
-      result = await this.sender.send({
-        url: endpoint.url,
-        headers: rendered.headers,
-        body: rendered.body,
-        timeoutMs: endpoint.timeoutMs,
-      });
-    }
+    const rendered = renderRequest(work.event, endpoint, this.endpoints.signingSecrets(endpoint));
+    const result = await this.sender.send({
+      url: endpoint.url,
+      headers: rendered.headers,
+      body: rendered.body,
+      timeoutMs: endpoint.timeoutMs,
+    });
+    health.record(signalOf(result), admission.probe);
 
     const succeeded = result.errorClass === null;
     const gone = result.statusCode === 410;
-    const delay =
-      succeeded || gone || result.errorClass === 'endpoint_disabled' ? null : retryDelay(this.schedule, number);
+    const delay = succeeded || gone ? null : this.nextDelay(result, number);
     const status = succeeded ? 'succeeded' : delay === null ? 'failed' : 'retrying';
     const outcome: AttemptOutcome = {
       attempt: {
@@ -93,7 +104,7 @@ export class DeliveryAttempter {
     };
     this.outcomes.record(outcome);
 
-    if (gone) await this.disableGoneEndpoint(work.endpointId);
+    if (gone) await this.disabler.disable(work.endpointId, 'the endpoint answered 410 Gone');
     if (status === 'failed') {
       await this.deadLetters
         .publish({
@@ -108,14 +119,49 @@ export class DeliveryAttempter {
     }
   }
 
-  private async disableGoneEndpoint(endpointId: string): Promise<void> {
-    this.endpoints.markDisabled(endpointId);
-    try {
-      if (await this.endpointsRepository.disable(endpointId, 'the endpoint answered 410 Gone')) {
-        this.logger.warn(`endpoint ${endpointId} answered 410 Gone and was disabled`);
-      }
-    } catch (err) {
-      this.logger.error(`could not disable endpoint ${endpointId}: ${(err as Error).message}`);
+  /** The schedule's next delay, or the receiver's own Retry-After on 429/503 (clamped); null when out of attempts. */
+  private nextDelay(result: SendResult, attemptsMade: number): number | null {
+    const scheduled = retryDelay(this.schedule, attemptsMade);
+    if (scheduled === null) return null;
+    if (result.statusCode === 429 || result.statusCode === 503) {
+      const asked = retryAfterMs(result.headers['retry-after']);
+      if (asked !== null) return Math.min(Math.max(asked, 1000), this.config.FANOUT_MAX_RETRY_AFTER_SECONDS * 1000);
     }
+    return scheduled;
   }
+
+  private withoutRequest(
+    work: DeliveryWork,
+    status: AttemptOutcome['delivery']['status'],
+    nextAttemptAt: Date | null,
+    reason: string,
+  ): AttemptOutcome {
+    return {
+      attempt: null,
+      delivery: {
+        id: work.deliveryId,
+        status,
+        attemptCount: work.attemptCount,
+        nextAttemptAt,
+        lastStatusCode: null,
+        lastError: reason,
+        completed: status === 'failed',
+      },
+    };
+  }
+}
+
+function signalOf(result: SendResult): AttemptSignal {
+  if (result.errorClass === null) return 'success';
+  if (result.statusCode === 429 || result.statusCode === 503 || OVERLOAD.has(result.errorClass)) return 'overload';
+  return 'failure';
+}
+
+/** `Retry-After` as seconds or an HTTP date, in ms from now; null when absent or unreadable. */
+export function retryAfterMs(header: string | undefined, now = Date.now()): number | null {
+  if (!header) return null;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }

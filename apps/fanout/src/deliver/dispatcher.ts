@@ -1,15 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
 import { DeliveryAttempter, DeliveryWork } from './delivery-attempter';
+import { EndpointHealthRegistry } from './endpoint-health';
 
 interface EndpointQueue {
   items: DeliveryWork[];
   inFlight: number;
+  /** Token bucket for the endpoint's rateLimitPerSecond. */
+  tokens: number;
+  refilledAt: number;
 }
 
 /**
- * Runs attempts with bounded concurrency, per endpoint and overall, round-robin across endpoints: a slow endpoint
- * fills only its own slots, never another's. What does not fit in memory stays in Postgres for the retry poller.
+ * Runs attempts with bounded concurrency, per endpoint (adaptive, see EndpointHealth) and overall, round-robin
+ * across endpoints, within each endpoint's rateLimitPerSecond: a slow endpoint fills only its own slots, never
+ * another's. What does not fit in memory stays in Postgres for the retry poller.
  */
 @Injectable()
 export class Dispatcher {
@@ -19,9 +25,12 @@ export class Dispatcher {
   private queued = 0;
   private stopping = false;
   private idle: Array<() => void> = [];
+  private wakeUp?: NodeJS.Timeout;
 
   constructor(
     private readonly attempter: DeliveryAttempter,
+    private readonly health: EndpointHealthRegistry,
+    private readonly endpoints: EndpointCache,
     private readonly config: FanoutConfig,
   ) {}
 
@@ -48,7 +57,8 @@ export class Dispatcher {
   enqueue(work: DeliveryWork[]): void {
     for (const item of work) {
       let queue = this.queues.get(item.endpointId);
-      if (!queue) this.queues.set(item.endpointId, (queue = { items: [], inFlight: 0 }));
+      if (!queue)
+        this.queues.set(item.endpointId, (queue = { items: [], inFlight: 0, tokens: 1, refilledAt: Date.now() }));
       queue.items.push(item);
       this.queued++;
     }
@@ -56,18 +66,48 @@ export class Dispatcher {
   }
 
   private pump(): void {
-    const perEndpoint = this.config.FANOUT_MAX_IN_FLIGHT_PER_ENDPOINT;
     const global = this.config.FANOUT_MAX_IN_FLIGHT;
     let progress = true;
+    let nextToken = Infinity;
     while (progress && this.inFlight < global && !this.stopping) {
       progress = false;
       for (const [endpointId, queue] of this.queues) {
         if (this.inFlight >= global) break;
-        if (!queue.items.length || queue.inFlight >= perEndpoint) continue;
+        if (!queue.items.length || queue.inFlight >= this.limitOf(endpointId)) continue;
+        const wait = this.takeToken(endpointId, queue);
+        if (wait > 0) {
+          nextToken = Math.min(nextToken, wait);
+          continue;
+        }
         this.start(endpointId, queue, queue.items.shift()!);
         progress = true;
       }
     }
+    // A rate-limited endpoint with work waiting: come back when its next token is due.
+    if (nextToken !== Infinity && !this.wakeUp && !this.stopping) {
+      this.wakeUp = setTimeout(() => {
+        this.wakeUp = undefined;
+        this.pump();
+      }, Math.ceil(nextToken));
+    }
+  }
+
+  private limitOf(endpointId: string): number {
+    return Math.min(this.config.FANOUT_MAX_IN_FLIGHT_PER_ENDPOINT, this.health.get(endpointId).concurrency);
+  }
+
+  /** 0 when the endpoint may send now (a token is taken), else ms until its next token. */
+  private takeToken(endpointId: string, queue: EndpointQueue): number {
+    const rate = this.endpoints.get(endpointId)?.rateLimitPerSecond;
+    if (!rate) return 0;
+    const now = Date.now();
+    queue.tokens = Math.min(rate, queue.tokens + ((now - queue.refilledAt) / 1000) * rate);
+    queue.refilledAt = now;
+    if (queue.tokens >= 1) {
+      queue.tokens -= 1;
+      return 0;
+    }
+    return ((1 - queue.tokens) / rate) * 1000;
   }
 
   private start(endpointId: string, queue: EndpointQueue, work: DeliveryWork): void {
@@ -89,6 +129,7 @@ export class Dispatcher {
   /** Stops starting attempts and waits for those in flight (each bounded by its endpoint's timeout). */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.wakeUp);
     if (this.inFlight) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 

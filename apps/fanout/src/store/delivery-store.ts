@@ -23,6 +23,7 @@ export interface ClaimedDelivery {
 }
 
 export interface AttemptOutcome {
+  /** Null when no request was sent (the circuit was open): the delivery is only rescheduled. */
   attempt: {
     id: string;
     deliveryId: string;
@@ -35,7 +36,7 @@ export interface AttemptOutcome {
     errorMessage: string | null;
     responseBody: string | null;
     timings: AttemptTimings | null;
-  };
+  } | null;
   delivery: {
     id: string;
     status: DeliveryStatus;
@@ -115,10 +116,13 @@ export class DeliveryStore {
           ORDER BY next_attempt_at
           LIMIT $1
           FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE deliveries d SET lease_until = now() + make_interval(secs => $2)
+           FROM due WHERE d.id = due.id
+         RETURNING d.id, d.endpoint_id, d.attempt_count, d.event_id
        )
-       UPDATE deliveries d SET lease_until = now() + make_interval(secs => $2)
-         FROM due WHERE d.id = due.id
-       RETURNING d.id, d.endpoint_id, d.attempt_count, d.event_id`,
+       -- A SELECT on top: TypeORM's query() returns [rows, count] for a bare UPDATE … RETURNING.
+       SELECT * FROM claimed`,
         [limit, leaseSeconds, skipEndpointIds],
       );
     if (!rows.length) return [];
@@ -167,32 +171,41 @@ export class DeliveryStore {
       await this.db.query(`UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::varchar[])`, [ids]);
   }
 
-  /** Writes many attempts and delivery updates in one transaction (the attempt log is never the bottleneck). */
-  async recordOutcomes(outcomes: AttemptOutcome[]): Promise<void> {
-    if (!outcomes.length) return;
-    const a = outcomes.map((o) => o.attempt);
+  /**
+   * Writes many attempts, delivery updates and endpoints' failing-since marks in one transaction (the attempt log is
+   * never the bottleneck). Returns enabled endpoints that have failed continuously since before `failingCutoff`.
+   */
+  async recordOutcomes(outcomes: AttemptOutcome[], failingCutoff: Date): Promise<string[]> {
+    if (!outcomes.length) return [];
+    const a = outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []));
     const d = outcomes.map((o) => o.delivery);
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO delivery_attempts (id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code,
+    // The last attempt of each endpoint in the batch tells whether it is failing now.
+    const lastByEndpoint = new Map<string, { ok: boolean; at: Date }>();
+    for (const { attempt } of outcomes) {
+      if (attempt) lastByEndpoint.set(attempt.endpointId, { ok: attempt.errorClass === null, at: attempt.startedAt });
+    }
+    return this.db.transaction(async (tx) => {
+      if (a.length)
+        await tx.query(
+          `INSERT INTO delivery_attempts (id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code,
                                         error_class, error_message, response_body, timings)
          SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::timestamptz[], $6::int[],
                               $7::int[], $8::varchar[], $9::text[], $10::text[], $11::jsonb[])
          ON CONFLICT (id) DO NOTHING`,
-        [
-          a.map((x) => x.id),
-          a.map((x) => x.deliveryId),
-          a.map((x) => x.endpointId),
-          a.map((x) => x.number),
-          a.map((x) => x.startedAt.toISOString()),
-          a.map((x) => x.durationMs),
-          a.map((x) => x.statusCode),
-          a.map((x) => x.errorClass),
-          a.map((x) => x.errorMessage),
-          a.map((x) => x.responseBody),
-          a.map((x) => (x.timings ? JSON.stringify(x.timings) : null)),
-        ],
-      );
+          [
+            a.map((x) => x.id),
+            a.map((x) => x.deliveryId),
+            a.map((x) => x.endpointId),
+            a.map((x) => x.number),
+            a.map((x) => x.startedAt.toISOString()),
+            a.map((x) => x.durationMs),
+            a.map((x) => x.statusCode),
+            a.map((x) => x.errorClass),
+            a.map((x) => x.errorMessage),
+            a.map((x) => x.responseBody),
+            a.map((x) => (x.timings ? JSON.stringify(x.timings) : null)),
+          ],
+        );
       await tx.query(
         `UPDATE deliveries AS t SET
             status = u.status, attempt_count = GREATEST(t.attempt_count, u.attempt_count),
@@ -212,6 +225,19 @@ export class DeliveryStore {
           d.map((x) => x.completed),
         ],
       );
+      if (!lastByEndpoint.size) return [];
+      const ids = [...lastByEndpoint.keys()];
+      await tx.query(
+        `UPDATE endpoints e SET failing_since = CASE WHEN u.ok THEN NULL ELSE COALESCE(e.failing_since, u.at) END
+           FROM unnest($1::varchar[], $2::bool[], $3::timestamptz[]) AS u(id, ok, at)
+          WHERE e.id = u.id AND ((u.ok AND e.failing_since IS NOT NULL) OR (NOT u.ok AND e.failing_since IS NULL))`,
+        [ids, ids.map((id) => lastByEndpoint.get(id)!.ok), ids.map((id) => lastByEndpoint.get(id)!.at.toISOString())],
+      );
+      const failing: Array<{ id: string }> = await tx.query(
+        `SELECT id FROM endpoints WHERE id = ANY($1::varchar[]) AND enabled AND failing_since < $2`,
+        [ids, failingCutoff.toISOString()],
+      );
+      return failing.map((row) => row.id);
     });
   }
 }

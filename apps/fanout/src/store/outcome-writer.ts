@@ -1,4 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { EndpointDisabler } from '../deliver/endpoint-disabler';
+import { FanoutConfig } from '../fanout.config';
 import { AttemptOutcome, DeliveryStore } from './delivery-store';
 
 const FLUSH_EVERY_MS = 50;
@@ -17,7 +19,11 @@ export class OutcomeWriter implements OnModuleInit {
   private flushing: Promise<void> | null = null;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly store: DeliveryStore) {}
+  constructor(
+    private readonly store: DeliveryStore,
+    private readonly disabler: EndpointDisabler,
+    private readonly config: FanoutConfig,
+  ) {}
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
@@ -41,8 +47,17 @@ export class OutcomeWriter implements OnModuleInit {
     if (this.flushing || !this.buffer.length) return this.flushing ?? Promise.resolve();
     const batch = this.buffer;
     this.buffer = [];
+    const cutoff = new Date(Date.now() - this.config.FANOUT_DISABLE_AFTER_FAILING_HOURS * 3600_000);
     this.flushing = this.store
-      .recordOutcomes(batch)
+      .recordOutcomes(batch, cutoff)
+      .then(async (failingTooLong) => {
+        for (const endpointId of failingTooLong) {
+          await this.disabler.disable(
+            endpointId,
+            `every attempt failed for ${this.config.FANOUT_DISABLE_AFTER_FAILING_HOURS} hours`,
+          );
+        }
+      })
       .catch((err: Error) => {
         this.logger.warn(`could not write ${batch.length} delivery outcomes, will retry: ${err.message}`);
         this.buffer = [...batch, ...this.buffer].slice(-MAX_BUFFERED);

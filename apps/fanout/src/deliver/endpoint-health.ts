@@ -1,0 +1,113 @@
+/**
+ * What fan-out knows about one endpoint's behaviour, in memory per instance:
+ * - a circuit breaker: open at ≥ 70 % failures over ≥ 10 attempts in 5 minutes; after a cool-down one probe goes
+ *   through (half-open); its success closes the circuit, its failure re-opens it with a doubled cool-down;
+ * - adaptive concurrency (AIMD): +1/limit per success up to the configured maximum, halved on overload signals
+ *   (429, 503, timeouts), never below 1 — so a struggling receiver gets less traffic while it recovers.
+ */
+export interface HealthOptions {
+  windowMs: number;
+  minAttempts: number;
+  failureRatio: number;
+  coolDownMs: number;
+  maxCoolDownMs: number;
+  maxConcurrency: number;
+  initialConcurrency: number;
+}
+
+export const DEFAULT_HEALTH: HealthOptions = {
+  windowMs: 5 * 60_000,
+  minAttempts: 10,
+  failureRatio: 0.7,
+  coolDownMs: 30_000,
+  maxCoolDownMs: 5 * 60_000,
+  maxConcurrency: 16,
+  initialConcurrency: 4,
+};
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+export type AttemptSignal = 'success' | 'failure' | 'overload';
+
+export class EndpointHealth {
+  private outcomes: Array<{ at: number; ok: boolean }> = [];
+  private state: BreakerState = 'closed';
+  private openUntil = 0;
+  private coolDown: number;
+  private probing = false;
+  private limit: number;
+
+  constructor(private readonly options: HealthOptions = DEFAULT_HEALTH) {
+    this.coolDown = options.coolDownMs;
+    this.limit = Math.min(options.initialConcurrency, options.maxConcurrency);
+  }
+
+  get breakerState(): BreakerState {
+    return this.state;
+  }
+
+  /** How many attempts may be in flight to this endpoint now. */
+  get concurrency(): number {
+    return Math.max(1, Math.floor(this.limit));
+  }
+
+  /** May an attempt start now? If not, when to try again (the delivery is rescheduled, never dropped). */
+  admit(now = Date.now()): { allowed: true; probe: boolean } | { allowed: false; retryAt: number } {
+    if (this.state === 'closed') return { allowed: true, probe: false };
+    if (this.state === 'open' && now >= this.openUntil) this.state = 'half-open';
+    if (this.state === 'half-open' && !this.probing) {
+      this.probing = true;
+      return { allowed: true, probe: true };
+    }
+    return { allowed: false, retryAt: Math.max(this.openUntil, now + 1000) };
+  }
+
+  record(signal: AttemptSignal, probe: boolean, now = Date.now()): void {
+    const ok = signal === 'success';
+    if (ok) this.limit = Math.min(this.options.maxConcurrency, this.limit + 1 / this.limit);
+    else if (signal === 'overload') this.limit = Math.max(1, this.limit / 2);
+
+    if (probe) {
+      this.probing = false;
+      if (ok) {
+        this.state = 'closed';
+        this.coolDown = this.options.coolDownMs;
+        this.outcomes = [];
+      } else {
+        this.coolDown = Math.min(this.options.maxCoolDownMs, this.coolDown * 2);
+        this.open(now);
+      }
+      return;
+    }
+    this.outcomes.push({ at: now, ok });
+    const since = now - this.options.windowMs;
+    while (this.outcomes.length && this.outcomes[0]!.at < since) this.outcomes.shift();
+    if (this.state !== 'closed' || this.outcomes.length < this.options.minAttempts) return;
+    const failures = this.outcomes.filter((o) => !o.ok).length;
+    if (failures / this.outcomes.length >= this.options.failureRatio) this.open(now);
+  }
+
+  private open(now: number): void {
+    this.state = 'open';
+    this.openUntil = now + this.coolDown;
+  }
+}
+
+/** One EndpointHealth per endpoint id. */
+export class EndpointHealthRegistry {
+  private readonly byEndpoint = new Map<string, EndpointHealth>();
+
+  constructor(private readonly options: HealthOptions = DEFAULT_HEALTH) {}
+
+  get(endpointId: string): EndpointHealth {
+    let health = this.byEndpoint.get(endpointId);
+    if (!health) this.byEndpoint.set(endpointId, (health = new EndpointHealth(this.options)));
+    return health;
+  }
+
+  /** Counts of circuits by state (for metrics). */
+  states(): Record<BreakerState, number> {
+    const counts: Record<BreakerState, number> = { closed: 0, open: 0, 'half-open': 0 };
+    for (const health of this.byEndpoint.values()) counts[health.breakerState]++;
+    return counts;
+  }
+}

@@ -1,0 +1,318 @@
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { Webhook } from 'standardwebhooks';
+import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call, eventually, testInfra } from '@gateway/testing';
+
+const RETRY_SCHEDULE = '300ms,600ms,1s,2s';
+
+/**
+ * Fan-out against real local receivers that misbehave on purpose, on the real broker and database. Each test works
+ * in its own tenant, so its events reach only its own endpoints.
+ */
+describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
+  jest.setTimeout(180_000);
+  const gateway = new GatewayProcesses({
+    GATEWAY_RETRY_SCHEDULE: RETRY_SCHEDULE,
+    FANOUT_POLL_INTERVAL_MS: '100',
+    FANOUT_RESPONSE_BODY_LIMIT_BYTES: '1024',
+    GATEWAY_SECRET_ROTATION_OVERLAP_HOURS: '1',
+  });
+  const receivers: Receiver[] = [];
+
+  beforeAll(() => gateway.start());
+  afterAll(async () => {
+    await gateway.stop();
+    await Promise.all(receivers.map((r) => r.stop()));
+  });
+
+  const receiver = async () => {
+    const r = await new Receiver().start();
+    receivers.push(r);
+    return r;
+  };
+
+  /** A tenant with a Kaynko source (no secret: unsigned is allowed) and a helper to send it unique sales. */
+  async function tenant() {
+    const admin = gateway.url('admin-api');
+    const t = await call('POST', `${admin}/v1/tenants`, { key: gateway.operatorKey, body: { name: 'fan-out test' } });
+    const key: string = (
+      await call('POST', `${admin}/v1/tenants/${t.body.id}/api-keys`, { key: gateway.operatorKey, body: { name: 'k' } })
+    ).body.key;
+    const source = await call('POST', `${admin}/v1/sources`, { key, body: { provider: 'kaynko', name: 'Shop' } });
+    const api = (method: string, path: string, body?: unknown) => call(method, `${admin}${path}`, { key, body });
+    const endpoint = async (body: Record<string, unknown>) => {
+      const res = await api('POST', '/v1/endpoints', { eventTypes: ['kaynko.sale.completed'], ...body });
+      expect(res.status).toBe(201);
+      return res.body as { id: string; secret: string };
+    };
+    const send = async (event: 'sale.completed' | 'ping' = 'sale.completed', saleId = randomInt(1, 1e9)) => {
+      const example =
+        event === 'ping'
+          ? { event: 'ping', data: { n: saleId } }
+          : { ...KAYNKO_EXAMPLES['sale.completed'], data: { ...KAYNKO_EXAMPLES['sale.completed'].data, saleId } };
+      const body = JSON.stringify(example);
+      const res = await call('POST', source.body.ingestUrl, {
+        rawBody: body,
+        headers: { 'content-type': 'application/json', 'x-kaynko-event': event },
+      });
+      expect(res.status).toBe(202);
+      return { id: res.body.id as string, body };
+    };
+    const delivery = async (endpointId: string, predicate: (d: any) => boolean, timeoutMs = 15_000) =>
+      eventually(async () => {
+        const list = await api('GET', `/v1/deliveries?endpointId=${endpointId}`);
+        const found = list.body.data?.[0];
+        if (!found || !predicate(found)) return null;
+        return (await api('GET', `/v1/deliveries/${found.id}`)).body;
+      }, timeoutMs);
+    return { key, api, endpoint, send, delivery };
+  }
+
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 1000)); // config changes apply within a second
+
+  it('retries 500s on the schedule with the same webhook-id, then succeeds, logging every attempt', async () => {
+    const t = await tenant();
+    const r = await receiver();
+    let calls = 0;
+    r.behaviour = (_, res) => void res.writeHead(++calls <= 2 ? 500 : 200).end(calls <= 2 ? 'boom' : 'ok');
+    const ep = await t.endpoint({ url: r.url() });
+    await settle();
+    const { id } = await t.send();
+    const d = await t.delivery(ep.id, (x) => x.status === 'succeeded');
+    expect(d.attemptLog.map((a: any) => a.statusCode)).toEqual([500, 500, 200]);
+    expect(d.attemptLog[0]).toMatchObject({ number: 1, errorClass: 'http_status', responseBody: 'boom' });
+    expect(new Set(r.requests.map((q) => q.headers['webhook-id']))).toEqual(new Set([id]));
+    const gaps = r.requests.slice(1).map((q, i) => q.at - r.requests[i]!.at);
+    expect(gaps[0]).toBeGreaterThanOrEqual(300 * 0.8 - 50);
+    expect(gaps[1]).toBeGreaterThanOrEqual(600 * 0.8 - 50);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    const t = await tenant();
+    const r = await receiver();
+    r.behaviour = (_, res) =>
+      void (r.requests.length === 1 ? res.writeHead(429, { 'retry-after': '2' }).end() : res.writeHead(204).end());
+    const ep = await t.endpoint({ url: r.url() });
+    await settle();
+    await t.send();
+    await t.delivery(ep.id, (x) => x.status === 'succeeded');
+    expect(r.requests[1]!.at - r.requests[0]!.at).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('treats a redirect as a failure and never follows it', async () => {
+    const t = await tenant();
+    const r = await receiver();
+    const target = await receiver();
+    r.behaviour = (_, res) => void res.writeHead(302, { location: target.url('/elsewhere') }).end();
+    const ep = await t.endpoint({ url: r.url() });
+    await settle();
+    await t.send();
+    const d = await t.delivery(ep.id, (x) => x.attempts >= 2);
+    expect(d.attemptLog[0]).toMatchObject({ statusCode: 302, errorClass: 'http_status' });
+    expect(target.requests).toHaveLength(0);
+  });
+
+  it('records timeouts, connection resets and truncated huge bodies, while a healthy endpoint is not slowed', async () => {
+    const t = await tenant();
+    const silent = await receiver();
+    silent.behaviour = () => undefined; // never answers
+    const reset = await receiver();
+    reset.behaviour = (_, res) => void res.socket?.destroy();
+    const huge = await receiver();
+    huge.behaviour = (_, res) => void res.writeHead(200).end('x'.repeat(2 * 1024 * 1024));
+    const healthy = await receiver();
+    const [epSilent, epReset, epHuge] = [
+      await t.endpoint({ url: silent.url(), timeoutMs: 500 }),
+      await t.endpoint({ url: reset.url() }),
+      await t.endpoint({ url: huge.url() }),
+    ];
+    await t.endpoint({ url: healthy.url() });
+    await settle();
+    const sentAt = Date.now();
+    await t.send();
+    await healthy.waitFor(1, 5000);
+    expect(healthy.requests[0]!.at - sentAt).toBeLessThan(400); // not held up by the 500 ms timeout next door
+
+    expect((await t.delivery(epSilent.id, (x) => x.attempts >= 1)).attemptLog[0]).toMatchObject({
+      errorClass: 'timeout',
+      statusCode: null,
+    });
+    expect((await t.delivery(epReset.id, (x) => x.attempts >= 1)).attemptLog[0]).toMatchObject({
+      errorClass: 'connection_reset',
+    });
+    const big = (await t.delivery(epHuge.id, (x) => x.status === 'succeeded')).attemptLog[0];
+    expect(big.statusCode).toBe(200);
+    expect(big.responseBody).toHaveLength(1024);
+  });
+
+  it('disables an endpoint that answers 410 and tells the tenant with gateway.endpoint.disabled', async () => {
+    const t = await tenant();
+    const gone = await receiver();
+    gone.behaviour = (_, res) => void res.writeHead(410).end();
+    const ops = await receiver();
+    const ep = await t.endpoint({ url: gone.url() });
+    await t.endpoint({ url: ops.url(), eventTypes: ['gateway.endpoint.disabled'] });
+    await settle();
+    await t.send();
+    const d = await t.delivery(ep.id, (x) => x.status === 'failed');
+    expect(d.attempts).toBe(1);
+    const endpoint = (await t.api('GET', `/v1/endpoints/${ep.id}`)).body;
+    expect(endpoint).toMatchObject({ enabled: false, disabledReason: expect.stringContaining('410') });
+    const [notice] = await ops.waitFor(1);
+    expect(JSON.parse(notice!.body.toString())).toMatchObject({
+      type: 'gateway.endpoint.disabled',
+      data: { endpointId: ep.id, reason: expect.stringContaining('410') },
+    });
+  });
+
+  it('gives up after the last retry, marks the delivery failed and dead-letters it with the reason', async () => {
+    const t = await tenant();
+    const r = await receiver();
+    r.behaviour = (_, res) => void res.writeHead(503).end();
+    const ep = await t.endpoint({ url: r.url() });
+    await settle();
+    const { id } = await t.send();
+    const d = await t.delivery(ep.id, (x) => x.status === 'failed', 20_000);
+    expect(d.attempts).toBe(RETRY_SCHEDULE.split(',').length + 1);
+
+    const kafka = new Kafka({ brokers: testInfra().kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `dlq-check-${Date.now()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'gateway.dead-letter.v1', fromBeginning: true });
+    const letter = await new Promise<any>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const value = JSON.parse(message.value!.toString());
+          if (value.deliveryId === d.id) resolve(value);
+          return Promise.resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(letter).toMatchObject({
+      schema: 'dead-letter.v1',
+      origin: 'fanout',
+      eventId: id,
+      endpointId: ep.id,
+      reason: expect.stringContaining('gave up after 5 attempts'),
+    });
+  });
+
+  it('delivers the same body only once, and a ping only to endpoints that name kaynko.ping', async () => {
+    const t = await tenant();
+    const all = await receiver();
+    const pings = await receiver();
+    await t.endpoint({ url: all.url(), eventTypes: ['*'] });
+    await t.endpoint({ url: pings.url(), eventTypes: ['kaynko.ping'] });
+    await settle();
+    const first = await t.send('sale.completed', 7);
+    const again = await t.send('sale.completed', 7);
+    expect(again.id).toBe(first.id);
+    await t.send('ping');
+    await pings.waitFor(1);
+    await all.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(all.requests.map((q) => JSON.parse(q.body.toString()).type)).toEqual(['kaynko.sale.completed']);
+    expect(pings.requests.map((q) => JSON.parse(q.body.toString()).type)).toEqual(['kaynko.ping']);
+  });
+
+  it('signs kaynko-format deliveries so the seed Node snippet verifies them, with the merchant secret as UTF-8', async () => {
+    const t = await tenant();
+    const r = await receiver();
+    const secret = 'merchant-own-secret ✓';
+    await t.endpoint({ url: r.url(), format: 'kaynko', secret });
+    await settle();
+    await t.send();
+    const [q] = await r.waitFor(1);
+    const expected = 'sha256=' + createHmac('sha256', secret).update(q!.body).digest('hex');
+    expect(timingSafeEqual(Buffer.from(expected), Buffer.from(q!.headers['x-kaynko-signature']!))).toBe(true);
+    expect(q!.headers['x-kaynko-event']).toBe('sale.completed');
+    expect(JSON.parse(q!.body.toString())).toMatchObject({
+      event: 'sale.completed',
+      timestamp: '2026-06-11T14:30:00.000Z',
+    });
+  });
+
+  it('after a secret rotation signs with the new and the previous secret', async () => {
+    const t = await tenant();
+    const r = await receiver();
+    const ep = await t.endpoint({ url: r.url() });
+    const rotated = await t.api('POST', `/v1/endpoints/${ep.id}/rotate-secret`);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    await settle();
+    await t.send();
+    const [q] = await r.waitFor(1);
+    expect(q!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    for (const secret of [ep.secret, rotated.body.secret as string]) {
+      expect(() => new Webhook(secret).verify(q!.body.toString(), q!.headers)).not.toThrow();
+    }
+  });
+
+  it('keeps a delivery waiting for its retry across a fan-out crash, and completes it as scheduled', async () => {
+    const t = await tenant();
+    const r = await receiver();
+    r.behaviour = (_, res) => void res.writeHead(r.requests.length === 1 ? 500 : 200).end();
+    const ep = await t.endpoint({ url: r.url() });
+    await settle();
+    await t.send();
+    await r.waitFor(1);
+    const waiting = await t.delivery(ep.id, (x) => x.status === 'retrying');
+    await gateway.kill('fanout');
+    await gateway.restart('fanout');
+    const done = await t.delivery(ep.id, (x) => x.status === 'succeeded', 20_000);
+    expect(done.attempts).toBe(2);
+    expect(r.requests[1]!.at).toBeGreaterThanOrEqual(new Date(waiting.nextAttemptAt).getTime() - 50);
+  });
+});
+
+describe('SSRF at delivery time (fan-out refuses what registration let through)', () => {
+  jest.setTimeout(120_000);
+  // admin-api lets 127.0.0.1 through (as local development does); fan-out is strict, as production is.
+  const gateway = new GatewayProcesses(
+    {},
+    { fanout: { GATEWAY_ALLOWED_PRIVATE_CIDRS: '', GATEWAY_RETRY_SCHEDULE: '300ms' } },
+  );
+  let r: Receiver;
+
+  beforeAll(async () => {
+    r = await new Receiver().start();
+    await gateway.start();
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await r.stop();
+  });
+
+  it('fails the attempt with refused_address and never connects', async () => {
+    const admin = gateway.url('admin-api');
+    const t = await call('POST', `${admin}/v1/tenants`, { key: gateway.operatorKey, body: { name: 'ssrf' } });
+    const key: string = (
+      await call('POST', `${admin}/v1/tenants/${t.body.id}/api-keys`, { key: gateway.operatorKey, body: { name: 'k' } })
+    ).body.key;
+    const source = (await call('POST', `${admin}/v1/sources`, { key, body: { provider: 'kaynko', name: 'S' } })).body;
+    const ep = (
+      await call('POST', `${admin}/v1/endpoints`, {
+        key,
+        body: { url: `http://localhost:${r.port}/hook`, eventTypes: ['*'] },
+      })
+    ).body;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const body = JSON.stringify(KAYNKO_EXAMPLES['debt.settled']);
+    await call('POST', source.ingestUrl, {
+      rawBody: body,
+      headers: { 'content-type': 'application/json', 'x-kaynko-event': 'debt.settled' },
+    });
+    const d = await eventually(async () => {
+      const list = await call('GET', `${admin}/v1/deliveries?endpointId=${ep.id}`, { key });
+      const found = list.body.data?.[0];
+      return found?.status === 'failed'
+        ? (await call('GET', `${admin}/v1/deliveries/${found.id}`, { key })).body
+        : null;
+    }, 15_000);
+    expect(d.attemptLog[0]).toMatchObject({
+      errorClass: 'refused_address',
+      errorMessage: expect.stringContaining('loopback'),
+    });
+    expect(r.requests).toHaveLength(0);
+  });
+});
