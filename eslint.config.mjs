@@ -27,8 +27,13 @@ export default tseslint.config(
   },
   {
     // Tests read untyped JSON bodies all the time; strict unsafe-any rules would only add casts.
+    // Tests (and only tests) may use the test harness and its fixtures.
     files: TEST_FILES,
     rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { ...boundaries, depConstraints: boundaries.depConstraints.filter((c) => !c.notDependOnLibsWithTags) },
+      ],
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',

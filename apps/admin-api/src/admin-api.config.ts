@@ -21,6 +21,12 @@ export class AdminApiConfig extends UrlPolicyConfig {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   GATEWAY_PUBLIC_QERKO_URL = 'http://localhost:3003';
 
+  /** Sustained requests per second per API key (burst: twice as many); beyond it, 429 with Retry-After. */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  ADMIN_API_RATE_LIMIT_PER_KEY = 50;
+
   /** After a secret rotation, deliveries are signed with the new and the previous secret for this long. */
   @ToNumber()
   @IsInt()

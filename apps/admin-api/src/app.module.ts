@@ -13,6 +13,7 @@ import { ConfigChangePublisher } from './common/config-change.publisher';
 import { securityProviders } from './common/security.providers';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
+import { EventsModule } from './events/events.module';
 import { SourcesModule } from './sources/sources.module';
 import { TenantsModule } from './tenants/tenants.module';
 
@@ -56,6 +57,7 @@ export class AppModule {
         SourcesModule,
         EndpointsModule,
         DeliveriesModule,
+        EventsModule,
       ],
       providers: [
         healthChecks([KafkaConnection, DataSource], (kafka: KafkaConnection, db: DataSource) => [

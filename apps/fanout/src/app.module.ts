@@ -10,6 +10,7 @@ import { DeadLetterPublisher } from './deliver/dead-letter.publisher';
 import { DeliveryAttempter } from './deliver/delivery-attempter';
 import { Dispatcher } from './deliver/dispatcher';
 import { EndpointDisabler } from './deliver/endpoint-disabler';
+import { FanoutMetrics } from './deliver/fanout.metrics';
 import { DEFAULT_HEALTH, EndpointHealthRegistry } from './deliver/endpoint-health';
 import { HttpSender } from './deliver/http-sender';
 import { RetryPoller } from './deliver/retry-poller';
@@ -68,6 +69,7 @@ export class AppModule {
         HttpSender,
         DeadLetterPublisher,
         EndpointDisabler,
+        FanoutMetrics,
         {
           provide: EndpointHealthRegistry,
           useValue: new EndpointHealthRegistry({

@@ -10,3 +10,4 @@ export * from './providers/kaynko';
 export * from './topics';
 export * from './validation';
 export * from './scopes';
+export * from './json-schema';

@@ -7,8 +7,19 @@ import { ValidateIf, ValidationOptions, registerDecorator } from 'class-validato
 export function Nullable(): PropertyDecorator {
   return (target: object, propertyKey: string | symbol) => {
     ValidateIf((object: Record<string | symbol, unknown>) => object[propertyKey] !== null)(target, propertyKey);
+    const nullable =
+      (Reflect.getMetadata(NULLABLE_KEY, target.constructor) as Set<string> | undefined) ?? new Set<string>();
+    nullable.add(String(propertyKey));
+    Reflect.defineMetadata(NULLABLE_KEY, nullable, target.constructor);
+    CLASSES_WITH_NULLABLES.set(target.constructor.name, target.constructor as new () => object);
   };
 }
+
+/** Classes that have Nullable properties, by name (the schema generator resolves `$ref`s by class name). */
+export const CLASSES_WITH_NULLABLES = new Map<string, new () => object>();
+
+/** Properties marked Nullable, per class (read by the JSON Schema generator). */
+export const NULLABLE_KEY = 'gateway:nullable-properties';
 
 /** A finite JSON number whose magnitude is a believable amount of money or count (no 1e308 totals). */
 export function IsAmount(options?: ValidationOptions): PropertyDecorator {

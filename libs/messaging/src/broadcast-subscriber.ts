@@ -11,7 +11,7 @@ export class BroadcastSubscriber {
   private joined = false;
 
   constructor(
-    connection: KafkaConnection,
+    private readonly connection: KafkaConnection,
     private readonly topic: string,
     private readonly onMessage: (value: Buffer | null) => Promise<void>,
   ) {
@@ -28,13 +28,17 @@ export class BroadcastSubscriber {
     return this.joined;
   }
 
-  /** Resolves once the consumer has joined and owns its partitions, so no later change can be missed. */
+  /**
+   * Resolves once the consumer has joined and is positioned at the end offsets taken *before* it joined: every
+   * record published after start() began is consumed. (A fresh group's "latest" is resolved only after the join,
+   * so relying on it would skip records published in between — a change could be missed at start-up.)
+   */
   async start(timeoutMs = 30_000): Promise<void> {
+    const admin = this.connection.kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(this.topic).finally(() => admin.disconnect());
     const joined = new Promise<void>((resolve) => {
-      this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-        this.joined = true;
-        resolve();
-      });
+      this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve());
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: false });
@@ -43,6 +47,8 @@ export class BroadcastSubscriber {
       eachMessage: async ({ message }) => this.onMessage(message.value),
     });
     await withTimeout(joined, timeoutMs, `could not join a consumer group for ${this.topic} within ${timeoutMs} ms`);
+    for (const { partition, offset } of ends) this.consumer.seek({ topic: this.topic, partition, offset });
+    this.joined = true;
   }
 
   async stop(): Promise<void> {

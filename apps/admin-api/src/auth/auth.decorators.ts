@@ -8,7 +8,9 @@ export const ACCESS_KEY = 'gateway:access';
  * Who may call a route. Every route must declare one (or be marked PublicRoute); the guard refuses routes that do
  * not, so a new route cannot be left open by accident.
  */
-export type Access = { operator: true; scope?: Scope } | { tenant: true; scope: Scope };
+export type Access = { operator: true; scope?: Scope } | { tenant: true; scope: Scope } | { authenticated: true };
+/** Any valid key, operator or tenant (catalogs that are the same for everyone). */
+export const Authenticated = () => SetMetadata(ACCESS_KEY, { authenticated: true } satisfies Access);
 /** Operator key only (tenants). */
 export const OperatorOnly = () => SetMetadata(ACCESS_KEY, { operator: true } satisfies Access);
 /** Operator key, or a tenant key holding `scope` (the tenant's own API keys). */

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { Scope } from '@gateway/contracts';
-import { ApiError, PUBLIC_ROUTE } from '@gateway/http';
+import { ApiError, PUBLIC_ROUTE, RateLimiter } from '@gateway/http';
 import { constantTimeEqual, hashApiKey } from '@gateway/security';
 import { AdminApiConfig } from '../admin-api.config';
 import { ACCESS_KEY, Access } from './auth.decorators';
@@ -16,12 +16,15 @@ import type { Principal } from './principal';
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly logger = new Logger(AuthGuard.name);
+  private readonly limiter: RateLimiter;
 
   constructor(
     private readonly reflector: Reflector,
     private readonly config: AdminApiConfig,
     private readonly keys: ApiKeyRepository,
-  ) {}
+  ) {
+    this.limiter = new RateLimiter(config.ADMIN_API_RATE_LIMIT_PER_KEY, config.ADMIN_API_RATE_LIMIT_PER_KEY * 2);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -33,6 +36,9 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const principal = await this.authenticate(request.headers.authorization);
     request.principal = principal;
+    const wait = this.limiter.take(principal.kind === 'operator' ? 'operator' : principal.apiKeyId);
+    if (wait) throw ApiError.tooManyRequests(wait, 'Too many requests for this API key.');
+    if ('authenticated' in access) return true;
 
     if (principal.kind === 'operator') {
       if ('operator' in access) return true;

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RequireScope, TenantId } from '../auth/auth.decorators';
 import { PageQuery } from '../common/pagination';
-import { CreateEndpointDto, RotateSecretDto, UpdateEndpointDto } from './endpoints.dto';
+import { CreateEndpointDto, RotateSecretDto, StatsQuery, UpdateEndpointDto } from './endpoints.dto';
 import { EndpointsService } from './endpoints.service';
 
 @ApiTags('Endpoints')
@@ -27,6 +27,13 @@ export class EndpointsController {
   @RequireScope('endpoints:read')
   get(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.endpoints.get(tenantId, id);
+  }
+
+  /** Success rate, latency percentiles and failures by reason over a window (default 24 h). */
+  @Get(':id/stats')
+  @RequireScope('endpoints:read')
+  stats(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: StatsQuery) {
+    return this.endpoints.stats(tenantId, id, query.window);
   }
 
   @Get(':id/secret')

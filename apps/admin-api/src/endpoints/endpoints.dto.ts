@@ -155,3 +155,10 @@ export class EndpointWithSecretResponse extends EndpointResponse {
   @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'The signing secret.' })
   secret: string;
 }
+
+export class StatsQuery {
+  @ApiPropertyOptional({ enum: ['1h', '24h', '7d', '30d'], default: '24h' })
+  @IsOptional()
+  @IsIn(['1h', '24h', '7d', '30d'])
+  window?: '1h' | '24h' | '7d' | '30d';
+}

@@ -31,6 +31,38 @@ export class EndpointsRepository {
     return (await this.endpoints.findOneBy({ id }))!;
   }
 
+  /** Attempts in the window: counts, latency percentiles and failures by error class. */
+  async stats(
+    endpointId: string,
+    since: Date,
+  ): Promise<{
+    attempts: number;
+    succeeded: number;
+    p50: number | null;
+    p95: number | null;
+    p99: number | null;
+    failures: Array<{ reason: string; count: number }>;
+  }> {
+    const [totals] = await this.endpoints.query<
+      Array<{ attempts: number; succeeded: number; p50: number | null; p95: number | null; p99: number | null }>
+    >(
+      `SELECT count(*)::int AS attempts,
+              count(*) FILTER (WHERE error_class IS NULL)::int AS succeeded,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95,
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99
+         FROM delivery_attempts WHERE endpoint_id = $1 AND started_at >= $2`,
+      [endpointId, since.toISOString()],
+    );
+    const failures = await this.endpoints.query<Array<{ reason: string; count: number }>>(
+      `SELECT error_class AS reason, count(*)::int AS count FROM delivery_attempts
+        WHERE endpoint_id = $1 AND started_at >= $2 AND error_class IS NOT NULL
+        GROUP BY error_class ORDER BY count DESC`,
+      [endpointId, since.toISOString()],
+    );
+    return { ...totals!, failures };
+  }
+
   async delete(id: string): Promise<void> {
     await this.endpoints.delete({ id });
   }

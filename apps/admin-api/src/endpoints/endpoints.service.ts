@@ -105,6 +105,23 @@ export class EndpointsService {
     return { secret };
   }
 
+  async stats(tenantId: string, id: string, window: '1h' | '24h' | '7d' | '30d' = '24h') {
+    await this.require(tenantId, id);
+    const hours = { '1h': 1, '24h': 24, '7d': 168, '30d': 720 }[window];
+    const s = await this.endpoints.stats(id, new Date(Date.now() - hours * 3600_000));
+    const round = (v: number | null) => (v === null ? null : Math.round(v));
+    return {
+      endpointId: id,
+      window,
+      attempts: s.attempts,
+      succeeded: s.succeeded,
+      failed: s.attempts - s.succeeded,
+      successRate: s.attempts ? s.succeeded / s.attempts : null,
+      latencyMs: { p50: round(s.p50), p95: round(s.p95), p99: round(s.p99) },
+      failuresByReason: Object.fromEntries(s.failures.map((f) => [f.reason, f.count])),
+    };
+  }
+
   async delete(tenantId: string, id: string): Promise<void> {
     await this.require(tenantId, id);
     await this.endpoints.delete(id);

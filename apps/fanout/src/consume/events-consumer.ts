@@ -50,6 +50,39 @@ export class EventsConsumer {
     return this.consumer.stop();
   }
 
+  /**
+   * Stores the batch in one transaction. If the database refuses the data itself (not a connection problem), the
+   * batch is stored event by event and only the offending events are dead-lettered: one bad record never blocks
+   * its partition. Any other error propagates, so the batch is retried and nothing is committed meanwhile.
+   */
+  private async persistIsolatingBadData(
+    events: CanonicalEventV1[],
+    deliveries: Array<NewDelivery & { event: CanonicalEventV1 }>,
+  ): Promise<Set<string>> {
+    try {
+      return await this.store.persist(events, deliveries);
+    } catch (err) {
+      if (!isDataError(err) || events.length === 0) throw err;
+    }
+    const created = new Set<string>();
+    for (const event of events) {
+      const own = deliveries.filter((d) => d.event === event);
+      try {
+        for (const id of await this.store.persist([event], own)) created.add(id);
+      } catch (err) {
+        if (!isDataError(err)) throw err;
+        own.forEach((d) => (d.leaseUntil = null));
+        await this.deadLetters.publish({
+          reason: `the event cannot be stored: ${(err as Error).message}`,
+          eventId: event.id,
+          payload: JSON.stringify(event),
+          payloadEncoding: 'utf8',
+        });
+      }
+    }
+    return created;
+  }
+
   private async handle(records: ConsumedRecord[]): Promise<void> {
     const events: CanonicalEventV1[] = [];
     for (const record of records) {
@@ -80,13 +113,19 @@ export class EventsConsumer {
         event,
       })),
     );
-    const created = await this.store.persist(events, deliveries);
+    const created = await this.persistIsolatingBadData(events, deliveries);
     this.dispatcher.enqueue(
       deliveries
         .filter((d) => d.leaseUntil && created.has(d.id))
         .map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, attemptCount: 0, event: d.event })),
     );
   }
+}
+
+/** PostgreSQL's "data exception" errors (class 22): the record itself cannot be stored, retrying will not help. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 /** The event, or why the record is not one. */

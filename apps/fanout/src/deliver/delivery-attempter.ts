@@ -9,6 +9,7 @@ import { OutcomeWriter } from '../store/outcome-writer';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { EndpointDisabler } from './endpoint-disabler';
 import { AttemptSignal, EndpointHealthRegistry } from './endpoint-health';
+import { FanoutMetrics } from './fanout.metrics';
 import { HttpSender, SendResult } from './http-sender';
 import { renderRequest } from './render';
 import { parseRetrySchedule, retryDelay } from './retry-schedule';
@@ -36,6 +37,7 @@ export class DeliveryAttempter {
     private readonly outcomes: OutcomeWriter,
     private readonly deadLetters: DeadLetterPublisher,
     private readonly disabler: EndpointDisabler,
+    private readonly metrics: FanoutMetrics,
     private readonly config: FanoutConfig,
   ) {
     this.schedule = parseRetrySchedule(config.GATEWAY_RETRY_SCHEDULE);
@@ -45,6 +47,7 @@ export class DeliveryAttempter {
     const endpoint = this.endpoints.get(work.endpointId);
     if (!endpoint || !endpoint.enabled) {
       this.outcomes.record(this.withoutRequest(work, 'failed', null, 'the endpoint is disabled or deleted'));
+      this.metrics.recordAttempt('failed', 'endpoint_disabled', null);
       return;
     }
     const health = this.health.get(work.endpointId);
@@ -103,6 +106,7 @@ export class DeliveryAttempter {
       },
     };
     this.outcomes.record(outcome);
+    this.metrics.recordAttempt(status, result.errorClass, result.durationMs);
 
     if (gone) await this.disabler.disable(work.endpointId, 'the endpoint answered 410 Gone');
     if (status === 'failed') {

@@ -3,6 +3,7 @@ import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
 import { DeliveryAttempter, DeliveryWork } from './delivery-attempter';
 import { EndpointHealthRegistry } from './endpoint-health';
+import { FanoutMetrics } from './fanout.metrics';
 
 interface EndpointQueue {
   items: DeliveryWork[];
@@ -32,7 +33,13 @@ export class Dispatcher {
     private readonly health: EndpointHealthRegistry,
     private readonly endpoints: EndpointCache,
     private readonly config: FanoutConfig,
-  ) {}
+    metrics: FanoutMetrics,
+  ) {
+    metrics.watchBacklog(
+      () => this.queued,
+      () => this.inFlight,
+    );
+  }
 
   /** Deliveries waiting in memory (not yet started). */
   get queuedCount(): number {

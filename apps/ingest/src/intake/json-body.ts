@@ -31,22 +31,37 @@ export function parseJsonObject(raw: Buffer): Record<string, unknown> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw ApiError.badRequest('invalid_json', 'The request body must be a JSON object.');
   }
-  dropForbiddenKeys(parsed);
+  scrub(parsed);
   return parsed as Record<string, unknown>;
 }
 
-function dropForbiddenKeys(value: unknown): void {
+/** Walks the parsed body once: drops forbidden keys, and refuses NUL characters (PostgreSQL cannot store them). */
+function scrub(value: unknown): void {
+  if (typeof value === 'string') {
+    if (value.includes('\0')) throw nulCharacter();
+    return;
+  }
   if (typeof value !== 'object' || value === null) return;
   if (Array.isArray(value)) {
-    value.forEach(dropForbiddenKeys);
+    value.forEach(scrub);
     return;
   }
   for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) delete (value as Record<string, unknown>)[key];
-    else dropForbiddenKeys((value as Record<string, unknown>)[key]);
+    if (FORBIDDEN_KEYS.has(key)) {
+      delete (value as Record<string, unknown>)[key];
+      continue;
+    }
+    if (key.includes('\0')) throw nulCharacter();
+    scrub((value as Record<string, unknown>)[key]);
   }
 }
 
+function nulCharacter(): ApiError {
+  return ApiError.badRequest(
+    'invalid_json',
+    'The request body contains a NUL character (\\u0000), which cannot be stored.',
+  );
+}
 /** Deepest bracket nesting outside strings. */
 function nestingDepth(text: string): number {
   let depth = 0;

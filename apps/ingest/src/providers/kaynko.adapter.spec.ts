@@ -149,6 +149,15 @@ describe('KaynkoAdapter', () => {
     expect(JSON.stringify(adapted.data)).not.toMatch(/constructor|__proto__/);
   });
 
+  it.each(['{"event":"ping","data":{"note":"a\\u0000b"}}', '{"event":"ping","data":{"a\\u0000":1}}'])(
+    'refuses NUL characters, which PostgreSQL cannot store (found by the fuzzer: they blocked fan-out): %s',
+    (raw) => {
+      expect(problems({ headers: { 'x-kaynko-event': 'ping' }, query: {}, body: Buffer.from(raw) }).code).toBe(
+        'invalid_json',
+      );
+    },
+  );
+
   it('validates a sale whose data carries a constructor key (found by the fuzzer: it used to answer 500)', () => {
     const body = clone(KAYNKO_EXAMPLES['sale.voided']);
     body.data.constructor = {};

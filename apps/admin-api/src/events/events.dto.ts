@@ -1,0 +1,37 @@
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { PageQuery } from '../common/pagination';
+
+export class EventsFilter {
+  @ApiPropertyOptional({ example: 'kaynko.sale.completed' })
+  @IsOptional()
+  @Matches(/^[a-z]+(\.[a-z_]+)+$/, { message: 'type must be an event type such as kaynko.sale.completed' })
+  type?: string;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) sourceId?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Received at or after' })
+  @IsOptional()
+  @IsISO8601()
+  since?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Received before' })
+  @IsOptional()
+  @IsISO8601()
+  until?: string;
+}
+
+/** Filters plus `limit` and `cursor`. */
+export class EventsQuery extends IntersectionType(PageQuery, EventsFilter) {}
+
+export class EventResponse {
+  @ApiProperty({ example: 'evt_a512bea71a9b97d6f84434e6e78bcb29' }) id: string;
+  @ApiProperty({ example: 'kaynko.sale.completed' }) type: string;
+  @ApiProperty({ enum: ['kaynko', 'digitax', 'qerko', 'gateway'] }) provider: string;
+  @ApiProperty() sourceId: string;
+  @ApiProperty({ format: 'date-time' }) receivedAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) occurredAt: string | null;
+  @ApiProperty({
+    type: Object,
+    example: { saleId: 42, receiptNumber: 'KNK-0042', total: 15.5, paymentMethod: 'cash', currency: 'USD' },
+  })
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, SelectQueryBuilder } from 'typeorm';
+import { DeliveryEntity, EventEntity } from '@gateway/persistence';
+import { EventsFilter } from './events.dto';
+
+@Injectable()
+export class EventsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private filtered(tenantId: string, filter: EventsFilter): SelectQueryBuilder<EventEntity> {
+    const q = this.db.getRepository(EventEntity).createQueryBuilder('e').where('e.tenant_id = :tenantId', { tenantId });
+    if (filter.type) q.andWhere('e.type = :type', { type: filter.type });
+    if (filter.sourceId) q.andWhere('e.source_id = :sourceId', { sourceId: filter.sourceId });
+    if (filter.since) q.andWhere('e.received_at >= :since', { since: filter.since });
+    if (filter.until) q.andWhere('e.received_at < :until', { until: filter.until });
+    return q.orderBy('e.received_at', 'DESC').addOrderBy('e.id', 'DESC');
+  }
+
+  /** Newest first; `after` is the (receivedAt, id) of the previous page's last event. */
+  list(tenantId: string, filter: EventsFilter, limit: number, after: [string, string] | null): Promise<EventEntity[]> {
+    const q = this.filtered(tenantId, filter).limit(limit);
+    if (after) q.andWhere('(e.received_at, e.id) < (:at, :id)', { at: after[0], id: after[1] });
+    return q.getMany();
+  }
+
+  /** The whole filtered set, in chunks, for streaming exports (never all in memory). */
+  async *stream(tenantId: string, filter: EventsFilter, chunk = 500): AsyncGenerator<EventEntity[]> {
+    let after: [string, string] | null = null;
+    for (;;) {
+      const rows = await this.list(tenantId, filter, chunk, after);
+      if (!rows.length) return;
+      yield rows;
+      const last = rows[rows.length - 1]!;
+      after = [last.receivedAt.toISOString(), last.id];
+      if (rows.length < chunk) return;
+    }
+  }
+
+  findForTenant(tenantId: string, id: string): Promise<EventEntity | null> {
+    return this.db.getRepository(EventEntity).findOneBy({ id, tenantId });
+  }
+
+  deliveriesOf(eventId: string): Promise<DeliveryEntity[]> {
+    return this.db.getRepository(DeliveryEntity).find({ where: { eventId }, order: { id: 'ASC' } });
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError } from '@gateway/http';
+import { EventEntity } from '@gateway/persistence';
+import { presentDelivery } from '../deliveries/deliveries.service';
+import { DeliveryResponse } from '../deliveries/deliveries.dto';
+import { iso } from '../common/iso';
+import { Page, decodeCursor, pageLimit, toPage } from '../common/pagination';
+import { csvLine } from './csv';
+import { EventResponse, EventsFilter, EventsQuery } from './events.dto';
+import { EventsRepository } from './events.repository';
+
+const CSV_COLUMNS = ['id', 'type', 'provider', 'sourceId', 'receivedAt', 'occurredAt', 'data'];
+
+@Injectable()
+export class EventsService {
+  constructor(private readonly events: EventsRepository) {}
+
+  async list(tenantId: string, query: EventsQuery): Promise<Page<EventResponse>> {
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor, 2) as [string, string] | null;
+    const rows = await this.events.list(tenantId, query, limit + 1, after);
+    return toPage(rows, limit, present, (e) => [e.receivedAt.toISOString(), e.id]);
+  }
+
+  async get(tenantId: string, id: string): Promise<EventResponse & { deliveries: DeliveryResponse[] }> {
+    const event = await this.events.findForTenant(tenantId, id);
+    if (!event) throw ApiError.notFound('Event');
+    return { ...present(event), deliveries: (await this.events.deliveriesOf(id)).map(presentDelivery) };
+  }
+
+  /** The filtered events as CSV lines, header first, read from the database in chunks. */
+  async *exportCsv(tenantId: string, filter: EventsFilter): AsyncGenerator<string> {
+    yield csvLine(CSV_COLUMNS);
+    for await (const rows of this.events.stream(tenantId, filter)) {
+      yield rows
+        .map((e) =>
+          csvLine([e.id, e.type, e.provider, e.sourceId, iso(e.receivedAt), iso(e.occurredAt), JSON.stringify(e.data)]),
+        )
+        .join('');
+    }
+  }
+}
+
+function present(e: EventEntity): EventResponse {
+  return {
+    id: e.id,
+    type: e.type,
+    provider: e.provider,
+    sourceId: e.sourceId,
+    receivedAt: iso(e.receivedAt)!,
+    occurredAt: iso(e.occurredAt),
+    data: e.data,
+  };
+}

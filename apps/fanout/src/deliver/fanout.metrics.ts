@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { MetricsRegistry } from '@gateway/http';
+import { EndpointHealthRegistry } from './endpoint-health';
+
+/** Deliveries by outcome, attempt latency, in-memory backlog and circuit states, at /metrics. */
+@Injectable()
+export class FanoutMetrics {
+  private readonly attempts: Counter<'outcome' | 'error_class'>;
+  private readonly latency: Histogram<'outcome'>;
+  private backlog = { queued: () => 0, inFlight: () => 0 };
+
+  constructor(registry: MetricsRegistry, health: EndpointHealthRegistry) {
+    const backlog = () => this.backlog;
+    this.attempts = new Counter({
+      name: 'fanout_attempts_total',
+      help: 'Delivery attempts by outcome (succeeded, retrying, failed, skipped) and error class',
+      labelNames: ['outcome', 'error_class'],
+      registers: [registry],
+    });
+    this.latency = new Histogram({
+      name: 'fanout_attempt_duration_seconds',
+      help: 'Duration of delivery attempts (request sent to response read)',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
+    new Gauge({
+      name: 'fanout_queued_deliveries',
+      help: 'Deliveries waiting in this instance’s memory for a free slot',
+      registers: [registry],
+      collect() {
+        this.set(backlog().queued());
+      },
+    });
+    new Gauge({
+      name: 'fanout_in_flight_attempts',
+      help: 'Attempts in flight from this instance',
+      registers: [registry],
+      collect() {
+        this.set(backlog().inFlight());
+      },
+    });
+    new Gauge({
+      name: 'fanout_circuit_breakers',
+      help: 'Endpoints by circuit-breaker state, as seen by this instance',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        for (const [state, count] of Object.entries(health.states())) this.set({ state }, count);
+      },
+    });
+  }
+
+  /** The dispatcher reports its backlog here (it depends on the metrics, not the other way round). */
+  watchBacklog(queued: () => number, inFlight: () => number): void {
+    this.backlog = { queued, inFlight };
+  }
+
+  recordAttempt(outcome: string, errorClass: string | null, durationMs: number | null): void {
+    this.attempts.inc({ outcome, error_class: errorClass ?? 'none' });
+    if (durationMs !== null) this.latency.observe({ outcome }, durationMs / 1000);
+  }
+}

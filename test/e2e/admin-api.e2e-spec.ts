@@ -1,0 +1,266 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call, eventually } from '@gateway/testing';
+
+type Operation = { method: string; path: string; tag: string };
+
+/**
+ * The admin API as partners use it: the OpenAPI document is valid and is the route list; every route refuses every
+ * wrong principal the same way; resources paginate; events export; keys are rate-limited.
+ */
+describe('admin API (four processes, real Kafka and Postgres)', () => {
+  jest.setTimeout(180_000);
+  const gateway = new GatewayProcesses({ ADMIN_API_RATE_LIMIT_PER_KEY: '60' });
+  const receiver = new Receiver();
+  let admin: string;
+  let spec: any;
+  let operations: Operation[];
+  // Tenant A with a resource of every kind; tenant B to prove isolation.
+  const a: Record<string, string> = {};
+  let keyB: string;
+  let noScopeKey: string;
+  let revokedKey: string;
+
+  beforeAll(async () => {
+    await Promise.all([gateway.start(), receiver.start()]);
+    admin = gateway.url('admin-api');
+    const op = gateway.operatorKey;
+    const tenant = async (name: string) =>
+      (await call('POST', `${admin}/v1/tenants`, { key: op, body: { name } })).body.id as string;
+    a.tenant = await tenant('A');
+    const tenantB = await tenant('B');
+    const keyA = (await call('POST', `${admin}/v1/tenants/${a.tenant}/api-keys`, { key: op, body: { name: 'full' } }))
+      .body;
+    a.key = keyA.key;
+    a.apiKeyId = keyA.id;
+    keyB = (await call('POST', `${admin}/v1/tenants/${tenantB}/api-keys`, { key: op, body: { name: 'b' } })).body.key;
+    noScopeKey = (
+      await call('POST', `${admin}/v1/tenants/${a.tenant}/api-keys`, { key: op, body: { name: 'none', scopes: [] } })
+    ).body.key;
+    const revoked = (
+      await call('POST', `${admin}/v1/tenants/${a.tenant}/api-keys`, { key: op, body: { name: 'gone' } })
+    ).body;
+    revokedKey = revoked.key;
+    expect((await call('DELETE', `${admin}/v1/api-keys/${revoked.id}`, { key: op })).status).toBe(204);
+
+    const source = (
+      await call('POST', `${admin}/v1/sources`, { key: a.key, body: { provider: 'kaynko', name: 'Shop' } })
+    ).body;
+    a.source = source.id;
+    a.endpoint = (
+      await call('POST', `${admin}/v1/endpoints`, {
+        key: a.key,
+        body: { url: receiver.url(), eventTypes: ['kaynko.*'] },
+      })
+    ).body.id;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const body = JSON.stringify(KAYNKO_EXAMPLES['sale.completed']);
+    a.event = (
+      await call('POST', source.ingestUrl, {
+        rawBody: body,
+        headers: { 'content-type': 'application/json', 'x-kaynko-event': 'sale.completed' },
+      })
+    ).body.id;
+    const delivery = await eventually(
+      async () => (await call('GET', `${admin}/v1/deliveries?eventId=${a.event}`, { key: a.key })).body.data?.[0],
+    );
+    a.delivery = delivery.id;
+
+    spec = (await call('GET', `${admin}/docs-json`)).body;
+    operations = Object.entries(spec.paths as Record<string, Record<string, { tags?: string[] }>>).flatMap(
+      ([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => ({
+          method: method.toUpperCase(),
+          path,
+          tag: operation.tags?.[0] ?? '',
+        })),
+    );
+  });
+
+  afterAll(async () => {
+    await gateway.stop();
+    await receiver.stop();
+  });
+
+  /** A concrete URL for an operation, with tenant A's ids in the path. */
+  const urlOf = ({ path }: Operation) =>
+    admin +
+    path
+      .replace('{tenantId}', a.tenant!)
+      .replace(/^\/v1\/tenants\/\{id\}/, `/v1/tenants/${a.tenant}`)
+      .replace(/^\/v1\/api-keys\/\{id\}/, `/v1/api-keys/${a.apiKeyId}`)
+      .replace(/^\/v1\/sources\/\{id\}/, `/v1/sources/${a.source}`)
+      .replace(/^\/v1\/endpoints\/\{id\}/, `/v1/endpoints/${a.endpoint}`)
+      .replace(/^\/v1\/events\/\{id\}/, `/v1/events/${a.event}`)
+      .replace(/^\/v1\/deliveries\/\{id\}/, `/v1/deliveries/${a.delivery}`);
+
+  /** A body the route would accept (so the answer is about who asks, not what is sent); none for GET/DELETE. */
+  const bodyOf = (o: Operation) =>
+    ['GET', 'DELETE'].includes(o.method) ? undefined : o.path.endsWith('/api-keys') ? { name: 'probe' } : {};
+
+  const operatorRoutes = (o: Operation) => o.tag === 'Tenants' || o.tag === 'API keys';
+  const anyKeyRoutes = (o: Operation) => o.tag === 'Event types';
+  const secured = () => operations.filter((o) => !o.path.startsWith('/health') && !o.path.startsWith('/metrics'));
+
+  it('serves a valid OpenAPI 3 document that lists the API', async () => {
+    expect(spec.openapi).toMatch(/^3\./);
+    await expect(SwaggerParser.validate(structuredClone(spec))).resolves.toBeDefined();
+    const listed = operations.map((o) => `${o.method} ${o.path}`);
+    for (const route of [
+      'POST /v1/tenants',
+      'GET /v1/tenants/{id}',
+      'POST /v1/tenants/{tenantId}/api-keys',
+      'POST /v1/api-keys/{id}/regenerate',
+      'POST /v1/sources',
+      'POST /v1/endpoints/{id}/rotate-secret',
+      'GET /v1/endpoints/{id}/stats',
+      'GET /v1/event-types',
+      'GET /v1/events/export.csv',
+      'GET /v1/events/{id}',
+      'POST /v1/deliveries/{id}/retry',
+    ]) {
+      expect(listed).toContain(route);
+    }
+  });
+
+  it('answers 401 on every secured route without a key, with a bad key and with a revoked key', async () => {
+    for (const operation of secured()) {
+      for (const key of [undefined, 'gw_live_not-a-real-key', revokedKey]) {
+        const res = await call(operation.method, urlOf(operation), { key, body: bodyOf(operation) });
+        expect({ route: `${operation.method} ${operation.path}`, status: res.status }).toEqual({
+          route: `${operation.method} ${operation.path}`,
+          status: 401,
+        });
+        expect(res.body.error.code).toBe('unauthorized');
+      }
+    }
+  });
+
+  it('answers 403 on every tenant route to a valid key without the scope', async () => {
+    for (const operation of secured().filter((o) => !anyKeyRoutes(o))) {
+      const res = await call(operation.method, urlOf(operation), { key: noScopeKey, body: bodyOf(operation) });
+      expect({ route: `${operation.method} ${operation.path}`, status: res.status }).toEqual({
+        route: `${operation.method} ${operation.path}`,
+        status: 403,
+      });
+    }
+    expect((await call('GET', `${admin}/v1/event-types`, { key: noScopeKey })).status).toBe(200);
+  });
+
+  it("answers 404 for another tenant's ids, exactly as if they did not exist", async () => {
+    for (const operation of secured().filter((o) => o.path.includes('{') && o.tag !== 'Tenants')) {
+      const res = await call(operation.method, urlOf(operation), { key: keyB, body: bodyOf(operation) });
+      expect({ route: `${operation.method} ${operation.path}`, status: res.status }).toEqual({
+        route: `${operation.method} ${operation.path}`,
+        status: 404,
+      });
+    }
+  });
+
+  it('refuses the operator key on tenant-scoped routes and tenant keys on operator-only routes', async () => {
+    for (const operation of secured().filter((o) => !operatorRoutes(o) && !anyKeyRoutes(o))) {
+      expect(
+        (await call(operation.method, urlOf(operation), { key: gateway.operatorKey, body: bodyOf(operation) })).status,
+      ).toBe(403);
+    }
+    for (const operation of secured().filter((o) => o.tag === 'Tenants')) {
+      expect((await call(operation.method, urlOf(operation), { key: a.key, body: bodyOf(operation) })).status).toBe(
+        403,
+      );
+    }
+  });
+
+  it('400 lists each bad field', async () => {
+    const res = await call('POST', `${admin}/v1/endpoints`, {
+      key: a.key,
+      body: { url: 'https://10.0.0.1/hook', eventTypes: ['kaynko.nope'], format: 'xml', timeoutMs: 99_999, unknown: 1 },
+    });
+    expect(res.status).toBe(400);
+    const fields = (res.body.error.details as Array<{ field: string }>).map((d) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['format', 'timeoutMs', 'unknown']));
+    const ssrf = await call('POST', `${admin}/v1/endpoints`, {
+      key: a.key,
+      body: { url: 'https://169.254.169.254/latest', eventTypes: ['*'] },
+    });
+    expect(ssrf.body.error.details).toEqual([{ field: 'url', reason: expect.stringContaining('link-local') }]);
+  });
+
+  it('paginates with limit and cursor, nextCursor null on the last page', async () => {
+    for (let i = 0; i < 5; i++)
+      await call('POST', `${admin}/v1/sources`, { key: a.key, body: { provider: 'digitax', name: `eTIMS ${i}` } });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: { body: { data: Array<{ id: string }>; nextCursor: string | null } } = await call(
+        'GET',
+        `${admin}/v1/sources?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { key: a.key },
+      );
+      seen.push(...res.body.data.map((s) => s.id));
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(seen).toHaveLength(6);
+    expect(new Set(seen).size).toBe(6);
+    expect(pages).toBe(3);
+    expect((await call('GET', `${admin}/v1/sources?cursor=garbage`, { key: a.key })).status).toBe(400);
+    expect((await call('GET', `${admin}/v1/sources?limit=1000`, { key: a.key })).status).toBe(400);
+  });
+
+  it('shows events with their deliveries, filters them, and exports CSV', async () => {
+    const event = (await call('GET', `${admin}/v1/events/${a.event}`, { key: a.key })).body;
+    expect(event).toMatchObject({
+      id: a.event,
+      type: 'kaynko.sale.completed',
+      data: { saleId: 42 },
+      deliveries: [expect.objectContaining({ endpointId: a.endpoint })],
+    });
+    expect((await call('GET', `${admin}/v1/events?type=kaynko.sale.completed`, { key: a.key })).body.data).toHaveLength(
+      1,
+    );
+    expect((await call('GET', `${admin}/v1/events?type=kaynko.sale.voided`, { key: a.key })).body.data).toHaveLength(0);
+    const csv = await call('GET', `${admin}/v1/events/export.csv`, { key: a.key });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const lines = (csv.body as string).trim().split('\r\n');
+    expect(lines[0]).toBe('id,type,provider,sourceId,receivedAt,occurredAt,data');
+    expect(lines[1]).toContain(a.event);
+  });
+
+  it('gives endpoint stats and the event-type catalog with schemas', async () => {
+    const stats = (await call('GET', `${admin}/v1/endpoints/${a.endpoint}/stats?window=1h`, { key: a.key })).body;
+    expect(stats).toMatchObject({ attempts: 1, succeeded: 1, successRate: 1, latencyMs: { p50: expect.any(Number) } });
+    const catalog = (await call('GET', `${admin}/v1/event-types`, { key: a.key })).body.data;
+    expect(catalog.find((t: any) => t.type === 'kaynko.sale.completed').schema.properties.paymentMethod.enum).toContain(
+      'mobile_money',
+    );
+  });
+
+  it('regenerating a key stops the old one at once', async () => {
+    const created = (
+      await call('POST', `${admin}/v1/tenants/${a.tenant}/api-keys`, {
+        key: gateway.operatorKey,
+        body: { name: 'rotating' },
+      })
+    ).body;
+    const fresh = (await call('POST', `${admin}/v1/api-keys/${created.id}/regenerate`, { key: gateway.operatorKey }))
+      .body;
+    expect(fresh.key).not.toBe(created.key);
+    expect((await call('GET', `${admin}/v1/sources`, { key: created.key })).status).toBe(401);
+    expect((await call('GET', `${admin}/v1/sources`, { key: fresh.key })).status).toBe(200);
+  });
+
+  it('rate-limits each key with 429 and Retry-After', async () => {
+    const key = (
+      await call('POST', `${admin}/v1/tenants/${a.tenant}/api-keys`, {
+        key: gateway.operatorKey,
+        body: { name: 'busy' },
+      })
+    ).body.key;
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => call('GET', `${admin}/v1/event-types`, { key })),
+    );
+    const limited = results.find((r) => r.status === 429);
+    expect(limited?.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(limited?.body.error.code).toBe('rate_limited');
+  });
+});
