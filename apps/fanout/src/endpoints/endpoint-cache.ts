@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigChangeV1, subscribesTo } from '@gateway/contracts';
-import { ConfigChangeListener, KafkaConnection } from '@gateway/messaging';
+import { ChangeFedCache, KafkaConnection } from '@gateway/messaging';
 import { EndpointEntity, EndpointFormat } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
 import { FanoutConfig } from '../fanout.config';
@@ -30,21 +30,23 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(EndpointCache.name);
   private byId = new Map<string, CachedEndpoint>();
   private byTenant = new Map<string, CachedEndpoint[]>();
-  private readonly listener: ConfigChangeListener;
-  private timer?: NodeJS.Timeout;
-  private loaded = false;
+  private readonly sync: ChangeFedCache;
 
   constructor(
     private readonly repository: FanoutEndpointsRepository,
     private readonly box: SecretBox,
-    private readonly config: FanoutConfig,
+    config: FanoutConfig,
     kafka: KafkaConnection,
   ) {
-    this.listener = new ConfigChangeListener(kafka, (change) => this.apply(change));
+    this.sync = new ChangeFedCache(EndpointCache.name, kafka, {
+      loadAll: () => this.reloadAll(),
+      apply: (change) => this.apply(change),
+      resyncSeconds: config.ENDPOINT_RESYNC_SECONDS,
+    });
   }
 
   get ready(): boolean {
-    return this.loaded && this.listener.healthy;
+    return this.sync.ready;
   }
 
   get(id: string): CachedEndpoint | undefined {
@@ -69,18 +71,12 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
     if (endpoint) endpoint.enabled = false;
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.listener.start();
-    await this.reloadAll();
-    this.timer = setInterval(() => {
-      this.reloadAll().catch((err: Error) => this.logger.warn(`endpoint resync failed: ${err.message}`));
-    }, this.config.ENDPOINT_RESYNC_SECONDS * 1000);
-    this.timer.unref();
+  onModuleInit(): Promise<void> {
+    return this.sync.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.listener.stop();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.sync.stop();
   }
 
   private async reloadAll(): Promise<void> {
@@ -91,7 +87,6 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
     }
     this.byId = next;
     this.reindex();
-    this.loaded = true;
   }
 
   private async apply(change: ConfigChangeV1): Promise<void> {

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { ConfigChangeV1 } from '@gateway/contracts';
-import { ConfigChangeListener, KafkaConnection } from '@gateway/messaging';
+import { ChangeFedCache, KafkaConnection } from '@gateway/messaging';
 import { SourceEntity, SourceProvider } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
 import { IngestConfig } from '../ingest.config';
@@ -25,40 +25,35 @@ export interface CachedSource {
 export class SourceCache implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(SourceCache.name);
   private sources = new Map<string, CachedSource>();
-  private readonly listener: ConfigChangeListener;
-  private timer?: NodeJS.Timeout;
-  private loaded = false;
+  private readonly sync: ChangeFedCache;
 
   constructor(
     private readonly repository: IngestSourcesRepository,
     private readonly box: SecretBox,
-    private readonly config: IngestConfig,
+    config: IngestConfig,
     kafka: KafkaConnection,
   ) {
-    this.listener = new ConfigChangeListener(kafka, (change) => this.apply(change));
+    this.sync = new ChangeFedCache(SourceCache.name, kafka, {
+      loadAll: () => this.reloadAll(),
+      apply: (change) => this.apply(change),
+      resyncSeconds: config.SOURCE_RESYNC_SECONDS,
+    });
   }
 
   get ready(): boolean {
-    return this.loaded && this.listener.healthy;
+    return this.sync.ready;
   }
 
   get(id: string): CachedSource | undefined {
     return this.sources.get(id);
   }
 
-  async onModuleInit(): Promise<void> {
-    // Listen first, then load: a change committed in between is applied twice rather than missed.
-    await this.listener.start();
-    await this.reloadAll();
-    this.timer = setInterval(() => {
-      this.reloadAll().catch((err: Error) => this.logger.warn(`source resync failed: ${err.message}`));
-    }, this.config.SOURCE_RESYNC_SECONDS * 1000);
-    this.timer.unref();
+  onModuleInit(): Promise<void> {
+    return this.sync.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.listener.stop();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.sync.stop();
   }
 
   private async reloadAll(): Promise<void> {
@@ -69,7 +64,6 @@ export class SourceCache implements OnModuleInit, BeforeApplicationShutdown {
       if (cached) next.set(row.id, cached);
     }
     this.sources = next;
-    this.loaded = true;
   }
 
   private async apply(change: ConfigChangeV1): Promise<void> {
