@@ -1,4 +1,5 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { Webhook } from 'standardwebhooks';
 import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call, eventually } from '@gateway/testing';
 
 type Operation = { method: string; path: string; tag: string };
@@ -64,6 +65,14 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
       async () => (await call('GET', `${admin}/v1/deliveries?eventId=${a.event}`, { key: a.key })).body.data?.[0],
     );
     a.delivery = delivery.id;
+    // A replay of tenant A that matches nothing (so it sends nothing), for the authorization matrix.
+    const since = new Date(Date.now() - 60_000).toISOString();
+    a.replay = (
+      await call('POST', `${admin}/v1/endpoints/${a.endpoint}/replay`, {
+        key: a.key,
+        body: { since, eventTypes: ['digitax.*'] },
+      })
+    ).body.id;
 
     spec = (await call('GET', `${admin}/docs-json`)).body;
     operations = Object.entries(spec.paths as Record<string, Record<string, { tags?: string[] }>>).flatMap(
@@ -91,11 +100,17 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
       .replace(/^\/v1\/sources\/\{id\}/, `/v1/sources/${a.source}`)
       .replace(/^\/v1\/endpoints\/\{id\}/, `/v1/endpoints/${a.endpoint}`)
       .replace(/^\/v1\/events\/\{id\}/, `/v1/events/${a.event}`)
-      .replace(/^\/v1\/deliveries\/\{id\}/, `/v1/deliveries/${a.delivery}`);
+      .replace(/^\/v1\/deliveries\/\{id\}/, `/v1/deliveries/${a.delivery}`)
+      .replace(/^\/v1\/replays\/\{id\}/, `/v1/replays/${a.replay}`);
 
   /** A body the route would accept (so the answer is about who asks, not what is sent); none for GET/DELETE. */
-  const bodyOf = (o: Operation) =>
-    ['GET', 'DELETE'].includes(o.method) ? undefined : o.path.endsWith('/api-keys') ? { name: 'probe' } : {};
+  const bodyOf = (o: Operation) => {
+    if (['GET', 'DELETE'].includes(o.method)) return undefined;
+    if (o.path.endsWith('/api-keys')) return { name: 'probe' };
+    if (o.path.endsWith('/replay'))
+      return { since: new Date(Date.now() - 60_000).toISOString(), eventTypes: ['digitax.*'] };
+    return {};
+  };
 
   const operatorRoutes = (o: Operation) => o.tag === 'Tenants' || o.tag === 'API keys';
   const anyKeyRoutes = (o: Operation) => o.tag === 'Event types';
@@ -233,6 +248,68 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     expect(catalog.find((t: any) => t.type === 'kaynko.sale.completed').schema.properties.paymentMethod.enum).toContain(
       'mobile_money',
     );
+  });
+
+  it('tests an endpoint on demand: a signed gateway.ping, and the outcome inline', async () => {
+    const endpoint = (
+      await call('POST', `${admin}/v1/endpoints`, {
+        key: a.key,
+        body: { url: receiver.url('/test'), eventTypes: ['kaynko.sale.voided'] },
+      })
+    ).body;
+    const before = receiver.requests.length;
+    const ok = (await call('POST', `${admin}/v1/endpoints/${endpoint.id}/test`, { key: a.key })).body;
+    expect(ok).toMatchObject({ succeeded: true, statusCode: 200, error: null, durationMs: expect.any(Number) });
+    const sent = receiver.requests[before]!;
+    expect(JSON.parse(sent.body.toString())).toMatchObject({ type: 'gateway.ping', data: { endpointId: endpoint.id } });
+    expect(() => new Webhook(endpoint.secret).verify(sent.body.toString(), sent.headers)).not.toThrow();
+
+    receiver.behaviour = (_, res) => void res.writeHead(500).end('nope');
+    try {
+      const failed = (await call('POST', `${admin}/v1/endpoints/${endpoint.id}/test`, { key: a.key })).body;
+      expect(failed).toMatchObject({
+        succeeded: false,
+        statusCode: 500,
+        error: { class: 'http_status' },
+        responseBody: 'nope',
+      });
+    } finally {
+      receiver.behaviour = (_, res) => void res.writeHead(200).end('ok');
+    }
+  });
+
+  it('replays a window of events to another endpoint, with progress to 100 %', async () => {
+    const target = await new Receiver().start();
+    try {
+      const endpoint = (
+        await call('POST', `${admin}/v1/endpoints`, {
+          key: a.key,
+          body: { url: target.url(), eventTypes: ['digitax.*'] },
+        })
+      ).body;
+      const since = new Date(Date.now() - 3600_000).toISOString();
+      const bad = await call('POST', `${admin}/v1/endpoints/${endpoint.id}/replay`, {
+        key: a.key,
+        body: { since, until: '2000-01-01T00:00:00.000Z' },
+      });
+      expect(bad.status).toBe(400);
+      const job = await call('POST', `${admin}/v1/endpoints/${endpoint.id}/replay`, {
+        key: a.key,
+        body: { since, eventTypes: ['kaynko.*'] },
+      });
+      expect(job.status).toBe(202);
+      expect(job.body).toMatchObject({ id: expect.stringMatching(/^rpl_/), total: 1, status: 'pending' });
+      const done = await eventually(async () => {
+        const progress = (await call('GET', `${admin}/v1/replays/${job.body.id}`, { key: a.key })).body;
+        return progress.status === 'completed' && progress.progress === 1 ? progress : null;
+      }, 20_000);
+      expect(done).toMatchObject({ scheduled: 1, succeeded: 1, failed: 0 });
+      const [replayed] = await target.waitFor(1);
+      expect(replayed!.headers['webhook-id']).toBe(a.event);
+      expect(JSON.parse(replayed!.body.toString()).type).toBe('kaynko.sale.completed');
+    } finally {
+      await target.stop();
+    }
   });
 
   it('regenerating a key stops the old one at once', async () => {

@@ -14,6 +14,7 @@ import { securityProviders } from './common/security.providers';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { EventsModule } from './events/events.module';
+import { ReplaysModule } from './replays/replays.module';
 import { SourcesModule } from './sources/sources.module';
 import { TenantsModule } from './tenants/tenants.module';
 
@@ -58,6 +59,7 @@ export class AppModule {
         EndpointsModule,
         DeliveriesModule,
         EventsModule,
+        ReplaysModule,
       ],
       providers: [
         healthChecks([KafkaConnection, DataSource], (kafka: KafkaConnection, db: DataSource) => [

@@ -12,7 +12,8 @@ import { Dispatcher } from './deliver/dispatcher';
 import { EndpointDisabler } from './deliver/endpoint-disabler';
 import { FanoutMetrics } from './deliver/fanout.metrics';
 import { DEFAULT_HEALTH, EndpointHealthRegistry } from './deliver/endpoint-health';
-import { HttpSender } from './deliver/http-sender';
+import { HttpSender } from '@gateway/delivery';
+import { ReplayWorker } from './deliver/replay-worker';
 import { RetryPoller } from './deliver/retry-poller';
 import { EndpointCache } from './endpoints/endpoint-cache';
 import { FanoutEndpointsRepository } from './endpoints/fanout-endpoints.repository';
@@ -20,6 +21,7 @@ import { FanoutConfig } from './fanout.config';
 import { FanoutLifecycle } from './fanout.lifecycle';
 import { DeliveryStore } from './store/delivery-store';
 import { OutcomeWriter } from './store/outcome-writer';
+import { ReplayStore } from './store/replay-store';
 
 @Module({})
 export class AppModule {
@@ -66,7 +68,15 @@ export class AppModule {
         EndpointCache,
         DeliveryStore,
         OutcomeWriter,
-        HttpSender,
+        {
+          provide: HttpSender,
+          inject: [UrlGuard],
+          useFactory: (guard: UrlGuard) =>
+            new HttpSender(guard, {
+              connectionsPerOrigin: config.FANOUT_MAX_IN_FLIGHT_PER_ENDPOINT,
+              responseBodyLimitBytes: config.FANOUT_RESPONSE_BODY_LIMIT_BYTES,
+            }),
+        },
         DeadLetterPublisher,
         EndpointDisabler,
         FanoutMetrics,
@@ -80,6 +90,8 @@ export class AppModule {
         DeliveryAttempter,
         Dispatcher,
         RetryPoller,
+        ReplayStore,
+        ReplayWorker,
         EventsConsumer,
         FanoutLifecycle,
       ],

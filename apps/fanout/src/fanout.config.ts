@@ -71,6 +71,13 @@ export class FanoutConfig extends UrlPolicyConfig {
   @Min(1)
   FANOUT_MAX_RETRY_AFTER_SECONDS = 3600;
 
+  /** Deliveries a replay job creates per second (each replay; the endpoint's own limits still apply). */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  FANOUT_REPLAY_RATE_PER_SECOND = 50;
+
   /** Full reload of the endpoint cache, as a safety net beside the change stream. */
   @ToNumber()
   @IsInt()

@@ -1,6 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpSender } from '@gateway/delivery';
 import { EventsConsumer } from './consume/events-consumer';
 import { Dispatcher } from './deliver/dispatcher';
+import { ReplayWorker } from './deliver/replay-worker';
 import { RetryPoller } from './deliver/retry-poller';
 import { DeliveryStore } from './store/delivery-store';
 import { OutcomeWriter } from './store/outcome-writer';
@@ -17,23 +19,28 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   constructor(
     private readonly consumer: EventsConsumer,
     private readonly poller: RetryPoller,
+    private readonly replays: ReplayWorker,
     private readonly dispatcher: Dispatcher,
     private readonly outcomes: OutcomeWriter,
     private readonly store: DeliveryStore,
+    private readonly sender: HttpSender,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // The retry queue does not depend on the consumer: start it first (kafkajs' run() can stay pending while a
     // first group join is retried, e.g. on a broker whose coordinator is still loading).
     this.poller.start();
+    this.replays.start();
     await this.consumer.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.poller.stop();
+    this.replays.stop();
     await this.consumer.stop();
     const handBack = this.dispatcher.drainQueued();
     await this.dispatcher.stop();
+    await this.sender.close();
     await this.outcomes.flushAll();
     await this.store.releaseLeases(handBack.map((w) => w.deliveryId)).catch((err: Error) => {
       this.logger.warn(`could not release ${handBack.length} leases (they expire on their own): ${err.message}`);

@@ -33,6 +33,7 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
     provider: 'gateway' as const,
     description: spec.description,
     dataClass: spec.dataClass,
+    explicitOnly: spec.event === 'ping',
   })),
 ];
 
@@ -65,4 +66,22 @@ export function subscribesTo(patterns: readonly string[], type: string): boolean
     if (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))) return true;
   }
   return false;
+}
+
+/**
+ * A subscription as SQL-friendly parts: exact types, provider prefixes (`kaynko.`), whether `*` is present, and the
+ * explicit-only types that wildcards never match. Lets the database filter events the way `subscribesTo` does.
+ */
+export function subscriptionFilter(patterns: readonly string[]): {
+  exact: string[];
+  prefixes: string[];
+  all: boolean;
+  explicitOnly: string[];
+} {
+  return {
+    exact: patterns.filter((p) => p !== '*' && !p.endsWith('.*')),
+    prefixes: patterns.filter((p) => p.endsWith('.*')).map((p) => p.slice(0, -1)),
+    all: patterns.includes('*'),
+    explicitOnly: EVENT_TYPES.filter((def) => def.explicitOnly).map((def) => def.type),
+  };
 }

@@ -8,6 +8,8 @@ import { SourceEntity } from './entities/source.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
 import { EndpointFailingSince1763900000000 } from './migrations/1763900000000-endpoint-failing-since';
+import { Replays1764000000000 } from './migrations/1764000000000-replays';
+import { ReplayEntity } from './entities/replay.entity';
 
 export const ENTITIES = [
   TenantEntity,
@@ -17,10 +19,11 @@ export const ENTITIES = [
   EventEntity,
   DeliveryEntity,
   DeliveryAttemptEntity,
+  ReplayEntity,
 ];
 
 /** Migrations in order. The schema changes only through these, never through `synchronize`. */
-export const MIGRATIONS = [InitialSchema1763800000000, EndpointFailingSince1763900000000];
+export const MIGRATIONS = [InitialSchema1763800000000, EndpointFailingSince1763900000000, Replays1764000000000];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */
 export function dataSourceOptions(url: string, overrides: { poolSize?: number; applicationName?: string } = {}) {

@@ -5,6 +5,8 @@ export * from './entities/delivery-attempt.entity';
 export * from './entities/delivery.entity';
 export * from './entities/endpoint.entity';
 export * from './entities/event.entity';
+export * from './entities/replay.entity';
 export * from './entities/source.entity';
 export * from './entities/tenant.entity';
 export * from './persistence.module';
+export * from './sql/event-match';

@@ -1,4 +1,5 @@
 import { Provider } from '@nestjs/common';
+import { HttpSender } from '@gateway/delivery';
 import { SecretBox, UrlGuard } from '@gateway/security';
 import { AdminApiConfig } from '../admin-api.config';
 
@@ -13,5 +14,11 @@ export const securityProviders: Provider[] = [
     inject: [AdminApiConfig],
     useFactory: (c: AdminApiConfig) =>
       new UrlGuard({ allowHttp: c.GATEWAY_ALLOW_HTTP_ENDPOINTS, allowedPrivateCidrs: c.GATEWAY_ALLOWED_PRIVATE_CIDRS }),
+  },
+  {
+    // For endpoint tests: the same SSRF-safe sender fan-out uses.
+    provide: HttpSender,
+    inject: [UrlGuard],
+    useFactory: (guard: UrlGuard) => new HttpSender(guard, { connectionsPerOrigin: 2, responseBodyLimitBytes: 4096 }),
   },
 ];

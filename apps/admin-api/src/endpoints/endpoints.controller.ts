@@ -29,6 +29,14 @@ export class EndpointsController {
     return this.endpoints.get(tenantId, id);
   }
 
+  /** Sends a test message now; answers with the attempt's outcome (status code, duration, error). */
+  @Post(':id/test')
+  @RequireScope('endpoints:write')
+  @HttpCode(200)
+  test(@TenantId() tenantId: string, @Param('id') id: string) {
+    return this.endpoints.test(tenantId, id);
+  }
+
   /** Success rate, latency percentiles and failures by reason over a window (default 24 h). */
   @Get(':id/stats')
   @RequireScope('endpoints:read')

@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { FieldError, IdPrefix, invalidEventTypePattern } from '@gateway/contracts';
+import { createHash } from 'node:crypto';
+import {
+  CANONICAL_EVENT_SCHEMA,
+  CanonicalEventV1,
+  FieldError,
+  IdPrefix,
+  invalidEventTypePattern,
+} from '@gateway/contracts';
+import { HttpSender, renderRequest } from '@gateway/delivery';
 import { ApiError } from '@gateway/http';
 import { EndpointEntity } from '@gateway/persistence';
 import { SecretBox, UrlGuard, newId } from '@gateway/security';
@@ -24,6 +32,7 @@ export class EndpointsService {
     private readonly urlGuard: UrlGuard,
     private readonly config: AdminApiConfig,
     private readonly changes: ConfigChangePublisher,
+    private readonly sender: HttpSender,
   ) {}
 
   async create(tenantId: string, dto: CreateEndpointDto): Promise<EndpointWithSecretResponse> {
@@ -103,6 +112,42 @@ export class EndpointsService {
     });
     await this.changes.changed('endpoint', id, tenantId);
     return { secret };
+  }
+
+  /**
+   * Sends a test message now and returns the attempt's outcome (not stored as a delivery). Kaynko-format endpoints
+   * get Kaynko's own `ping`, as the app's Test button sends; others get `gateway.ping`.
+   */
+  async test(tenantId: string, id: string) {
+    const endpoint = await this.require(tenantId, id);
+    const now = new Date().toISOString();
+    const kaynko = endpoint.format === 'kaynko';
+    const event: CanonicalEventV1 = {
+      schema: CANONICAL_EVENT_SCHEMA,
+      id: `${IdPrefix.event}_${createHash('sha256').update(`test\n${id}\n${now}`).digest('hex').slice(0, 32)}`,
+      type: kaynko ? 'kaynko.ping' : 'gateway.ping',
+      provider: kaynko ? 'kaynko' : 'gateway',
+      sourceId: id,
+      tenantId,
+      receivedAt: now,
+      occurredAt: now,
+      data: { endpointId: id, message: 'Test message from the POS Event Gateway.' },
+    };
+    const rendered = renderRequest(event, endpoint, [this.box.decrypt(endpoint.secretSealed)]);
+    const result = await this.sender.send({
+      url: endpoint.url,
+      headers: rendered.headers,
+      body: rendered.body,
+      timeoutMs: endpoint.timeoutMs,
+    });
+    return {
+      eventId: event.id,
+      succeeded: result.errorClass === null,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error: result.errorClass ? { class: result.errorClass, message: result.errorMessage } : null,
+      responseBody: result.body,
+    };
   }
 
   async stats(tenantId: string, id: string, window: '1h' | '24h' | '7d' | '30d' = '24h') {

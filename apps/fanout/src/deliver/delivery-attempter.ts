@@ -10,8 +10,7 @@ import { DeadLetterPublisher } from './dead-letter.publisher';
 import { EndpointDisabler } from './endpoint-disabler';
 import { AttemptSignal, EndpointHealthRegistry } from './endpoint-health';
 import { FanoutMetrics } from './fanout.metrics';
-import { HttpSender, SendResult } from './http-sender';
-import { renderRequest } from './render';
+import { HttpSender, SendResult, renderRequest } from '@gateway/delivery';
 import { parseRetrySchedule, retryDelay } from './retry-schedule';
 
 export interface DeliveryWork {

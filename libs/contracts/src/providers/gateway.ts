@@ -8,7 +8,18 @@ export class GatewayEndpointDisabledData {
   @IsISO8601() disabledAt: string;
 }
 
+/** The test message of `POST /v1/endpoints/{id}/test`. */
+export class GatewayPingData {
+  @IsString() endpointId: string;
+  @IsString() message: string;
+}
+
 export const GATEWAY_EVENTS = [
+  {
+    event: 'ping',
+    description: 'A test message sent on demand by POST /v1/endpoints/{id}/test (never delivered otherwise).',
+    dataClass: GatewayPingData,
+  },
   {
     event: 'endpoint.disabled',
     description: 'The gateway disabled an endpoint: it answered 410 Gone, or every attempt failed for days.',

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { CanonicalEventV1 } from '@gateway/contracts';
 import { generateEndpointSecret } from '@gateway/webhooks';
-import type { CachedEndpoint } from '../endpoints/endpoint-cache';
+import type { DeliveryTarget } from './delivery-target';
 import { renderRequest } from './render';
 
 const event: CanonicalEventV1 = {
@@ -17,25 +17,18 @@ const event: CanonicalEventV1 = {
   data: { saleId: 42, receiptNumber: 'KNK-0042' },
 };
 
-const endpoint = (format: 'standard' | 'kaynko', secret: string): CachedEndpoint => ({
+const endpoint = (format: 'standard' | 'kaynko'): DeliveryTarget => ({
   id: 'ep_1',
-  tenantId: 'ten_1',
   url: 'https://example.com/hook',
-  eventTypes: ['*'],
   format,
-  enabled: true,
   timeoutMs: 5000,
-  rateLimitPerSecond: null,
   headers: { 'x-custom': 'yes' },
-  secret,
-  previousSecret: null,
-  previousSecretExpiresAt: null,
 });
 
 describe('renderRequest', () => {
   it('renders Standard Webhooks that the reference library verifies', () => {
     const secret = generateEndpointSecret();
-    const { body, headers } = renderRequest(event, endpoint('standard', secret), [secret]);
+    const { body, headers } = renderRequest(event, endpoint('standard'), [secret]);
     expect(JSON.parse(body)).toEqual({
       type: 'kaynko.sale.completed',
       timestamp: '2026-06-11T14:30:00.000Z',
@@ -48,7 +41,7 @@ describe('renderRequest', () => {
 
   it('renders the Kaynko format that the seed snippet verifies with the secret as a UTF-8 string', () => {
     const secret = 'my-own-kaynko-secret';
-    const { body, headers } = renderRequest(event, endpoint('kaynko', secret), [secret]);
+    const { body, headers } = renderRequest(event, endpoint('kaynko'), [secret]);
     expect(JSON.parse(body)).toEqual({
       event: 'sale.completed',
       data: event.data,

@@ -1,6 +1,6 @@
 import type { CanonicalEventV1 } from '@gateway/contracts';
 import { signKaynko, standardWebhookHeaders } from '@gateway/webhooks';
-import type { CachedEndpoint } from '../endpoints/endpoint-cache';
+import type { DeliveryTarget } from './delivery-target';
 
 export const USER_AGENT = `PosEventGateway/${process.env['npm_package_version'] ?? '0.1.0'} (webhooks)`;
 
@@ -18,7 +18,7 @@ export interface RenderedRequest {
  */
 export function renderRequest(
   event: CanonicalEventV1,
-  endpoint: CachedEndpoint,
+  endpoint: DeliveryTarget,
   secrets: string[],
   now = Date.now(),
 ): RenderedRequest {

@@ -1,8 +1,6 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { Agent, Dispatcher, request } from 'undici';
 import { DnsLookupError, UrlGuard, UrlRefusedError } from '@gateway/security';
-import { FanoutConfig } from '../fanout.config';
 
 export interface SendRequest {
   url: string;
@@ -33,18 +31,24 @@ const DRAIN_LIMIT = 1024 * 1024;
  * ours, so the address checked is the address connected to (no DNS rebinding). Redirects are never followed.
  * Keep-alive pools per origin are reused across attempts.
  */
-@Injectable()
-export class HttpSender implements OnApplicationShutdown {
+export interface HttpSenderOptions {
+  /** Connections kept per origin (match the per-endpoint concurrency). */
+  connectionsPerOrigin: number;
+  /** Response bodies are kept up to this many bytes. */
+  responseBodyLimitBytes: number;
+}
+
+export class HttpSender {
   private readonly agent: Dispatcher;
 
   constructor(
     private readonly guard: UrlGuard,
-    private readonly config: FanoutConfig,
+    private readonly options: HttpSenderOptions,
   ) {
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 60_000,
-      connections: config.FANOUT_MAX_IN_FLIGHT_PER_ENDPOINT,
+      connections: options.connectionsPerOrigin,
       connect: {
         timeout: 5000,
         lookup: (hostname: string, options: LookupOptions, callback: LookupCallback) =>
@@ -61,7 +65,8 @@ export class HttpSender implements OnApplicationShutdown {
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Closes the keep-alive pools (at shutdown). */
+  async close(): Promise<void> {
     await this.agent.close();
   }
 
@@ -103,7 +108,7 @@ export class HttpSender implements OnApplicationShutdown {
 
   /** Keeps the first bytes up to the cap; drains a little more so the connection is reused, else closes it. */
   private async readCapped(body: Dispatcher.ResponseData['body']): Promise<string | null> {
-    const cap = this.config.FANOUT_RESPONSE_BODY_LIMIT_BYTES;
+    const cap = this.options.responseBodyLimitBytes;
     const chunks: Buffer[] = [];
     let kept = 0;
     let seen = 0;

@@ -1,0 +1,26 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { RequireScope, TenantId } from '../auth/auth.decorators';
+import { CreateReplayDto } from './replays.dto';
+import { ReplaysService } from './replays.service';
+
+@ApiTags('Replays')
+@ApiBearerAuth()
+@Controller('v1')
+export class ReplaysController {
+  constructor(private readonly replays: ReplaysService) {}
+
+  /** Re-sends every matching event of the window to this endpoint, throttled; answers with the job to follow. */
+  @Post('endpoints/:id/replay')
+  @RequireScope('deliveries:write')
+  @HttpCode(202)
+  create(@TenantId() tenantId: string, @Param('id') endpointId: string, @Body() dto: CreateReplayDto) {
+    return this.replays.create(tenantId, endpointId, dto);
+  }
+
+  @Get('replays/:id')
+  @RequireScope('deliveries:read')
+  get(@TenantId() tenantId: string, @Param('id') id: string) {
+    return this.replays.get(tenantId, id);
+  }
+}

@@ -1,0 +1,40 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsISO8601, IsOptional, IsString } from 'class-validator';
+
+export class CreateReplayDto {
+  @ApiProperty({ format: 'date-time', example: '2026-06-11T00:00:00.000Z', description: 'Events received at or after' })
+  @IsISO8601({ strict: true })
+  since: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Events received before (default: now)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
+
+  @ApiPropertyOptional({
+    example: ['kaynko.sale.*'],
+    description: "Types to replay (default: the endpoint's subscriptions)",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  eventTypes?: string[];
+}
+
+export class ReplayResponse {
+  @ApiProperty({ example: 'rpl_0Hc3bQ2xk9aBcDeFgHjKmNpQr' }) id: string;
+  @ApiProperty() endpointId: string;
+  @ApiProperty({ enum: ['pending', 'running', 'completed'] }) status: string;
+  @ApiProperty({ format: 'date-time' }) since: string;
+  @ApiProperty({ format: 'date-time' }) until: string;
+  @ApiProperty({ type: [String] }) eventTypes: string[];
+  @ApiProperty({ description: 'Matching events when the replay was created' }) total: number;
+  @ApiProperty({ description: 'Deliveries created so far (throttled)' }) scheduled: number;
+  @ApiProperty() succeeded: number;
+  @ApiProperty() failed: number;
+  @ApiProperty({ description: '0…1: deliveries finished (succeeded or failed) out of total' }) progress: number;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;
+}

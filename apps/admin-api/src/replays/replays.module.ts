@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EndpointEntity } from '@gateway/persistence';
+import { EndpointsRepository } from '../endpoints/endpoints.repository';
+import { ReplaysController } from './replays.controller';
+import { ReplaysRepository } from './replays.repository';
+import { ReplaysService } from './replays.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([EndpointEntity])],
+  controllers: [ReplaysController],
+  providers: [ReplaysService, ReplaysRepository, EndpointsRepository],
+})
+export class ReplaysModule {}

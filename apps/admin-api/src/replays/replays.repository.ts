@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ReplayEntity, eventMatchParams, eventMatchSql } from '@gateway/persistence';
+
+@Injectable()
+export class ReplaysRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async countMatching(tenantId: string, since: Date, until: Date, patterns: string[]): Promise<number> {
+    const [row] = await this.db.query<Array<{ count: number }>>(
+      `SELECT count(*)::int AS count FROM events e
+        WHERE e.tenant_id = $1 AND e.received_at >= $2 AND e.received_at < $3 AND ${eventMatchSql('e', 4)}`,
+      [tenantId, since.toISOString(), until.toISOString(), ...eventMatchParams(patterns)],
+    );
+    return row?.count ?? 0;
+  }
+
+  async insert(
+    replay: Pick<ReplayEntity, 'id' | 'tenantId' | 'endpointId' | 'since' | 'until' | 'eventTypes' | 'total'>,
+  ): Promise<void> {
+    await this.db.getRepository(ReplayEntity).insert({
+      ...replay,
+      status: replay.total ? 'pending' : 'completed',
+      completedAt: replay.total ? null : new Date(),
+    });
+  }
+
+  findForTenant(tenantId: string, id: string): Promise<ReplayEntity | null> {
+    return this.db.getRepository(ReplayEntity).findOneBy({ id, tenantId });
+  }
+
+  async outcomes(replayId: string): Promise<{ succeeded: number; failed: number }> {
+    const [row] = await this.db.query<Array<{ succeeded: number; failed: number }>>(
+      `SELECT count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
+              count(*) FILTER (WHERE status = 'failed')::int AS failed
+         FROM deliveries WHERE replay_id = $1`,
+      [replayId],
+    );
+    return row ?? { succeeded: 0, failed: 0 };
+  }
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { FieldError, IdPrefix, invalidEventTypePattern } from '@gateway/contracts';
+import { ApiError } from '@gateway/http';
+import { ReplayEntity } from '@gateway/persistence';
+import { newId } from '@gateway/security';
+import { iso } from '../common/iso';
+import { EndpointsRepository } from '../endpoints/endpoints.repository';
+import { CreateReplayDto, ReplayResponse } from './replays.dto';
+import { ReplaysRepository } from './replays.repository';
+
+const MAX_WINDOW_DAYS = 31;
+
+/**
+ * Replays re-send a window of stored events to one endpoint (any endpoint of the tenant, not only the one that
+ * first received them). This records the job; fan-out's ReplayWorker creates the deliveries, throttled.
+ */
+@Injectable()
+export class ReplaysService {
+  constructor(
+    private readonly replays: ReplaysRepository,
+    private readonly endpoints: EndpointsRepository,
+  ) {}
+
+  async create(tenantId: string, endpointId: string, dto: CreateReplayDto): Promise<ReplayResponse> {
+    const endpoint = await this.endpoints.findForTenant(tenantId, endpointId);
+    if (!endpoint) throw ApiError.notFound('Endpoint');
+    const since = new Date(dto.since);
+    const until = dto.until ? new Date(dto.until) : new Date();
+    const problems: FieldError[] = [];
+    if (until <= since) problems.push({ field: 'until', reason: 'must be after since' });
+    if (until.getTime() - since.getTime() > MAX_WINDOW_DAYS * 86_400_000) {
+      problems.push({ field: 'since', reason: `the window may span at most ${MAX_WINDOW_DAYS} days` });
+    }
+    dto.eventTypes?.forEach((pattern, i) => {
+      const reason = invalidEventTypePattern(pattern);
+      if (reason) problems.push({ field: `eventTypes[${i}]`, reason });
+    });
+    if (problems.length) throw ApiError.validation(problems);
+
+    const eventTypes = dto.eventTypes ?? endpoint.eventTypes;
+    const id = newId(IdPrefix.replay);
+    const total = await this.replays.countMatching(tenantId, since, until, eventTypes);
+    await this.replays.insert({ id, tenantId, endpointId, since, until, eventTypes, total });
+    return this.get(tenantId, id);
+  }
+
+  async get(tenantId: string, id: string): Promise<ReplayResponse> {
+    const replay = await this.replays.findForTenant(tenantId, id);
+    if (!replay) throw ApiError.notFound('Replay');
+    return present(replay, await this.replays.outcomes(id));
+  }
+}
+
+function present(r: ReplayEntity, outcomes: { succeeded: number; failed: number }): ReplayResponse {
+  const finished = outcomes.succeeded + outcomes.failed;
+  return {
+    id: r.id,
+    endpointId: r.endpointId,
+    status: r.status,
+    since: iso(r.since)!,
+    until: iso(r.until)!,
+    eventTypes: r.eventTypes,
+    total: r.total,
+    scheduled: r.scheduled,
+    succeeded: outcomes.succeeded,
+    failed: outcomes.failed,
+    progress: r.total ? Math.min(1, finished / r.total) : 1,
+    createdAt: iso(r.createdAt)!,
+    completedAt: iso(r.completedAt),
+  };
+}

@@ -1,0 +1,49 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { FanoutConfig } from '../fanout.config';
+import { ReplayStore } from '../store/replay-store';
+
+const MAX_REPLAYS_PER_TICK = 20;
+
+/**
+ * Turns replay jobs into deliveries at a bounded rate (FANOUT_REPLAY_RATE_PER_SECOND per replay): each second it
+ * schedules the next chunk of each open replay; the retry poller then sends them like any delivery, within the
+ * endpoint's own concurrency and rate limits. Jobs are leased rows, so any fan-out instance may advance them.
+ */
+@Injectable()
+export class ReplayWorker {
+  private readonly logger = new Logger(ReplayWorker.name);
+  private timer?: NodeJS.Timeout;
+  private stopped = true;
+
+  constructor(
+    private readonly store: ReplayStore,
+    private readonly config: FanoutConfig,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), 1000);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      for (let i = 0; i < MAX_REPLAYS_PER_TICK && !this.stopped; i++) {
+        const replay = await this.store.claim(30);
+        if (!replay) break;
+        await this.store.scheduleChunk(replay, this.config.FANOUT_REPLAY_RATE_PER_SECOND);
+      }
+    } catch (err) {
+      this.logger.warn(`replay tick failed: ${(err as Error).message}`);
+    }
+    this.schedule();
+  }
+}

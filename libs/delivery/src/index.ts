@@ -1,0 +1,3 @@
+export * from './delivery-target';
+export * from './http-sender';
+export * from './render';
