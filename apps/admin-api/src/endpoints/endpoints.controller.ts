@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { RequireScope, TenantId } from '../auth/auth.decorators';
 import { PageQuery } from '../common/pagination';
 import { CreateEndpointDto, RotateSecretDto, StatsQuery, UpdateEndpointDto } from './endpoints.dto';
@@ -13,6 +13,32 @@ export class EndpointsController {
 
   @Post()
   @RequireScope('endpoints:write')
+  @ApiBody({
+    type: CreateEndpointDto,
+    examples: {
+      standard: {
+        summary: 'Standard Webhooks receiver for completed and voided sales',
+        value: {
+          url: 'https://erp.example.com/webhooks/pos',
+          name: 'ERP',
+          eventTypes: ['kaynko.sale.completed', 'kaynko.sale.voided'],
+        },
+      },
+      kaynko: {
+        summary: 'A receiver written for Kaynko, unchanged (Kaynko format, its own secret)',
+        value: {
+          url: 'https://shop.example.com/webhook',
+          eventTypes: ['kaynko.*'],
+          format: 'kaynko',
+          secret: 'my-kaynko-secret',
+        },
+      },
+      etims: {
+        summary: 'Every eTIMS sync',
+        value: { url: 'https://accounts.example.com/etims', eventTypes: ['digitax.*'], timeoutMs: 10000 },
+      },
+    },
+  })
   create(@TenantId() tenantId: string, @Body() dto: CreateEndpointDto) {
     return this.endpoints.create(tenantId, dto);
   }

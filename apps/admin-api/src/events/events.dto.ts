@@ -31,7 +31,22 @@ export class EventResponse {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) occurredAt: string | null;
   @ApiProperty({
     type: Object,
-    example: { saleId: 42, receiptNumber: 'KNK-0042', total: 15.5, paymentMethod: 'cash', currency: 'USD' },
+    description: "The provider's payload, validated against the type's schema (GET /v1/event-types).",
+    example: {
+      saleId: 42,
+      receiptNumber: 'KNK-0042',
+      cashierId: 1,
+      subtotal: 15.5,
+      discountAmount: 0,
+      vatAmount: 0,
+      total: 15.5,
+      paymentMethod: 'cash',
+      currency: 'USD',
+      customerName: 'Jane Smith',
+      customerType: 'retail',
+      createdAt: '2026-06-11T14:30:00.000Z',
+      items: [{ productName: 'Cooking Oil 2L', productCode: 'SKU-001', quantity: 2, unitPrice: 3.5, lineTotal: 7.0 }],
+    },
   })
   data: Record<string, unknown>;
 }

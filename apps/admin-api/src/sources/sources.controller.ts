@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { RequireScope, TenantId } from '../auth/auth.decorators';
 import { PageQuery } from '../common/pagination';
 import { CreateSourceDto, UpdateSourceDto } from './sources.dto';
@@ -13,6 +13,28 @@ export class SourcesController {
 
   @Post()
   @RequireScope('sources:write')
+  @ApiBody({
+    type: CreateSourceDto,
+    examples: {
+      kaynko: {
+        summary: 'Kaynko POS shop (paste ingestUrl in Settings → Integrations, with the same Secret Key)',
+        value: { provider: 'kaynko', name: 'Shop 1', secret: 'the-secret-key-set-in-the-kaynko-app' },
+      },
+      digitax: {
+        summary: 'DigiTax eTIMS (ingestUrl is the callback_url, token included)',
+        value: { provider: 'digitax', name: 'eTIMS' },
+      },
+      qerko: {
+        summary: "Qerko restaurant (secret: the restaurant's Qerko API key)",
+        value: {
+          provider: 'qerko',
+          name: 'Restaurant',
+          secret: 'qerko-api-key',
+          config: { apiBaseUrl: 'https://sandbox.qerko.com/api/v4', posId: '7d0a3c9e-3f5e-4b7a-9a53-0c9b1f1e2d3c' },
+        },
+      },
+    },
+  })
   create(@TenantId() tenantId: string, @Body() dto: CreateSourceDto) {
     return this.sources.create(tenantId, dto);
   }
