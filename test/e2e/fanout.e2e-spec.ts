@@ -1,5 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call, eventually, testInfra } from '@gateway/testing';
 
@@ -251,6 +252,79 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     for (const secret of [ep.secret, rotated.body.secret as string]) {
       expect(() => new Webhook(secret).verify(q!.body.toString(), q!.headers)).not.toThrow();
     }
+  });
+
+  it('dead-letters a poison record written straight to the events topic, and keeps consuming', async () => {
+    const t = await tenant();
+    const r = await receiver();
+    await t.endpoint({ url: r.url() });
+    await settle();
+    const kafka = new Kafka({ brokers: testInfra().kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    const poisonKey = `poison-${Date.now()}`;
+    await producer.send({
+      topic: 'gateway.events.v1',
+      messages: [
+        { key: poisonKey, value: '{"not json' },
+        { key: poisonKey, value: JSON.stringify({ schema: 'canonical-event.v1', id: 'nope' }) },
+      ],
+    });
+    await producer.disconnect();
+    await t.send(); // a good event after the poison ones still arrives
+    await r.waitFor(1);
+
+    const consumer = kafka.consumer({ groupId: `poison-check-${Date.now()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'gateway.dead-letter.v1', fromBeginning: true });
+    const reasons: string[] = [];
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const letter = JSON.parse(message.value!.toString());
+          if (letter.source && (letter.payload === '{"not json' || String(letter.payload).includes('"id":"nope"')))
+            reasons.push(letter.reason);
+          if (reasons.length === 2) resolve();
+          return Promise.resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(reasons).toEqual(
+      expect.arrayContaining(['not valid JSON', expect.stringContaining('not a canonical-event.v1')]),
+    );
+  });
+
+  it('spaces deliveries to an endpoint with rateLimitPerSecond', async () => {
+    const t = await tenant();
+    const r = await receiver();
+    await t.endpoint({ url: r.url(), rateLimitPerSecond: 2 });
+    await settle();
+    for (let i = 0; i < 6; i++) await t.send();
+    const got = await r.waitFor(6, 15_000);
+    // 2/s with a burst of 2: six deliveries need at least two seconds.
+    expect(got[5]!.at - got[0]!.at).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('disables an endpoint whose every attempt has failed for 5 days', async () => {
+    const t = await tenant();
+    const r = await receiver();
+    r.behaviour = (_, res) => void res.writeHead(500).end();
+    const ep = await t.endpoint({ url: r.url() });
+    const db = new Client({ connectionString: testInfra().databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`UPDATE endpoints SET failing_since = now() - interval '121 hours' WHERE id = $1`, [ep.id]);
+    } finally {
+      await db.end();
+    }
+    await settle();
+    await t.send();
+    const disabled = await eventually(async () => {
+      const endpoint = (await t.api('GET', `/v1/endpoints/${ep.id}`)).body;
+      return endpoint.enabled === false ? endpoint : null;
+    }, 15_000);
+    expect(disabled.disabledReason).toContain('120 hours');
   });
 
   it('keeps a delivery waiting for its retry across a fan-out crash, and completes it as scheduled', async () => {

@@ -74,7 +74,7 @@ export class DeliveryAttempter {
       body: rendered.body,
       timeoutMs: endpoint.timeoutMs,
     });
-    health.record(signalOf(result), admission.probe);
+    health.record(signalOf(result), admission.probe, Date.now(), result.durationMs);
 
     const succeeded = result.errorClass === null;
     const gone = result.statusCode === 410;

@@ -8,7 +8,10 @@ import { FanoutMetrics } from './fanout.metrics';
 interface EndpointQueue {
   items: DeliveryWork[];
   inFlight: number;
-  /** Token bucket for the endpoint's rateLimitPerSecond. */
+}
+
+/** Token bucket for an endpoint's rateLimitPerSecond; outlives the queue, which is dropped whenever it drains. */
+interface TokenBucket {
   tokens: number;
   refilledAt: number;
 }
@@ -22,6 +25,7 @@ interface EndpointQueue {
 export class Dispatcher {
   private readonly logger = new Logger(Dispatcher.name);
   private readonly queues = new Map<string, EndpointQueue>();
+  private readonly buckets = new Map<string, TokenBucket>();
   private inFlight = 0;
   private queued = 0;
   private stopping = false;
@@ -64,8 +68,7 @@ export class Dispatcher {
   enqueue(work: DeliveryWork[]): void {
     for (const item of work) {
       let queue = this.queues.get(item.endpointId);
-      if (!queue)
-        this.queues.set(item.endpointId, (queue = { items: [], inFlight: 0, tokens: 1, refilledAt: Date.now() }));
+      if (!queue) this.queues.set(item.endpointId, (queue = { items: [], inFlight: 0 }));
       queue.items.push(item);
       this.queued++;
     }
@@ -81,7 +84,7 @@ export class Dispatcher {
       for (const [endpointId, queue] of this.queues) {
         if (this.inFlight >= global) break;
         if (!queue.items.length || queue.inFlight >= this.limitOf(endpointId)) continue;
-        const wait = this.takeToken(endpointId, queue);
+        const wait = this.takeToken(endpointId);
         if (wait > 0) {
           nextToken = Math.min(nextToken, wait);
           continue;
@@ -104,17 +107,19 @@ export class Dispatcher {
   }
 
   /** 0 when the endpoint may send now (a token is taken), else ms until its next token. */
-  private takeToken(endpointId: string, queue: EndpointQueue): number {
+  private takeToken(endpointId: string): number {
     const rate = this.endpoints.get(endpointId)?.rateLimitPerSecond;
     if (!rate) return 0;
     const now = Date.now();
-    queue.tokens = Math.min(rate, queue.tokens + ((now - queue.refilledAt) / 1000) * rate);
-    queue.refilledAt = now;
-    if (queue.tokens >= 1) {
-      queue.tokens -= 1;
+    let bucket = this.buckets.get(endpointId);
+    if (!bucket) this.buckets.set(endpointId, (bucket = { tokens: rate, refilledAt: now }));
+    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.refilledAt) / 1000) * rate);
+    bucket.refilledAt = now;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
       return 0;
     }
-    return ((1 - queue.tokens) / rate) * 1000;
+    return ((1 - bucket.tokens) / rate) * 1000;
   }
 
   private start(endpointId: string, queue: EndpointQueue, work: DeliveryWork): void {

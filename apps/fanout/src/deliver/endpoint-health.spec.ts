@@ -62,6 +62,16 @@ describe('EndpointHealth adaptive concurrency', () => {
     expect(health.concurrency).toBe(1);
   });
 
+  it('shrinks when successes get much slower than usual, and grows again once they are fast', () => {
+    const health = new EndpointHealth({ ...DEFAULT_HEALTH, initialConcurrency: 8, maxConcurrency: 8 });
+    for (let i = 0; i < 20; i++) health.record('success', false, Date.now(), 20);
+    expect(health.concurrency).toBe(8);
+    for (let i = 0; i < 20; i++) health.record('success', false, Date.now(), 2000);
+    expect(health.concurrency).toBeLessThanOrEqual(2);
+    for (let i = 0; i < 300; i++) health.record('success', false, Date.now(), 20);
+    expect(health.concurrency).toBe(8);
+  });
+
   it('does not shrink on ordinary failures (a 500 is not back-pressure)', () => {
     const health = new EndpointHealth();
     health.record('failure', false);

@@ -3,7 +3,8 @@
  * - a circuit breaker: open at ≥ 70 % failures over ≥ 10 attempts in 5 minutes; after a cool-down one probe goes
  *   through (half-open); its success closes the circuit, its failure re-opens it with a doubled cool-down;
  * - adaptive concurrency (AIMD): +1/limit per success up to the configured maximum, halved on overload signals
- *   (429, 503, timeouts), never below 1 — so a struggling receiver gets less traffic while it recovers.
+ *   (429, 503, timeouts), never below 1 — so a struggling receiver gets less traffic while it recovers; and reduced
+ *   by a quarter when successes get much slower than the endpoint's usual latency (queueing at the receiver).
  */
 export interface HealthOptions {
   windowMs: number;
@@ -35,6 +36,9 @@ export class EndpointHealth {
   private coolDown: number;
   private probing = false;
   private limit: number;
+  /** Smoothed latency of recent successes, and the endpoint's usual (fast) latency. */
+  private ewmaMs: number | null = null;
+  private baselineMs: number | null = null;
 
   constructor(private readonly options: HealthOptions = DEFAULT_HEALTH) {
     this.coolDown = options.coolDownMs;
@@ -61,9 +65,10 @@ export class EndpointHealth {
     return { allowed: false, retryAt: Math.max(this.openUntil, now + 1000) };
   }
 
-  record(signal: AttemptSignal, probe: boolean, now = Date.now()): void {
+  record(signal: AttemptSignal, probe: boolean, now = Date.now(), latencyMs?: number): void {
     const ok = signal === 'success';
-    if (ok) this.limit = Math.min(this.options.maxConcurrency, this.limit + 1 / this.limit);
+    if (ok && latencyMs !== undefined && this.slowingDown(latencyMs)) this.limit = Math.max(1, this.limit * 0.75);
+    else if (ok) this.limit = Math.min(this.options.maxConcurrency, this.limit + 1 / this.limit);
     else if (signal === 'overload') this.limit = Math.max(1, this.limit / 2);
 
     if (probe) {
@@ -84,6 +89,14 @@ export class EndpointHealth {
     if (this.state !== 'closed' || this.outcomes.length < this.options.minAttempts) return;
     const failures = this.outcomes.filter((o) => !o.ok).length;
     if (failures / this.outcomes.length >= this.options.failureRatio) this.open(now);
+  }
+
+  /** Is this success much slower than usual (3× the baseline and over 250 ms)? Updates the averages. */
+  private slowingDown(latencyMs: number): boolean {
+    this.ewmaMs = this.ewmaMs === null ? latencyMs : this.ewmaMs * 0.8 + latencyMs * 0.2;
+    // The baseline follows fast answers at once and forgives slowly (1 % per success), so a lasting change is learnt.
+    this.baselineMs = this.baselineMs === null ? latencyMs : Math.min(latencyMs, this.baselineMs * 1.01);
+    return this.ewmaMs > 250 && this.ewmaMs > 3 * this.baselineMs;
   }
 
   private open(now: number): void {
