@@ -13,6 +13,7 @@ import { EndpointDisabler } from './deliver/endpoint-disabler';
 import { FanoutMetrics } from './deliver/fanout.metrics';
 import { DEFAULT_HEALTH, EndpointHealthRegistry } from './deliver/endpoint-health';
 import { HttpSender } from '@gateway/delivery';
+import { QerkoReplyForwarder } from './deliver/qerko-reply.forwarder';
 import { ReplayWorker } from './deliver/replay-worker';
 import { RetryPoller } from './deliver/retry-poller';
 import { EndpointCache } from './endpoints/endpoint-cache';
@@ -80,6 +81,7 @@ export class AppModule {
         DeadLetterPublisher,
         EndpointDisabler,
         FanoutMetrics,
+        QerkoReplyForwarder,
         {
           provide: EndpointHealthRegistry,
           useValue: new EndpointHealthRegistry({

@@ -1,32 +1,68 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { HttpSender } from '@gateway/delivery';
 import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
 import { KafkaConnection, MessagingModule } from '@gateway/messaging';
-import { PersistenceModule } from '@gateway/persistence';
+import { ApiKeyEntity, PersistenceModule, SourceEntity } from '@gateway/persistence';
+import { SecretBox, UrlGuard } from '@gateway/security';
 import { QerkoBridgeConfig } from './qerko-bridge.config';
+import { QerkoBridgeLifecycle } from './qerko-bridge.lifecycle';
+import { QerkoReplyGuard } from './replies/api-key.guard';
+import { RepliesConsumer } from './replies/replies.consumer';
+import { RepliesController } from './replies/replies.controller';
+import { RepliesService } from './replies/replies.service';
+import { ReplyWorker } from './replies/reply-worker';
+import { QerkoRequestsRepository } from './requests/qerko-requests.repository';
+import { QerkoSourceCache } from './sources/qerko-source-cache';
+import { WebhookController } from './webhook/webhook.controller';
+import { WebhookService } from './webhook/webhook.service';
 
-/**
- * The Qerko bridge: owns each Qerko request's lifecycle (sync answer, async /reply, exactly once).
- * This walking-skeleton version connects to Kafka and Postgres and reports health; the request lifecycle is built
- * on top of these connections.
- */
+/** The Qerko bridge: each Qerko request's lifecycle, from webhook to exactly one answer (sync 200 or /reply). */
 @Module({})
 export class AppModule {
   static forConfig(config: QerkoBridgeConfig): DynamicModule {
+    const guard = new UrlGuard({
+      allowHttp: config.GATEWAY_ALLOW_HTTP_ENDPOINTS,
+      allowedPrivateCidrs: config.GATEWAY_ALLOWED_PRIVATE_CIDRS,
+    });
     return {
       module: AppModule,
       imports: [
-        PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'qerko-bridge', poolSize: 4 }),
-        MessagingModule.forRoot({ clientId: 'qerko-bridge', brokers: config.KAFKA_BROKERS }),
+        PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'qerko-bridge', poolSize: 6 }),
+        TypeOrmModule.forFeature([SourceEntity, ApiKeyEntity]),
+        MessagingModule.forRoot({ clientId: 'qerko-bridge', brokers: config.KAFKA_BROKERS, sendTimeoutMs: 5000 }),
         HealthModule.forRoot(),
         MetricsModule.forRoot('qerko-bridge'),
       ],
+      controllers: [WebhookController, RepliesController],
       providers: [
         { provide: QerkoBridgeConfig, useValue: config },
-        healthChecks([KafkaConnection, DataSource], (kafka: KafkaConnection, db: DataSource) => [
-          { name: 'kafka', check: () => kafka.isHealthy() },
-          { name: 'postgres', check: () => db.query('SELECT 1').then(() => true) },
-        ]),
+        {
+          provide: SecretBox,
+          useValue: new SecretBox(config.GATEWAY_ENCRYPTION_KEY, config.GATEWAY_PREVIOUS_ENCRYPTION_KEYS),
+        },
+        {
+          provide: HttpSender,
+          useValue: new HttpSender(guard, { connectionsPerOrigin: 8, responseBodyLimitBytes: 4096 }),
+        },
+        healthChecks(
+          [KafkaConnection, DataSource, QerkoSourceCache, RepliesConsumer],
+          (kafka: KafkaConnection, db: DataSource, sources: QerkoSourceCache, replies: RepliesConsumer) => [
+            { name: 'kafka', check: () => kafka.isHealthy() },
+            { name: 'postgres', check: () => db.query('SELECT 1').then(() => true) },
+            { name: 'sourceCache', check: () => sources.ready },
+            { name: 'repliesConsumer', check: () => replies.healthy },
+          ],
+        ),
+        QerkoSourceCache,
+        QerkoRequestsRepository,
+        WebhookService,
+        RepliesService,
+        QerkoReplyGuard,
+        RepliesConsumer,
+        ReplyWorker,
+        QerkoBridgeLifecycle,
       ],
     };
   }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfigOrExit } from '@gateway/config';
 import { configureHttpApp, nestLogLevels } from '@gateway/http';
 import { AppModule } from './app.module';
@@ -7,7 +8,12 @@ import { QerkoBridgeConfig } from './qerko-bridge.config';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(QerkoBridgeConfig, 'qerko-bridge');
-  const app = await NestFactory.create(AppModule.forConfig(config), { logger: nestLogLevels(config.LOG_LEVEL) });
+  // rawBody: the webhook's signature covers the exact bytes received; /v1/qerko/replies uses the parsed JSON.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    logger: nestLogLevels(config.LOG_LEVEL),
+    rawBody: true,
+  });
+  app.useBodyParser('json', { limit: '256kb' });
   configureHttpApp(app);
   await app.listen(config.QERKO_BRIDGE_PORT, '0.0.0.0');
 }

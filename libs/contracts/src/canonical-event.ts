@@ -34,7 +34,7 @@ export class CanonicalEventV1Message implements CanonicalEventV1 {
   @Matches(/^evt_[0-9A-Za-z]{10,40}$/)
   id: string;
 
-  @Matches(/^[a-z]+(\.[a-z_]+)+$/)
+  @Matches(/^[a-z]+(\.[A-Za-z_]+)+$/)
   type: string;
 
   @IsIn(PROVIDERS)

@@ -1,6 +1,7 @@
 import { DIGITAX_EVENTS } from './providers/digitax';
 import { GATEWAY_EVENTS } from './providers/gateway';
 import { KAYNKO_EVENTS } from './providers/kaynko';
+import { QERKO_DESCRIPTIONS, QERKO_METHODS, QerkoRequestEventData } from './providers/qerko';
 
 export interface EventTypeDefinition {
   /** `<provider>.<event>` */
@@ -27,6 +28,12 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
     provider: 'digitax' as const,
     description: spec.description,
     dataClass: spec.dataClass,
+  })),
+  ...QERKO_METHODS.map((method) => ({
+    type: `qerko.${method}`,
+    provider: 'qerko' as const,
+    description: `${QERKO_DESCRIPTIONS[method]} Answer in the 200 response body ({"result"} or {"error": {code, message}}), or answer 202 and POST /v1/qerko/replies later.`,
+    dataClass: QerkoRequestEventData,
   })),
   ...GATEWAY_EVENTS.map((spec) => ({
     type: `gateway.${spec.event}`,

@@ -7,6 +7,7 @@ export * from './ids';
 export * from './providers/digitax';
 export * from './providers/gateway';
 export * from './providers/kaynko';
+export * from './providers/qerko';
 export * from './topics';
 export * from './validation';
 export * from './scopes';

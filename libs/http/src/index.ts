@@ -5,3 +5,5 @@ export * from './validation';
 export * from './configure-app';
 export * from './rate-limiter';
 export * from './metrics.module';
+export * from './json-body';
+export * from './raw-body';

@@ -9,6 +9,8 @@ import { TenantEntity } from './entities/tenant.entity';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
 import { EndpointFailingSince1763900000000 } from './migrations/1763900000000-endpoint-failing-since';
 import { Replays1764000000000 } from './migrations/1764000000000-replays';
+import { QerkoRequests1764100000000 } from './migrations/1764100000000-qerko-requests';
+import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
 export const ENTITIES = [
@@ -20,10 +22,16 @@ export const ENTITIES = [
   DeliveryEntity,
   DeliveryAttemptEntity,
   ReplayEntity,
+  QerkoRequestEntity,
 ];
 
 /** Migrations in order. The schema changes only through these, never through `synchronize`. */
-export const MIGRATIONS = [InitialSchema1763800000000, EndpointFailingSince1763900000000, Replays1764000000000];
+export const MIGRATIONS = [
+  InitialSchema1763800000000,
+  EndpointFailingSince1763900000000,
+  Replays1764000000000,
+  QerkoRequests1764100000000,
+];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */
 export function dataSourceOptions(url: string, overrides: { poolSize?: number; applicationName?: string } = {}) {

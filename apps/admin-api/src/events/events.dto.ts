@@ -5,7 +5,7 @@ import { PageQuery } from '../common/pagination';
 export class EventsFilter {
   @ApiPropertyOptional({ example: 'kaynko.sale.completed' })
   @IsOptional()
-  @Matches(/^[a-z]+(\.[a-z_]+)+$/, { message: 'type must be an event type such as kaynko.sale.completed' })
+  @Matches(/^[a-z]+(\.[A-Za-z_]+)+$/, { message: 'type must be an event type such as kaynko.sale.completed' })
   type?: string;
 
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) sourceId?: string;

@@ -6,7 +6,7 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  IsUrl,
+  MaxLength,
   Length,
   ValidateIf,
   ValidateNested,
@@ -19,7 +19,8 @@ export class QerkoSourceConfigDto {
     example: 'https://sandbox.qerko.com/api/v4',
     description: "Qerko's API base URL; replies go to {apiBaseUrl}/reply.",
   })
-  @IsUrl({ protocols: ['https'], require_protocol: true, require_tld: false })
+  @IsString()
+  @MaxLength(2048)
   apiBaseUrl: string;
 
   @ApiProperty({ example: '7d0a3c9e-3f5e-4b7a-9a53-0c9b1f1e2d3c', description: 'Sent as the Pos-Id header.' })

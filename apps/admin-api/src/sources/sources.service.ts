@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { IdPrefix } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
 import { SourceEntity } from '@gateway/persistence';
-import { SecretBox, generateToken, newId } from '@gateway/security';
+import { SecretBox, UrlGuard, generateToken, newId } from '@gateway/security';
 import { AdminApiConfig } from '../admin-api.config';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { iso } from '../common/iso';
@@ -17,7 +17,15 @@ export class SourcesService {
     private readonly box: SecretBox,
     private readonly config: AdminApiConfig,
     private readonly changes: ConfigChangePublisher,
+    private readonly urlGuard: UrlGuard,
   ) {}
+
+  /** Qerko's API base URL is called with the restaurant's key: the same SSRF rules as subscriber endpoints. */
+  private async checkQerkoUrl(url: string | undefined): Promise<void> {
+    if (url === undefined) return;
+    const check = await this.urlGuard.check(url);
+    if (!check.ok) throw ApiError.validation([{ field: 'config.apiBaseUrl', reason: check.reason }]);
+  }
 
   async create(tenantId: string, dto: CreateSourceDto): Promise<SourceResponse> {
     if (dto.provider === 'digitax' && dto.secret !== undefined) {
@@ -28,6 +36,7 @@ export class SourcesService {
     if (dto.provider !== 'qerko' && dto.config !== undefined) {
       throw ApiError.validation([{ field: 'config', reason: 'only Qerko sources take a config' }]);
     }
+    await this.checkQerkoUrl(dto.config?.apiBaseUrl);
     // DigiTax authenticates with a URL token; Qerko keeps one as a fallback when a request carries no signature.
     const needsToken = dto.provider !== 'kaynko';
     const row = await this.sources.insert({
@@ -70,6 +79,7 @@ export class SourcesService {
     if (current.provider !== 'qerko' && dto.config !== undefined) {
       throw ApiError.validation([{ field: 'config', reason: 'only Qerko sources take a config' }]);
     }
+    await this.checkQerkoUrl(dto.config?.apiBaseUrl);
     const patch: Partial<SourceEntity> = {};
     if (dto.name !== undefined) patch.name = dto.name;
     if (dto.enabled !== undefined) patch.enabled = dto.enabled;

@@ -10,6 +10,7 @@ import { DeadLetterPublisher } from './dead-letter.publisher';
 import { EndpointDisabler } from './endpoint-disabler';
 import { AttemptSignal, EndpointHealthRegistry } from './endpoint-health';
 import { FanoutMetrics } from './fanout.metrics';
+import { QerkoReplyForwarder } from './qerko-reply.forwarder';
 import { HttpSender, SendResult, renderRequest } from '@gateway/delivery';
 import { parseRetrySchedule, retryDelay } from './retry-schedule';
 
@@ -37,6 +38,7 @@ export class DeliveryAttempter {
     private readonly deadLetters: DeadLetterPublisher,
     private readonly disabler: EndpointDisabler,
     private readonly metrics: FanoutMetrics,
+    private readonly qerko: QerkoReplyForwarder,
     private readonly config: FanoutConfig,
   ) {
     this.schedule = parseRetrySchedule(config.GATEWAY_RETRY_SCHEDULE);
@@ -106,6 +108,7 @@ export class DeliveryAttempter {
     };
     this.outcomes.record(outcome);
     this.metrics.recordAttempt(status, result.errorClass, result.durationMs);
+    if (succeeded) await this.qerko.forward(work.event, result.statusCode, result.body);
 
     if (gone) await this.disabler.disable(work.endpointId, 'the endpoint answered 410 Gone');
     if (status === 'failed') {

@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { PublicRoute } from '@gateway/http';
 import { IngestConfig } from '../ingest.config';
 import { IntakeService } from './intake.service';
-import { readRawBody } from './raw-body';
+import { readRawBody } from '@gateway/http';
 
 /** Providers' callbacks. Authentication is per source (signature or URL token), inside the service. */
 @PublicRoute()

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DIGITAX_EVENTS, DigitaxEnvelope, digitaxSaleTime } from '@gateway/contracts';
-import { ApiError } from '@gateway/http';
+import { ApiError, parseJsonObject } from '@gateway/http';
 import { constantTimeEqual } from '@gateway/security';
-import { parseJsonObject } from '../intake/json-body';
 import { validateAgainst } from '../intake/validate-dto';
 import type { CachedSource } from '../sources/source-cache';
 import { AdaptedEvent, InboundRequest, ProviderAdapter } from './provider-adapter';

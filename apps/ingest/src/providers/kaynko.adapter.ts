@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { KAYNKO_EVENTS, KaynkoEnvelope } from '@gateway/contracts';
-import { ApiError } from '@gateway/http';
+import { ApiError, parseJsonObject } from '@gateway/http';
 import { verifyKaynkoSignature } from '@gateway/webhooks';
-import { parseJsonObject } from '../intake/json-body';
 import { validateAgainst } from '../intake/validate-dto';
 import type { CachedSource } from '../sources/source-cache';
 import { AdaptedEvent, InboundRequest, ProviderAdapter, header } from './provider-adapter';

@@ -14,7 +14,21 @@ export class GatewayPingData {
   @IsString() message: string;
 }
 
+/** A Qerko payment request the POS did not answer in time: Qerko cancels such payments. */
+export class GatewayQerkoPaymentUnansweredData {
+  @IsString() requestId: string;
+  @IsString() uuid: string;
+  @IsString() method: string;
+  @IsString() reason: string;
+}
+
 export const GATEWAY_EVENTS = [
+  {
+    event: 'qerko.payment_unanswered',
+    description:
+      'A Qerko paymentStart or paymentProcessed got no answer in time (or the answer could not be delivered): Qerko cancels such payments.',
+    dataClass: GatewayQerkoPaymentUnansweredData,
+  },
   {
     event: 'ping',
     description: 'A test message sent on demand by POST /v1/endpoints/{id}/test (never delivered otherwise).',

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { ApiError } from '@gateway/http';
+import { ApiError } from './api-error';
 
 /**
  * Reads the exact request bytes (signatures are computed over them), refusing anything over `limit` with 413 —

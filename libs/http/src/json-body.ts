@@ -1,5 +1,5 @@
 import secureJson from 'secure-json-parse';
-import { ApiError } from '@gateway/http';
+import { ApiError } from './api-error';
 
 const MAX_DEPTH = 32;
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,0 +1,190 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { QerkoRequestState } from '@gateway/persistence';
+
+export interface QerkoRequestRow {
+  id: string;
+  tenant_id: string;
+  source_id: string;
+  uuid: string;
+  method: string;
+  state: QerkoRequestState;
+  answer: Record<string, unknown> | null;
+  deadline_at: Date;
+  reply_attempts: number;
+}
+
+/** Appends a timeline entry in the same statement as the transition it records. */
+const note = (what: string, detail = 'NULL') =>
+  `timeline = timeline || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('at', now(), 'what', '${what}', 'detail', ${detail})))`;
+
+/**
+ * The request state machine in SQL. Every transition is one conditional UPDATE, so the row lock serialises racing
+ * instances and only one of them can win: pending → answered_sync | answered_async | failed | stale.
+ */
+@Injectable()
+export class QerkoRequestsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Records a new request; null when this source already sent this uuid. */
+  async create(r: {
+    id: string;
+    tenantId: string;
+    sourceId: string;
+    uuid: string;
+    method: string;
+    args: unknown[];
+    eventId: string;
+    staleAfterMs: number;
+  }): Promise<string | null> {
+    const rows = await this.db.query<Array<{ id: string }>>(
+      `INSERT INTO qerko_requests (id, tenant_id, source_id, uuid, method, args, event_id, deadline_at, timeline)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8 / 1000.0),
+               jsonb_build_array(jsonb_build_object('at', now(), 'what', 'received')))
+       ON CONFLICT (source_id, uuid) DO NOTHING RETURNING id`,
+      [r.id, r.tenantId, r.sourceId, r.uuid, r.method, JSON.stringify(r.args), r.eventId, r.staleAfterMs],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async noteDelivered(id: string): Promise<void> {
+    await this.db.query(`UPDATE qerko_requests SET ${note('published to the POS')} WHERE id = $1`, [id]);
+  }
+
+  /**
+   * Stores the POS's answer if the request still waits for one and is not stale. Returns the request, or null when
+   * it was answered already, went stale, or does not exist (the caller answers 409 / ignores a late sync reply).
+   */
+  async storeAnswer(
+    tenantId: string,
+    uuid: string,
+    answer: object,
+    via: 'sync-response' | 'reply-api',
+  ): Promise<QerkoRequestRow | null> {
+    const rows = await this.db.query<QerkoRequestRow[]>(
+      `WITH target AS (
+         SELECT id FROM qerko_requests
+          WHERE tenant_id = $1 AND uuid = $2 AND state = 'pending' AND answer IS NULL AND now() < deadline_at
+          ORDER BY received_at DESC LIMIT 1 FOR UPDATE
+       ), stored AS (
+         UPDATE qerko_requests q SET answer = $3, answered_at = now(), answered_via = $4::text, ${note('answered by the POS', '$4::text')}
+           FROM target WHERE q.id = target.id
+         RETURNING q.id, q.tenant_id, q.source_id, q.uuid, q.method, q.state, q.answer, q.deadline_at, q.reply_attempts
+       )
+       SELECT * FROM stored`,
+      [tenantId, uuid, JSON.stringify(answer), via],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Why an answer for (tenant, uuid) cannot be taken: for a clear 409. */
+  async stateOf(tenantId: string, uuid: string): Promise<{ state: string; answered: boolean; stale: boolean } | null> {
+    const [row] = await this.db.query<Array<{ state: string; answered: boolean; stale: boolean }>>(
+      `SELECT state, answer IS NOT NULL AS answered, now() >= deadline_at AS stale FROM qerko_requests
+        WHERE tenant_id = $1 AND uuid = $2 ORDER BY received_at DESC LIMIT 1`,
+      [tenantId, uuid],
+    );
+    return row ?? null;
+  }
+
+  async answerOf(id: string): Promise<Record<string, unknown> | null> {
+    const [row] = await this.db.query<Array<{ answer: Record<string, unknown> | null }>>(
+      `SELECT answer FROM qerko_requests WHERE id = $1`,
+      [id],
+    );
+    return row?.answer ?? null;
+  }
+
+  /**
+   * Ends the synchronous window: answered_sync when an answer is already stored (the webhook answers it), otherwise
+   * the request continues asynchronously and a later answer goes to /reply. Exactly one of the two happens.
+   */
+  async closeSync(id: string): Promise<{ state: QerkoRequestState; answer: Record<string, unknown> | null }> {
+    const [row] = await this.db.query<Array<{ state: QerkoRequestState; answer: Record<string, unknown> | null }>>(
+      `WITH closed AS (
+         UPDATE qerko_requests SET sync_closed_at = now(),
+                state = CASE WHEN answer IS NOT NULL THEN 'answered_sync' ELSE state END,
+                timeline = timeline || jsonb_build_array(jsonb_build_object('at', now(), 'what',
+                  CASE WHEN answer IS NOT NULL THEN 'answered to Qerko synchronously (200)' ELSE 'answered 202: the answer will go to /reply' END))
+          WHERE id = $1 AND state = 'pending' AND sync_closed_at IS NULL
+         RETURNING state, answer
+       )
+       SELECT * FROM closed`,
+      [id],
+    );
+    return row ?? { state: 'failed', answer: null };
+  }
+
+  /** Claims answered requests whose webhook already returned 202, to post their answer to Qerko's /reply. */
+  async claimForReply(limit: number, leaseMs: number): Promise<QerkoRequestRow[]> {
+    return this.db.query<QerkoRequestRow[]>(
+      `WITH due AS (
+         SELECT id FROM qerko_requests
+          WHERE state = 'pending' AND answer IS NOT NULL AND sync_closed_at IS NOT NULL AND now() < deadline_at
+            AND (reply_lease_until IS NULL OR reply_lease_until < now())
+          ORDER BY answered_at LIMIT $1 FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE qerko_requests q SET reply_lease_until = now() + make_interval(secs => $2 / 1000.0)
+           FROM due WHERE q.id = due.id
+         RETURNING q.id, q.tenant_id, q.source_id, q.uuid, q.method, q.state, q.answer, q.deadline_at, q.reply_attempts
+       )
+       SELECT * FROM claimed`,
+      [limit, leaseMs],
+    );
+  }
+
+  /** Marks a POST to /reply as started: if this instance dies before recording the outcome, it is not re-sent. */
+  async replyStarting(id: string): Promise<boolean> {
+    const rows = await this.db.query<Array<{ id: string }>>(
+      `WITH s AS (
+         UPDATE qerko_requests SET reply_started_at = now(), reply_attempts = reply_attempts + 1
+          WHERE id = $1 AND state = 'pending' AND reply_started_at IS NULL RETURNING id
+       ) SELECT * FROM s`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  /** A retryable /reply failure: allowed again, before the deadline. */
+  async replyRetryable(id: string, status: number | null, detail: string): Promise<void> {
+    await this.db.query(
+      `UPDATE qerko_requests SET reply_started_at = NULL, reply_lease_until = now() + interval '250 milliseconds',
+              reply_status = $2, ${note('POST /reply failed, will retry', '$3::text')}
+        WHERE id = $1 AND state = 'pending'`,
+      [id, status, detail],
+    );
+  }
+
+  async finish(id: string, state: 'answered_async' | 'failed', status: number | null, detail: string): Promise<void> {
+    await this.db.query(
+      `UPDATE qerko_requests SET state = $2::text, reply_status = $3, replied_at = CASE WHEN $2::text = 'answered_async' THEN now() END,
+              failure_reason = CASE WHEN $2::text = 'failed' THEN $4::text END, reply_lease_until = NULL,
+              ${note('replied to Qerko', '$4::text')}
+        WHERE id = $1 AND state = 'pending'`,
+      [id, state, status, detail],
+    );
+  }
+
+  /**
+   * Ends everything past its deadline: `stale`, or `failed` when a POST to /reply was in flight when its instance
+   * died (its outcome is unknown, and re-sending could make two answers). Returns what changed.
+   */
+  async expire(): Promise<Array<QerkoRequestRow & { reason: string }>> {
+    return this.db.query<Array<QerkoRequestRow & { reason: string }>>(
+      `WITH ended AS (
+         UPDATE qerko_requests SET
+           state = CASE WHEN reply_started_at IS NOT NULL THEN 'failed' ELSE 'stale' END,
+           failure_reason = CASE
+             WHEN reply_started_at IS NOT NULL THEN 'the bridge stopped while posting /reply; not re-sent, to never answer twice'
+             WHEN answer IS NULL THEN 'the POS did not answer within the deadline'
+             ELSE 'the answer could not be posted to Qerko before the deadline' END,
+           timeline = timeline || jsonb_build_array(jsonb_build_object('at', now(), 'what', 'stale'))
+          WHERE state = 'pending' AND deadline_at <= now()
+            AND (reply_started_at IS NULL OR reply_lease_until IS NULL OR reply_lease_until < now())
+         RETURNING id, tenant_id, source_id, uuid, method, state, answer, deadline_at, reply_attempts, failure_reason AS reason
+       )
+       SELECT * FROM ended`,
+    );
+  }
+}

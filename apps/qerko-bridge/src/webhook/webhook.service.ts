@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, Headers, IdPrefix, Topics } from '@gateway/contracts';
+import { ApiError } from '@gateway/http';
+import { MessageProducer } from '@gateway/messaging';
+import { constantTimeEqual, newId } from '@gateway/security';
+import { QerkoBridgeConfig } from '../qerko-bridge.config';
+import { QerkoRequestsRepository } from '../requests/qerko-requests.repository';
+import { QerkoSourceCache } from '../sources/qerko-source-cache';
+import { checkTiming, parseQerkoRequest, responseFrame, verifyQerkoSignature } from './qerko-frame';
+
+const POLL_MS = 25;
+
+export interface WebhookAnswer {
+  status: 200 | 202;
+  body: Record<string, unknown>;
+}
+
+/**
+ * A Qerko request: authenticate, validate, record, publish `qerko.<method>` to the POS's endpoints, then wait for
+ * the answer up to the method's sync budget. Answered in time → 200 with the response frame; otherwise 202 and the
+ * answer goes to Qerko's /reply later (ReplyWorker). The state machine decides which, exactly once.
+ */
+@Injectable()
+export class WebhookService {
+  constructor(
+    private readonly sources: QerkoSourceCache,
+    private readonly requests: QerkoRequestsRepository,
+    private readonly producer: MessageProducer,
+    private readonly config: QerkoBridgeConfig,
+  ) {}
+
+  async handle(
+    sourceId: string,
+    headers: Record<string, string | string[] | undefined>,
+    query: Record<string, unknown>,
+    body: Buffer,
+  ): Promise<WebhookAnswer> {
+    const source = this.sources.get(sourceId);
+    if (!source || !source.enabled) throw ApiError.notFound('Source');
+    const signature = headers['signature-sha256'];
+    if (typeof signature === 'string') {
+      if (!verifyQerkoSignature(source.apiKey, body, signature))
+        throw new ApiError(401, 'invalid_signature', 'Invalid Signature-SHA256.');
+    } else {
+      const token = query['token'];
+      if (!source.token || typeof token !== 'string' || !constantTimeEqual(token, source.token)) {
+        throw new ApiError(401, 'unauthorized', 'Missing Signature-SHA256 (or a valid token).');
+      }
+    }
+    const contentType = String(headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    if (contentType !== 'application/json')
+      throw new ApiError(415, 'unsupported_media_type', 'Content-Type must be application/json.');
+    const frame = parseQerkoRequest(body);
+    checkTiming(frame);
+
+    const requestId = newId(IdPrefix.qerkoRequest);
+    const eventId = `${IdPrefix.event}_${createHash('sha256').update(`${source.id}\n${frame.uuid}`).digest('hex').slice(0, 32)}`;
+    const created = await this.requests.create({
+      id: requestId,
+      tenantId: source.tenantId,
+      sourceId: source.id,
+      uuid: frame.uuid,
+      method: frame.method,
+      args: frame.args,
+      eventId,
+      staleAfterMs: this.config.QERKO_STALE_AFTER_MS,
+    });
+    if (!created)
+      throw ApiError.conflict('duplicate_request', `Request ${frame.uuid} was already received from this source.`);
+
+    const now = new Date().toISOString();
+    const event: CanonicalEventV1 = {
+      schema: CANONICAL_EVENT_SCHEMA,
+      id: eventId,
+      type: `qerko.${frame.method}`,
+      provider: 'qerko',
+      sourceId: source.id,
+      tenantId: source.tenantId,
+      receivedAt: now,
+      occurredAt: now,
+      data: { uuid: frame.uuid, method: frame.method, args: frame.args },
+    };
+    await this.producer.send(Topics.events, [
+      {
+        key: source.id,
+        value: JSON.stringify(event),
+        headers: { [Headers.schema]: CANONICAL_EVENT_SCHEMA, [Headers.eventType]: event.type },
+      },
+    ]);
+    await this.requests.noteDelivered(requestId);
+
+    const deadline = Date.now() + this.config.syncBudgetFor(frame.method);
+    while (Date.now() < deadline && !(await this.requests.answerOf(requestId))) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    const closed = await this.requests.closeSync(requestId);
+    if (closed.state === 'answered_sync' && closed.answer)
+      return { status: 200, body: responseFrame(frame.uuid, closed.answer) };
+    return { status: 202, body: { uuid: frame.uuid, status: 'accepted' } };
+  }
+}

@@ -1,0 +1,213 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { GatewayProcesses, Receiver, call, eventually } from '@gateway/testing';
+
+const API_KEY = 'qerko-restaurant-api-key-0001';
+const POS_ID = '7d0a3c9e-3f5e-4b7a-9a53-0c9b1f1e2d3c';
+const BILL = { id: 'B-17', currency: 'CZK', items: [{ name: 'Pilsner', price: '59.00', quantity: 2 }] };
+
+/**
+ * The Qerko bridge end to end: Qerko (a local stub that records /reply calls) → bridge → Kafka → fan-out → the POS
+ * (a local receiver answering sync, async, with an error, or never) → back to Qerko, exactly once.
+ */
+describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
+  jest.setTimeout(120_000);
+  const gateway = new GatewayProcesses({
+    QERKO_SYNC_BUDGET_MS: '1500',
+    QERKO_STALE_AFTER_MS: '4000',
+    FANOUT_POLL_INTERVAL_MS: '100',
+  });
+  const qerko = new Receiver();
+  const pos = new Receiver();
+  const ops = new Receiver();
+  let webhookUrl: string;
+  let replyKey: string;
+
+  beforeAll(async () => {
+    await Promise.all([gateway.start(), qerko.start(), pos.start(), ops.start()]);
+    const admin = gateway.url('admin-api');
+    const tenant = (
+      await call('POST', `${admin}/v1/tenants`, { key: gateway.operatorKey, body: { name: 'Restaurant' } })
+    ).body.id;
+    const key = (
+      await call('POST', `${admin}/v1/tenants/${tenant}/api-keys`, { key: gateway.operatorKey, body: { name: 'all' } })
+    ).body.key;
+    replyKey = (
+      await call('POST', `${admin}/v1/tenants/${tenant}/api-keys`, {
+        key: gateway.operatorKey,
+        body: { name: 'pos', scopes: ['qerko:reply'] },
+      })
+    ).body.key;
+    const source = await call('POST', `${admin}/v1/sources`, {
+      key,
+      body: {
+        provider: 'qerko',
+        name: 'Qerko',
+        secret: API_KEY,
+        config: { apiBaseUrl: qerko.url('/api/v4'), posId: POS_ID },
+      },
+    });
+    expect(source.status).toBe(201);
+    webhookUrl = source.body.ingestUrl;
+    expect(webhookUrl).toBe(`${gateway.url('qerko-bridge')}/v1/qerko/${source.body.id}/webhook`);
+    await call('POST', `${admin}/v1/endpoints`, { key, body: { url: pos.url('/pos'), eventTypes: ['qerko.*'] } });
+    await call('POST', `${admin}/v1/endpoints`, {
+      key,
+      body: { url: ops.url('/ops'), eventTypes: ['gateway.qerko.payment_unanswered'] },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  });
+
+  afterAll(async () => {
+    await gateway.stop();
+    await Promise.all([qerko.stop(), pos.stop(), ops.stop()]);
+  });
+
+  const frame = (method: string, args: unknown[], extra: Record<string, unknown> = {}) => ({
+    type: 'method-call-request',
+    uuid: randomUUID(),
+    method,
+    args,
+    ...extra,
+  });
+  const send = (body: object, signature?: string) => {
+    const raw = JSON.stringify(body);
+    const sig = signature ?? createHmac('sha256', API_KEY).update(raw).digest('hex');
+    return call('POST', webhookUrl, {
+      rawBody: raw,
+      headers: { 'content-type': 'application/json', 'signature-sha256': sig },
+    });
+  };
+  const replies = (uuid: string) => qerko.requests.filter((r) => JSON.parse(r.body.toString()).uuid === uuid);
+  const reply = (body: object, key = replyKey) =>
+    call('POST', `${gateway.url('qerko-bridge')}/v1/qerko/replies`, { key, body });
+
+  it('answers synchronously (200) when the POS answers in its delivery response, and never posts /reply', async () => {
+    pos.behaviour = (_, res) =>
+      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: BILL }));
+    const request = frame('getBill', ['B-17', null]);
+    const res = await send(request);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ type: 'method-call-response', uuid: request.uuid, result: BILL });
+    const delivered = pos.requests.find((r) => JSON.parse(r.body.toString()).data?.uuid === request.uuid)!;
+    expect(JSON.parse(delivered.body.toString())).toMatchObject({
+      type: 'qerko.getBill',
+      data: { method: 'getBill', args: ['B-17', null] },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(replies(request.uuid)).toHaveLength(0);
+  });
+
+  it('passes a POS error through synchronously', async () => {
+    pos.behaviour = (_, res) =>
+      void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'BILL_NOT_FOUND', message: 'No such bill' } }));
+    const request = frame('getBill', ['B-404', null]);
+    const res = await send(request);
+    expect(res.body).toEqual({
+      type: 'method-call-response',
+      uuid: request.uuid,
+      error: { code: 'BILL_NOT_FOUND', message: 'No such bill' },
+    });
+  });
+
+  it('answers 202 when the POS answers later, then posts exactly one /reply with the API key and Pos-Id', async () => {
+    pos.behaviour = (_, res) => void res.writeHead(202).end();
+    const request = frame('getTableList', []);
+    const res = await send(request);
+    expect(res.status).toBe(202);
+    const accepted = await reply({ uuid: request.uuid, result: [{ id: 'T1', name: 'Table 1' }] });
+    expect(accepted.status).toBe(202);
+    const second = await reply({ uuid: request.uuid, result: [] });
+    expect(second.status).toBe(409);
+    expect(second.body.error.code).toBe('already_answered');
+    const [posted] = await eventually(
+      () => Promise.resolve(replies(request.uuid).length ? replies(request.uuid) : null),
+      5000,
+    );
+    expect(posted!.path).toBe('/api/v4/reply');
+    expect(posted!.headers['authorization']).toBe(`Bearer ${API_KEY}`);
+    expect(posted!.headers['pos-id']).toBe(POS_ID);
+    expect(JSON.parse(posted!.body.toString())).toEqual({
+      type: 'method-call-response',
+      uuid: request.uuid,
+      result: [{ id: 'T1', name: 'Table 1' }],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(replies(request.uuid)).toHaveLength(1);
+  });
+
+  it('retries /reply after a 500 and still posts exactly one successful reply', async () => {
+    pos.behaviour = (_, res) => void res.writeHead(202).end();
+    let calls = 0;
+    qerko.behaviour = (_, res) => void res.writeHead(++calls === 1 ? 500 : 200).end();
+    try {
+      const request = frame('paymentProcessed', ['P-1']);
+      expect((await send(request)).status).toBe(202);
+      expect((await reply({ uuid: request.uuid, result: true })).status).toBe(202);
+      const posted = await eventually(
+        () => Promise.resolve(replies(request.uuid).length >= 2 ? replies(request.uuid) : null),
+        5000,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(posted).toHaveLength(2); // the 500, then the one that succeeded; no third
+    } finally {
+      qerko.behaviour = (_, res) => void res.writeHead(200).end();
+    }
+  });
+
+  it('goes stale when nobody answers: a late answer gets 409, and an unanswered paymentStart is reported', async () => {
+    pos.behaviour = (_, res) => void res.writeHead(202).end();
+    const request = frame('paymentStart', [{ id: 'P-9', amount: '118.00', currency: 'CZK' }]);
+    expect((await send(request)).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 4500));
+    const late = await reply({ uuid: request.uuid, result: true });
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('stale');
+    const notice = await eventually(
+      () =>
+        Promise.resolve(
+          ops.requests.map((r) => JSON.parse(r.body.toString())).find((b) => b.data?.uuid === request.uuid),
+        ),
+      10_000,
+    );
+    expect(notice).toMatchObject({
+      type: 'gateway.qerko.payment_unanswered',
+      data: { method: 'paymentStart', reason: expect.stringContaining('did not answer') },
+    });
+    expect(replies(request.uuid)).toHaveLength(0);
+  });
+
+  it('refuses what is not a valid, authentic request', async () => {
+    const request = frame('getBill', ['B-1', null]);
+    expect((await send(request, 'deadbeef')).status).toBe(401);
+    expect(
+      (await send(request, createHmac('sha256', 'another-key').update(JSON.stringify(request)).digest('base64')))
+        .status,
+    ).toBe(401);
+    const base64 = createHmac('sha256', API_KEY)
+      .update(JSON.stringify(frame('getTableList', [])))
+      .digest('base64');
+    expect(base64).toBeTruthy();
+    const unknown = await send(frame('orderPizza', []));
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details[0].field).toBe('method');
+    const badArgs = await send(frame('getBill', [42]));
+    expect(badArgs.body.error.details).toEqual([
+      { field: 'args', reason: expect.stringContaining('takes 2 argument') },
+    ]);
+    const expired = await send(frame('getBill', ['B-1', null], { expires: Math.floor(Date.now() / 1000) - 10 }));
+    expect(expired.status).toBe(410);
+    expect((await reply({ uuid: randomUUID(), result: 1 }, 'gw_live_nope')).status).toBe(401);
+  });
+
+  it('accepts a base64 signature and tolerates unknown extra properties', async () => {
+    pos.behaviour = (_, res) =>
+      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: [] }));
+    const request = frame('getTableContents', ['T1', 'C1'], { note: 'extra' });
+    const raw = JSON.stringify(request);
+    const res = await send(request, createHmac('sha256', API_KEY).update(raw).digest('base64'));
+    expect(res.status).toBe(200);
+    expect(res.body.result).toEqual([]);
+  });
+});
