@@ -21,6 +21,7 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
   const ops = new Receiver();
   let webhookUrl: string;
   let replyKey: string;
+  let adminKey: string;
 
   beforeAll(async () => {
     await Promise.all([gateway.start(), qerko.start(), pos.start(), ops.start()]);
@@ -31,6 +32,7 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
     const key = (
       await call('POST', `${admin}/v1/tenants/${tenant}/api-keys`, { key: gateway.operatorKey, body: { name: 'all' } })
     ).body.key;
+    adminKey = key;
     replyKey = (
       await call('POST', `${admin}/v1/tenants/${tenant}/api-keys`, {
         key: gateway.operatorKey,
@@ -199,6 +201,29 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
     const expired = await send(frame('getBill', ['B-1', null], { expires: Math.floor(Date.now() / 1000) - 10 }));
     expect(expired.status).toBe(410);
     expect((await reply({ uuid: randomUUID(), result: 1 }, 'gw_live_nope')).status).toBe(401);
+  });
+
+  it('shows the requests with their timelines to the operator view of the admin API', async () => {
+    const admin = gateway.url('admin-api');
+    const key = adminKey;
+    const stale = (await call('GET', `${admin}/v1/qerko/requests?state=stale&method=paymentStart`, { key })).body.data;
+    expect(stale[0]).toMatchObject({
+      method: 'paymentStart',
+      state: 'stale',
+      failureReason: expect.stringContaining('did not answer'),
+    });
+    const synced = (await call('GET', `${admin}/v1/qerko/requests?state=answered_sync`, { key })).body.data;
+    expect(synced.length).toBeGreaterThanOrEqual(2);
+    expect(synced[0].timeline.map((t: { what: string }) => t.what)).toEqual(
+      expect.arrayContaining([
+        'received',
+        'published to the POS',
+        'answered by the POS',
+        'answered to Qerko synchronously (200)',
+      ]),
+    );
+    const async = (await call('GET', `${admin}/v1/qerko/requests?state=answered_async`, { key })).body.data;
+    expect(async[0]).toMatchObject({ answeredVia: 'reply-api', replyStatus: 200 });
   });
 
   it('accepts a base64 signature and tolerates unknown extra properties', async () => {

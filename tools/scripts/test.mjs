@@ -2,6 +2,8 @@
 // end-to-end with the four services as separate processes. Starts what it needs and stops it, whatever happens.
 // Extra arguments go to jest, e.g. `npm test -- --selectProjects unit` or `npm test -- test/e2e`.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ensureBuilt, ensureDependencies, log, ROOT, run } from './lib/util.mjs';
 
@@ -28,16 +30,14 @@ process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
 
 let code = 1;
 try {
-  log('kafka', 'starting a throwaway broker for the tests on 127.0.0.1:19092…');
-  const kafka = await startKafka({
-    port: 19092,
-    controllerPort: 19093,
-    dataDir: join(ROOT, '.data/kafka/test'),
-    fresh: true,
-  });
+  // Free ports and a database named after this checkout: two checkouts (or a developer and CI) can test at once.
+  const [port, controllerPort] = await freePorts(2);
+  log('kafka', `starting a throwaway broker for the tests on 127.0.0.1:${port}…`);
+  const kafka = await startKafka({ port, controllerPort, dataDir: join(ROOT, '.data/kafka/test'), fresh: true });
   cleanups.push(() => kafka.stop());
 
-  const db = await resolveDatabase({ database: 'gateway_test', recreate: true, embeddedPort: 54330 });
+  const database = `gateway_test_${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`;
+  const db = await resolveDatabase({ database, recreate: true, embeddedPort: 54330 });
   cleanups.push(() => db.stop());
   const { runMigrations } = await import(join(ROOT, 'dist/libs/persistence/src/data-source.js'));
   await runMigrations(db.url);
@@ -63,3 +63,20 @@ try {
   await cleanup();
 }
 process.exit(code);
+
+function freePorts(count) {
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address();
+            server.close(() => resolve(port));
+          });
+        }),
+    ),
+  );
+}

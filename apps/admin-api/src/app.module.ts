@@ -14,6 +14,7 @@ import { securityProviders } from './common/security.providers';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { EventsModule } from './events/events.module';
+import { QerkoRequestsModule } from './qerko/qerko-requests.module';
 import { ReplaysModule } from './replays/replays.module';
 import { SourcesModule } from './sources/sources.module';
 import { TenantsModule } from './tenants/tenants.module';
@@ -60,6 +61,7 @@ export class AppModule {
         DeliveriesModule,
         EventsModule,
         ReplaysModule,
+        QerkoRequestsModule,
       ],
       providers: [
         healthChecks([KafkaConnection, DataSource], (kafka: KafkaConnection, db: DataSource) => [

@@ -1,0 +1,18 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { RequireScope, TenantId } from '../auth/auth.decorators';
+import { QerkoRequestsQuery } from './qerko-requests.dto';
+import { QerkoRequestsService } from './qerko-requests.service';
+
+@ApiTags('Qerko')
+@ApiBearerAuth()
+@Controller('v1/qerko/requests')
+export class QerkoRequestsController {
+  constructor(private readonly requests: QerkoRequestsService) {}
+
+  @Get()
+  @RequireScope('events:read')
+  list(@TenantId() tenantId: string, @Query() query: QerkoRequestsQuery) {
+    return this.requests.list(tenantId, query);
+  }
+}
