@@ -158,6 +158,34 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
     }
   });
 
+  it.each([
+    [401, 'wrong API key'],
+    [403, 'lacks the scope'],
+    [400, 'did not match its schema'],
+  ])('does not retry a /reply Qerko refuses with %i, and records what it means', async (status, meaning) => {
+    pos.behaviour = (_, res) => void res.writeHead(202).end();
+    qerko.behaviour = (_, res) => void res.writeHead(status).end();
+    try {
+      const request = frame('paymentClosed', ['P-7', 'closed']);
+      expect((await send(request)).status).toBe(202);
+      expect((await reply({ uuid: request.uuid, result: true })).status).toBe(202);
+      await eventually(() => Promise.resolve(replies(request.uuid).length === 1), 5000);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(replies(request.uuid)).toHaveLength(1);
+      const listed = (
+        await call('GET', `${gateway.url('admin-api')}/v1/qerko/requests?method=paymentClosed&state=failed`, {
+          key: adminKey,
+        })
+      ).body.data;
+      expect(listed.find((r: { uuid: string }) => r.uuid === request.uuid)).toMatchObject({
+        replyStatus: status,
+        failureReason: expect.stringContaining(meaning),
+      });
+    } finally {
+      qerko.behaviour = (_, res) => void res.writeHead(200).end();
+    }
+  });
+
   it('goes stale when nobody answers: a late answer gets 409, and an unanswered paymentStart is reported', async () => {
     pos.behaviour = (_, res) => void res.writeHead(202).end();
     const request = frame('paymentStart', [{ id: 'P-9', amount: '118.00', currency: 'CZK' }]);
@@ -201,6 +229,76 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
     const expired = await send(frame('getBill', ['B-1', null], { expires: Math.floor(Date.now() / 1000) - 10 }));
     expect(expired.status).toBe(410);
     expect((await reply({ uuid: randomUUID(), result: 1 }, 'gw_live_nope')).status).toBe(401);
+  });
+
+  it('when the answer lands right at the sync budget, Qerko still gets exactly one answer', async () => {
+    const delays = [1300, 1400, 1450, 1500, 1550, 1600];
+    let next = 0;
+    pos.behaviour = (_, res) => {
+      const delay = delays[next++ % delays.length]!;
+      setTimeout(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: { delay } })),
+        delay,
+      );
+    };
+    const outcomes = [];
+    for (let i = 0; i < delays.length; i++) {
+      const request = frame('getBill', [`R-${i}`, null]);
+      const res = await send(request);
+      outcomes.push({ uuid: request.uuid, status: res.status });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    for (const { uuid, status } of outcomes) {
+      // 200 = answered in the webhook response, so no /reply; 202 = answered later through exactly one /reply.
+      expect({ status, replies: replies(uuid).length }).toEqual(
+        status === 200 ? { status, replies: 0 } : { status: 202, replies: 1 },
+      );
+    }
+  });
+
+  it('with two bridge instances, each request still gets exactly one /reply', async () => {
+    const second = await gateway.startExtra('qerko-bridge');
+    pos.behaviour = (_, res) => void res.writeHead(202).end();
+    const requests = Array.from({ length: 6 }, (_, i) => frame('getBill', [`B-${i}`, null]));
+    // Webhooks on both instances; answers through both instances.
+    const answers = await Promise.all(
+      requests.map(async (request, i) => {
+        const raw = JSON.stringify(request);
+        const url = i % 2 ? webhookUrl.replace(gateway.url('qerko-bridge'), second.url) : webhookUrl;
+        const sig = createHmac('sha256', API_KEY).update(raw).digest('hex');
+        const res = await call('POST', url, {
+          rawBody: raw,
+          headers: { 'content-type': 'application/json', 'signature-sha256': sig },
+        });
+        const replyUrl = `${i % 2 ? gateway.url('qerko-bridge') : second.url}/v1/qerko/replies`;
+        const accepted = await call('POST', replyUrl, {
+          key: replyKey,
+          body: { uuid: request.uuid, result: { id: `B-${i}` } },
+        });
+        return [res.status, accepted.status];
+      }),
+    );
+    expect(answers.every(([webhook, reply]) => webhook === 202 && reply === 202)).toBe(true);
+    await eventually(() => Promise.resolve(requests.every((r) => replies(r.uuid).length >= 1)), 8000);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(requests.map((r) => replies(r.uuid).length)).toEqual(requests.map(() => 1));
+  });
+
+  it('when the bridge dies right after taking the POS answer, exactly one /reply still reaches Qerko within 15 s', async () => {
+    pos.behaviour = (_, res) => void res.writeHead(202).end();
+    const request = frame('paymentProcessed', ['P-42']);
+    const sentAt = Date.now();
+    expect((await send(request)).status).toBe(202);
+    expect((await reply({ uuid: request.uuid, result: true })).status).toBe(202);
+    await gateway.kill('qerko-bridge'); // SIGKILL, at once: no chance to post
+    await gateway.restart('qerko-bridge');
+    const [posted] = await eventually(
+      () => Promise.resolve(replies(request.uuid).length ? replies(request.uuid) : null),
+      15_000,
+    );
+    expect(posted!.at - sentAt).toBeLessThan(15_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(replies(request.uuid)).toHaveLength(1);
   });
 
   it('shows the requests with their timelines to the operator view of the admin API', async () => {

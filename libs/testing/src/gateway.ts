@@ -50,6 +50,7 @@ export class GatewayProcesses {
   env: Record<string, string> = {};
 
   private readonly ports = new Map<ServiceName, number>();
+  private readonly extras: RunningService[] = [];
 
   constructor(
     private readonly extraEnv: Record<string, string> = {},
@@ -90,6 +91,22 @@ export class GatewayProcesses {
     await exited;
   }
 
+  /** One more instance of a service (same configuration, its own port), for multi-instance tests. */
+  async startExtra(name: ServiceName): Promise<RunningService> {
+    const [port] = await freePorts(1);
+    const child = spawn(process.execPath, [join(ROOT, `dist/apps/${name}/src/main.js`)], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env, ...this.serviceEnv[name], [PORT_VARS[name]]: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const logs: string[] = [];
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (d: Buffer) => logs.push(d.toString()));
+    const service = { name, port: port!, url: `http://127.0.0.1:${port}`, process: child, logs };
+    this.extras.push(service);
+    await waitReady(service);
+    return service;
+  }
+
   /** Starts a (killed or stopped) service again on the same port. */
   async restart(name: ServiceName): Promise<void> {
     await this.startOne(name, this.ports.get(name)!);
@@ -122,7 +139,7 @@ export class GatewayProcesses {
 
   /** SIGTERM every service and wait for it to exit (SIGKILL after 20 s). */
   async stop(): Promise<void> {
-    await Promise.all([...this.services.values()].map((s) => stopProcess(s.process, 20_000)));
+    await Promise.all([...this.services.values(), ...this.extras].map((s) => stopProcess(s.process, 20_000)));
   }
 }
 
