@@ -2,6 +2,9 @@ import { Logger } from '@nestjs/common';
 import { Admin, Kafka, logLevel as KafkaLogLevel, LogEntry } from 'kafkajs';
 import { TOPIC_SPECS, TopicSpec } from '@gateway/contracts';
 
+const TRANSIENT =
+  /coordinator is loading|coordinator is not available|Topic creation errors|already exists|Restarting the consumer|not the correct coordinator/i;
+
 export interface KafkaConnectionOptions {
   clientId: string;
   brokers: string[];
@@ -39,7 +42,9 @@ export class KafkaConnection {
     // We bound producer retries on purpose (see MessageProducer); the warning about it would repeat at every start.
     if (message.startsWith('Limiting retries for the idempotent producer')) return;
     const text = `${message}${extra['error'] ? ` (${String(extra['error'])})` : ''}`;
-    if (level <= KafkaLogLevel.ERROR) this.logger.error(text);
+    // kafkajs logs these at ERROR although it retries them itself (a broker still starting, a topic another service
+    // created first): warnings, so that real errors stand out.
+    if (level <= KafkaLogLevel.ERROR && !TRANSIENT.test(text)) this.logger.error(text);
     else this.logger.warn(text);
   }
 
