@@ -35,6 +35,12 @@ export class QerkoBridgeConfig extends UrlPolicyConfig {
   @Min(100)
   QERKO_REPLY_TIMEOUT_MS = 3000;
 
+  /** How often the reply worker looks for answers to post to Qerko's /reply. */
+  @ToNumber()
+  @IsInt()
+  @Min(10)
+  QERKO_REPLY_POLL_MS = 100;
+
   /** Full reload of the Qerko source cache, beside the change stream. */
   @ToNumber()
   @IsInt()

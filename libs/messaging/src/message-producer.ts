@@ -1,4 +1,5 @@
 import { CompressionTypes, Producer } from 'kafkajs';
+import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, Headers } from '@gateway/contracts';
 import { KafkaConnection, withTimeout } from './kafka-connection';
 
 export interface OutgoingRecord {
@@ -99,4 +100,17 @@ export class MessageProducer {
         this.flush();
       });
   }
+}
+
+/** The Kafka record of a canonical event: keyed by source (one source's events stay in order), typed by headers. */
+export function canonicalEventRecord(event: CanonicalEventV1): OutgoingRecord {
+  return {
+    key: event.sourceId,
+    value: JSON.stringify(event),
+    headers: {
+      [Headers.schema]: CANONICAL_EVENT_SCHEMA,
+      [Headers.eventType]: event.type,
+      [Headers.tenantId]: event.tenantId,
+    },
+  };
 }

@@ -92,11 +92,11 @@ export class GatewayProcesses {
   }
 
   /** One more instance of a service (same configuration, its own port), for multi-instance tests. */
-  async startExtra(name: ServiceName): Promise<RunningService> {
+  async startExtra(name: ServiceName, env: Record<string, string> = {}): Promise<RunningService> {
     const [port] = await freePorts(1);
     const child = spawn(process.execPath, [join(ROOT, `dist/apps/${name}/src/main.js`)], {
       cwd: ROOT,
-      env: { ...process.env, ...this.env, ...this.serviceEnv[name], [PORT_VARS[name]]: String(port) },
+      env: { ...process.env, ...this.env, ...this.serviceEnv[name], ...env, [PORT_VARS[name]]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs: string[] = [];

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import {
   CANONICAL_EVENT_SCHEMA,
   CanonicalEventV1,
+  derivedEventId,
   FieldError,
   IdPrefix,
   invalidEventTypePattern,
@@ -124,7 +124,7 @@ export class EndpointsService {
     const kaynko = endpoint.format === 'kaynko';
     const event: CanonicalEventV1 = {
       schema: CANONICAL_EVENT_SCHEMA,
-      id: `${IdPrefix.event}_${createHash('sha256').update(`test\n${id}\n${now}`).digest('hex').slice(0, 32)}`,
+      id: derivedEventId('test', id, now),
       type: kaynko ? 'kaynko.ping' : 'gateway.ping',
       provider: kaynko ? 'kaynko' : 'gateway',
       sourceId: id,

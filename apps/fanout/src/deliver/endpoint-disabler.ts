@@ -1,16 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import {
   CANONICAL_EVENT_SCHEMA,
-  CONFIG_CHANGE_SCHEMA,
   CanonicalEventV1,
+  CONFIG_CHANGE_SCHEMA,
   ConfigChangeV1,
+  derivedEventId,
   GatewayEndpointDisabledData,
-  Headers,
-  IdPrefix,
   Topics,
 } from '@gateway/contracts';
-import { MessageProducer } from '@gateway/messaging';
+import { MessageProducer, canonicalEventRecord } from '@gateway/messaging';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutEndpointsRepository } from '../endpoints/fanout-endpoints.repository';
 
@@ -38,7 +36,7 @@ export class EndpointDisabler {
     const data: GatewayEndpointDisabledData = { endpointId, url: endpoint.url, reason, disabledAt: at };
     const event: CanonicalEventV1 = {
       schema: CANONICAL_EVENT_SCHEMA,
-      id: `${IdPrefix.event}_${createHash('sha256').update(`gateway\n${endpointId}\n${at}`).digest('hex').slice(0, 32)}`,
+      id: derivedEventId('gateway', endpointId, at),
       type: 'gateway.endpoint.disabled',
       provider: 'gateway',
       sourceId: endpointId,
@@ -57,13 +55,7 @@ export class EndpointDisabler {
     };
     try {
       await this.producer.send(Topics.configChanges, [{ key: endpointId, value: JSON.stringify(change) }]);
-      await this.producer.send(Topics.events, [
-        {
-          key: endpointId,
-          value: JSON.stringify(event),
-          headers: { [Headers.schema]: CANONICAL_EVENT_SCHEMA, [Headers.eventType]: event.type },
-        },
-      ]);
+      await this.producer.send(Topics.events, [canonicalEventRecord(event)]);
     } catch (err) {
       this.logger.error(
         `endpoint ${endpointId} is disabled, but the notification could not be published: ${(err as Error).message}`,

@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
-import { IdPrefix } from '@gateway/contracts';
+import { derivedEventId } from '@gateway/contracts';
 
 /**
  * The event id is a function of the source and the exact bytes received: the same body sent twice (a provider
  * retry, a double tap) gets the same id, and fan-out delivers it once per endpoint.
  */
 export function eventIdFor(sourceId: string, rawBody: Buffer): string {
-  const digest = createHash('sha256').update(sourceId).update('\n').update(rawBody).digest('hex');
-  return `${IdPrefix.event}_${digest.slice(0, 32)}`;
+  return derivedEventId(sourceId, rawBody);
 }

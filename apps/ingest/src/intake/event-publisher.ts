@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, Headers, Topics } from '@gateway/contracts';
+import { CanonicalEventV1, Topics } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
-import { MessageProducer } from '@gateway/messaging';
+import { MessageProducer, canonicalEventRecord } from '@gateway/messaging';
 import { IngestConfig } from '../ingest.config';
 
 /** Writes accepted events to the events topic and returns only once Kafka acknowledged them (acks=all). */
@@ -15,17 +15,7 @@ export class EventPublisher {
   ) {}
 
   async publish(event: CanonicalEventV1): Promise<void> {
-    const send = this.producer.send(Topics.events, [
-      {
-        key: event.sourceId,
-        value: JSON.stringify(event),
-        headers: {
-          [Headers.schema]: CANONICAL_EVENT_SCHEMA,
-          [Headers.eventType]: event.type,
-          [Headers.tenantId]: event.tenantId,
-        },
-      },
-    ]);
+    const send = this.producer.send(Topics.events, [canonicalEventRecord(event)]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('timeout')), this.config.INGEST_KAFKA_ACK_TIMEOUT_MS);

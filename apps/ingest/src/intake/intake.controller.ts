@@ -1,9 +1,8 @@
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { PublicRoute } from '@gateway/http';
 import { IngestConfig } from '../ingest.config';
 import { IntakeService } from './intake.service';
-import { readRawBody } from '@gateway/http';
+import { PublicRoute, readRawBody } from '@gateway/http';
 
 /** Providers' callbacks. Authentication is per source (signature or URL token), inside the service. */
 @PublicRoute()

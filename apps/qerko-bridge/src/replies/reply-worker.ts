@@ -2,15 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   CANONICAL_EVENT_SCHEMA,
   CanonicalEventV1,
-  Headers,
-  IdPrefix,
+  derivedEventId,
   QERKO_PAYMENT_CRITICAL,
   QerkoMethod,
   Topics,
 } from '@gateway/contracts';
 import { HttpSender } from '@gateway/delivery';
-import { MessageProducer } from '@gateway/messaging';
-import { createHash } from 'node:crypto';
+import { MessageProducer, canonicalEventRecord } from '@gateway/messaging';
 import { QerkoBridgeConfig } from '../qerko-bridge.config';
 import { QerkoRequestsRepository } from '../requests/qerko-requests.repository';
 import { QerkoSourceCache } from '../sources/qerko-source-cache';
@@ -59,7 +57,7 @@ export class ReplyWorker {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.busy = this.tick();
-    }, 100);
+    }, this.config.QERKO_REPLY_POLL_MS);
   }
 
   private async tick(): Promise<void> {
@@ -107,7 +105,7 @@ export class ReplyWorker {
     const now = new Date().toISOString();
     const event: CanonicalEventV1 = {
       schema: CANONICAL_EVENT_SCHEMA,
-      id: `${IdPrefix.event}_${createHash('sha256').update(`qerko-unanswered\n${requestId}`).digest('hex').slice(0, 32)}`,
+      id: derivedEventId('qerko-unanswered', requestId),
       type: 'gateway.qerko.payment_unanswered',
       provider: 'gateway',
       sourceId: requestId,
@@ -118,13 +116,7 @@ export class ReplyWorker {
     };
     this.logger.warn(`Qerko ${method} ${uuid} went unanswered (${reason}): Qerko cancels the payment`);
     await this.producer
-      .send(Topics.events, [
-        {
-          key: requestId,
-          value: JSON.stringify(event),
-          headers: { [Headers.schema]: CANONICAL_EVENT_SCHEMA, [Headers.eventType]: event.type },
-        },
-      ])
+      .send(Topics.events, [canonicalEventRecord(event)])
       .catch((err: Error) => this.logger.error(`could not publish the payment_unanswered event: ${err.message}`));
   }
 }

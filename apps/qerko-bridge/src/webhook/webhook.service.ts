@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, Headers, IdPrefix, Topics } from '@gateway/contracts';
+import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, derivedEventId, IdPrefix, Topics } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
-import { MessageProducer } from '@gateway/messaging';
+import { MessageProducer, canonicalEventRecord } from '@gateway/messaging';
 import { constantTimeEqual, newId } from '@gateway/security';
 import { QerkoBridgeConfig } from '../qerko-bridge.config';
 import { QerkoRequestsRepository } from '../requests/qerko-requests.repository';
@@ -58,7 +57,7 @@ export class WebhookService {
     checkTiming(frame);
 
     const requestId = newId(IdPrefix.qerkoRequest);
-    const eventId = `${IdPrefix.event}_${createHash('sha256').update(`${source.id}\n${frame.uuid}`).digest('hex').slice(0, 32)}`;
+    const eventId = derivedEventId(source.id, frame.uuid);
     const created = await this.requests.create({
       id: requestId,
       tenantId: source.tenantId,
@@ -84,13 +83,7 @@ export class WebhookService {
       occurredAt: now,
       data: { uuid: frame.uuid, method: frame.method, args: frame.args },
     };
-    await this.producer.send(Topics.events, [
-      {
-        key: source.id,
-        value: JSON.stringify(event),
-        headers: { [Headers.schema]: CANONICAL_EVENT_SCHEMA, [Headers.eventType]: event.type },
-      },
-    ]);
+    await this.producer.send(Topics.events, [canonicalEventRecord(event)]);
     await this.requests.noteDelivered(requestId);
 
     const deadline = Date.now() + this.config.syncBudgetFor(frame.method);
