@@ -3,9 +3,8 @@
 // Extra arguments go to jest, e.g. `npm test -- --selectProjects unit` or `npm test -- test/e2e`.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ensureBuilt, ensureDependencies, log, ROOT, run } from './lib/util.mjs';
+import { ensureBuilt, ensureDependencies, freePorts, log, ROOT, run } from './lib/util.mjs';
 
 const jestArgs = process.argv.slice(2);
 ensureDependencies();
@@ -63,20 +62,3 @@ try {
   await cleanup();
 }
 process.exit(code);
-
-function freePorts(count) {
-  return Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => {
-            const { port } = server.address();
-            server.close(() => resolve(port));
-          });
-        }),
-    ),
-  );
-}

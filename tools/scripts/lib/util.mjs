@@ -1,5 +1,6 @@
 // Small helpers shared by the project's scripts (start, test, migrate, bench). Node built-ins only.
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,4 +64,22 @@ export function run(cmd, args, options = {}) {
   const res = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', ...options });
   if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${res.status ?? res.signal})`);
   return res;
+}
+
+/** `count` free TCP ports on loopback. */
+export function freePorts(count) {
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address();
+            server.close(() => resolve(port));
+          });
+        }),
+    ),
+  );
 }

@@ -1,0 +1,606 @@
+// `npm run bench`: measures the gateway against this machine's raw ceilings, in one run, and writes
+// bench/results/<date>-<commit>.json plus the tables in docs/benchmarks.md.
+//
+// The gateway runs as in production: the compiled services as four separate processes, logging at info, on a real
+// Kafka broker and PostgreSQL. Load comes from a separate load-generator process, and subscribers are a separate
+// receiver process, all on loopback. Every scenario is bounded in time and the whole run stops by itself.
+//
+//   npm run bench                    the full run (about 5 minutes)
+//   npm run bench -- --smoke         a few seconds per scenario, writes to tmp/bench (what CI runs, via npm test)
+//   npm run bench -- --out DIR       write the JSON into DIR and leave docs/ alone
+//   npm run bench -- --report FILE   only rewrite docs/benchmarks.md from an earlier results file
+//
+// KAFKA_BROKERS and DATABASE_URL, when set, are used instead of a fresh broker and the `gateway_bench` database.
+import { fork, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureBuilt, ensureDependencies, freePorts, log, ROOT } from '../tools/scripts/lib/util.mjs';
+import { round, sleep, summarize } from './lib/stats.mjs';
+
+const { values: flags } = parseArgs({
+  options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' }, report: { type: 'string' } },
+});
+const SMOKE = flags.smoke;
+
+/** Durations (ms), counts and rates of every scenario; the smoke run keeps the shape at a fraction of the size. */
+const PLAN = SMOKE
+  ? { closedMs: 1500, fixedMs: 2000, rate: 100, concurrency: 16, kafkaCount: 2000, e2eOne: 400, e2eTen: 200 }
+  : {
+      closedMs: 15_000,
+      fixedMs: 20_000,
+      rate: 500,
+      concurrency: 64,
+      kafkaCount: 50_000,
+      e2eOne: 20_000,
+      e2eTen: 8_000,
+    };
+const DELIVERY_WAIT_MS = SMOKE ? 60_000 : 180_000;
+const WATCHDOG_MS = SMOKE ? 5 * 60_000 : 20 * 60_000;
+
+const EVENTS_TOPIC = 'gateway.events.v1';
+const FANOUT_GROUP = 'fanout';
+const SERVICES = ['admin-api', 'ingest', 'fanout', 'qerko-bridge'];
+let runCounter = 0;
+
+if (flags.report) {
+  updateDocs(JSON.parse(readFileSync(flags.report, 'utf8')), resolvePath(flags.report));
+  process.exit(0);
+}
+ensureDependencies();
+ensureBuilt();
+const { startKafka, waitForKafka, kafkaVersion } = await import('../tools/scripts/lib/kafka.mjs');
+const { resolveDatabase } = await import('../tools/scripts/lib/postgres.mjs');
+const { startService, stopService, waitReady } = await import('../tools/scripts/lib/services.mjs');
+const { createRequire } = await import('node:module');
+const require = createRequire(join(ROOT, 'package.json'));
+
+const cleanups = [];
+async function cleanup() {
+  for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => log('bench', `cleanup: ${err.message}`));
+}
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void cleanup().then(() => process.exit(130)));
+const watchdog = setTimeout(() => {
+  log('bench', `\x1b[31mgave up after ${WATCHDOG_MS / 60_000} minutes\x1b[0m`);
+  void cleanup().then(() => process.exit(1));
+}, WATCHDOG_MS);
+
+async function main() {
+  // Infrastructure: a fresh broker and database unless given.
+  let brokers = process.env.KAFKA_BROKERS;
+  if (brokers) await waitForKafka(brokers, 30_000);
+  else {
+    const [port, controllerPort] = await freePorts(2);
+    log('kafka', `starting a broker for the benchmark on 127.0.0.1:${port}…`);
+    const kafka = await startKafka({ port, controllerPort, dataDir: join(ROOT, '.data/kafka/bench'), fresh: true });
+    cleanups.push(() => kafka.stop());
+    brokers = kafka.brokers;
+  }
+  const db = await resolveDatabase({ database: 'gateway_bench', recreate: true });
+  cleanups.push(() => db.stop());
+  await require(join(ROOT, 'dist/libs/persistence/src/data-source.js')).runMigrations(db.url);
+
+  const loadgen = child('loadgen');
+  const receivers = child('receivers');
+
+  // 1. Raw baselines, in the same run.
+  log('bench', 'baseline (a): bare Node http server answering 202');
+  const bare = fork(join(ROOT, 'bench/lib/bare-server.mjs'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  cleanups.push(async () => bare.kill());
+  const { port: barePort } = await new Promise((resolve) => bare.once('message', resolve));
+  const bareUrl = `http://127.0.0.1:${barePort}/`;
+  const staticBody = { kind: 'static', text: '{"event":"ping"}' };
+  const httpMax = await loadgen.call('closed', {
+    url: bareUrl,
+    body: staticBody,
+    concurrency: PLAN.concurrency,
+    durationMs: PLAN.closedMs,
+  });
+  const httpFixed = await loadgen.call('open', {
+    url: bareUrl,
+    body: staticBody,
+    rate: PLAN.rate,
+    durationMs: PLAN.fixedMs,
+  });
+  bare.kill();
+
+  log('bench', 'baseline (b): kafkajs produce → consume');
+  const kafkaBaseline = child('kafka-baseline');
+  const kafkaMax = await kafkaBaseline.call('throughput', { brokers, count: PLAN.kafkaCount });
+  const kafkaFixed = await kafkaBaseline.call('latency', { brokers, rate: PLAN.rate, durationMs: PLAN.fixedMs });
+  kafkaBaseline.close();
+
+  // The gateway, as in production.
+  const gateway = await startGateway({ brokers, databaseUrl: db.url });
+  const lag = await lagWatcher(brokers);
+  const setup = await configure(gateway, receivers);
+
+  // Warm-up: every tenant's endpoints are known to fan-out and every connection pool is open.
+  for (const target of [setup.one, setup.ten, setup.isolation]) {
+    const warm = await drive(loadgen, target, 'closed', { concurrency: 8, count: 50 });
+    await awaitDeliveries(
+      receivers,
+      target,
+      warm,
+      target.indices.filter((i) => !target.hanging.includes(i)),
+    );
+  }
+  await lag.drained();
+
+  // 2. Ingest.
+  log('bench', 'ingest: maximum accepted events/s');
+  const ingestMax = await drive(loadgen, setup.ingestOnly, 'closed', { durationMs: PLAN.closedMs });
+  await lag.drained();
+  log('bench', `ingest: latency at ${PLAN.rate} events/s`);
+  const ingestFixed = await drive(loadgen, setup.ingestOnly, 'open', {});
+  await lag.drained();
+
+  // 3. End to end, with peak RSS sampled throughout; 4. isolation.
+  const memory = rssSampler(gateway);
+  const e2e = {};
+  for (const [name, target, count] of [
+    ['one', setup.one, PLAN.e2eOne],
+    ['ten', setup.ten, PLAN.e2eTen],
+  ]) {
+    e2e[name] = await endToEnd(loadgen, receivers, lag, target, count, target.indices);
+  }
+  const peakRss = memory.stop();
+  const healthy = setup.isolation.indices.filter((i) => !setup.isolation.hanging.includes(i));
+  const isolation = await endToEnd(loadgen, receivers, lag, setup.isolation, PLAN.e2eTen, healthy);
+
+  return assemble({
+    httpMax,
+    httpFixed,
+    kafkaMax,
+    kafkaFixed,
+    ingestMax,
+    ingestFixed,
+    e2e,
+    isolation,
+    peakRss,
+    postgresVersion: await postgresVersion(db.url),
+  });
+}
+
+/** A forked helper process answering commands over IPC. */
+function child(name) {
+  const proc = fork(join(ROOT, `bench/lib/${name}.mjs`), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pending = new Map();
+  let nextId = 0;
+  proc.on('message', ({ id, result, error }) => {
+    const p = pending.get(id);
+    pending.delete(id);
+    if (error) p?.reject(new Error(`${name}: ${error}`));
+    else p?.resolve(result);
+  });
+  proc.on('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`${name} exited (${code})`));
+    pending.clear();
+  });
+  const close = () => proc.connected && proc.disconnect();
+  cleanups.push(async () => close());
+  return {
+    pid: proc.pid,
+    close,
+    call: (cmd, args) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve, reject });
+        proc.send({ id, cmd, args });
+      }),
+  };
+}
+
+async function startGateway({ brokers, databaseUrl }) {
+  const ports = await freePorts(4);
+  const portOf = Object.fromEntries(SERVICES.map((s, i) => [s, ports[i]]));
+  const env = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: brokers,
+    GATEWAY_OPERATOR_KEY: `op_${randomBytes(24).toString('base64url')}`,
+    GATEWAY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // Loopback receivers only: the one deviation from a production URL policy, which would refuse them.
+    GATEWAY_ALLOW_HTTP_ENDPOINTS: 'true',
+    GATEWAY_ALLOWED_PRIVATE_CIDRS: '127.0.0.1/32',
+    GATEWAY_PUBLIC_INGEST_URL: `http://127.0.0.1:${portOf.ingest}`,
+    // The per-source limit is a policy (default 500/s) and would cap one source's load; the benchmark measures
+    // capacity, so it is lifted.
+    INGEST_RATE_LIMIT_PER_SOURCE: '1000000',
+    ADMIN_API_PORT: String(portOf['admin-api']),
+    INGEST_PORT: String(portOf.ingest),
+    FANOUT_PORT: String(portOf.fanout),
+    QERKO_BRIDGE_PORT: String(portOf['qerko-bridge']),
+  };
+  const logDir = join(ROOT, 'tmp/bench/logs');
+  mkdirSync(logDir, { recursive: true });
+  const running = SERVICES.map((name) => {
+    const service = { name, portVar: '', port: portOf[name] };
+    const r = startService(service, env, { quiet: true });
+    const file = createWriteStream(join(logDir, `${name}.log`));
+    r.child.stdout.pipe(file);
+    r.child.stderr.pipe(file);
+    return r;
+  });
+  cleanups.push(() => Promise.all(running.map((r) => stopService(r, 20_000))));
+  log('bench', `starting the four services (logs: tmp/bench/logs)…`);
+  await Promise.all(
+    running.map((r) =>
+      waitReady(portOf[r.service.name], 90_000, r.child).catch((err) => {
+        throw new Error(`${r.service.name}: ${err.message}\n${r.lines.join('\n')}`);
+      }),
+    ),
+  );
+  return { env, running, url: (name) => `http://127.0.0.1:${portOf[name]}` };
+}
+
+/** Tenants, sources and endpoints for each scenario, created through the public admin API. */
+async function configure(gateway, receivers) {
+  const admin = gateway.url('admin-api');
+  const call = async (key, method, path, body) => {
+    const res = await fetch(`${admin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const operator = gateway.env.GATEWAY_OPERATOR_KEY;
+  const target = async (name, endpoints, hang = 0) => {
+    const tenant = await call(operator, 'POST', '/v1/tenants', { name: `bench ${name}` });
+    const { key } = await call(operator, 'POST', `/v1/tenants/${tenant.id}/api-keys`, { name: 'bench' });
+    const secret = randomBytes(24).toString('base64url');
+    const source = await call(key, 'POST', '/v1/sources', { provider: 'kaynko', name: `bench ${name}`, secret });
+    const { ports, indices } = endpoints
+      ? await receivers.call('start', { count: endpoints, hang })
+      : { ports: [], indices: [] };
+    for (const port of ports) {
+      await call(key, 'POST', '/v1/endpoints', {
+        url: `http://127.0.0.1:${port}/hook`,
+        eventTypes: ['kaynko.sale.completed'],
+      });
+    }
+    return { name, url: source.ingestUrl, secret, indices, hanging: indices.slice(0, hang) };
+  };
+  return {
+    ingestOnly: await target('ingest only', 0),
+    one: await target('one endpoint', 1),
+    ten: await target('ten endpoints', 10),
+    isolation: await target('isolation', 10, 1),
+  };
+}
+
+/** One load-generator run of signed Kaynko sales at a target; `open` runs at the plan's fixed rate. */
+function drive(loadgen, target, mode, options) {
+  const body = { kind: 'kaynko', secret: target.secret, runId: ++runCounter };
+  const common = { url: target.url, body };
+  const args =
+    mode === 'open'
+      ? { ...common, rate: PLAN.rate, durationMs: PLAN.fixedMs, ...options }
+      : { ...common, concurrency: PLAN.concurrency, durationMs: 120_000, ...options };
+  return loadgen.call(mode, args).then((result) => ({ ...result, runId: body.runId }));
+}
+
+/** Waits until every accepted event of a run reached each of `indices` (or the wait runs out); returns arrivals. */
+async function awaitDeliveries(receivers, target, run, indices) {
+  const accepted = run.sent.filter(([, , status]) => status >= 200 && status < 300).length;
+  const deadline = Date.now() + DELIVERY_WAIT_MS;
+  for (;;) {
+    const counts = await receivers.call('counts', { runId: run.runId, indices });
+    if (counts.every((n) => n >= accepted) || Date.now() > deadline) break;
+    await sleep(50);
+  }
+  return receivers.call('collect', { runId: run.runId, indices });
+}
+
+/** Scenario 3 (or 4): maximum delivered throughput for `count` events, then latency at the fixed rate. */
+async function endToEnd(loadgen, receivers, lag, target, count, indices) {
+  log('bench', `end to end, ${target.name}: ${count} events as fast as ingest takes them`);
+  const burst = await drive(loadgen, target, 'closed', { count });
+  const burstArrivals = await awaitDeliveries(receivers, target, burst, indices);
+  await lag.drained();
+  log('bench', `end to end, ${target.name}: latency at ${PLAN.rate} events/s`);
+  const fixed = await drive(loadgen, target, 'open', {});
+  const fixedArrivals = await awaitDeliveries(receivers, target, fixed, indices);
+  await lag.drained();
+  return { throughput: deliveredFigures(burst, burstArrivals), latency: deliveredFigures(fixed, fixedArrivals) };
+}
+
+/** From a run's sends and each endpoint's arrivals: delivered rates, latency, losses and duplicates. */
+function deliveredFigures(run, perEndpoint) {
+  const sentAt = new Map(run.sent.filter(([, , s]) => s >= 200 && s < 300).map(([seq, at]) => [seq, at]));
+  const firstSend = Math.min(...run.sent.map(([, at]) => at));
+  let lastArrival = firstSend;
+  const latencies = [];
+  let delivered = 0;
+  for (const { arrivals } of perEndpoint) {
+    for (const [seq, at] of arrivals) {
+      if (!sentAt.has(seq)) continue;
+      delivered++;
+      latencies.push(at - sentAt.get(seq));
+      if (at > lastArrival) lastArrival = at;
+    }
+  }
+  const elapsedMs = lastArrival - firstSend;
+  const accepted = sentAt.size;
+  return {
+    endpoints: perEndpoint.length,
+    requests: run.requests,
+    accepted,
+    rejected: run.statuses,
+    delivered,
+    lost: accepted * perEndpoint.length - delivered,
+    duplicates: perEndpoint.reduce((sum, e) => sum + e.duplicates, 0),
+    elapsedMs: Math.round(elapsedMs),
+    eventsPerSecond: Math.round((accepted / elapsedMs) * 1000),
+    deliveriesPerSecond: Math.round((delivered / elapsedMs) * 1000),
+    ingestLatency: run.latency,
+    latency: summarize(latencies),
+  };
+}
+
+/** Consumer lag of fan-out's group on the events topic; `drained()` waits (bounded) until it is zero. */
+async function lagWatcher(brokers) {
+  const { Kafka, logLevel } = require('kafkajs');
+  const admin = new Kafka({ clientId: 'bench-lag', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  cleanups.push(() => admin.disconnect());
+  const lag = async () => {
+    const ends = await admin.fetchTopicOffsets(EVENTS_TOPIC);
+    const [committed] = await admin.fetchOffsets({ groupId: FANOUT_GROUP, topics: [EVENTS_TOPIC] });
+    const at = new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
+    return ends.reduce((sum, p) => sum + Math.max(0, Number(p.high) - Math.max(0, at.get(p.partition) ?? 0)), 0);
+  };
+  return {
+    async drained(timeoutMs = DELIVERY_WAIT_MS) {
+      const deadline = Date.now() + timeoutMs;
+      while ((await lag()) > 0) {
+        if (Date.now() > deadline) throw new Error(`fan-out still lags after ${timeoutMs} ms`);
+        await sleep(100);
+      }
+    },
+  };
+}
+
+/** Samples each service's resident set (Linux /proc) every 100 ms; `stop()` returns the peaks in MB. */
+function rssSampler(gateway) {
+  const peaks = Object.fromEntries(SERVICES.map((s) => [s, 0]));
+  const sample = () => {
+    for (const r of gateway.running) {
+      try {
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${r.child.pid}/status`, 'utf8'))?.[1] ?? 0);
+        peaks[r.service.name] = Math.max(peaks[r.service.name], kb / 1024);
+      } catch {
+        /* not Linux, or the process is gone */
+      }
+    }
+  };
+  const timer = setInterval(sample, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, round(v, 1)]));
+    },
+  };
+}
+
+async function postgresVersion(url) {
+  const { Client } = require('pg');
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query('SHOW server_version')).rows[0].server_version;
+  } finally {
+    await c.end();
+  }
+}
+
+function git(...args) {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function packageVersion(name) {
+  return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+/** The results document: every figure, its ratio to the same run's baselines, and the issue's targets. */
+function assemble(m) {
+  const strip = ({ sent: _sent, runId: _runId, ...rest }) => rest;
+  const ratio = (a, b) => (a === null || b === null || !b ? null : round(a / b, 3));
+  const httpCeiling = m.httpMax.perSecond;
+  const kafkaCeiling = m.kafkaMax.perSecond;
+  const ten = m.e2e.ten;
+  const perHealthyEndpoint = (f) => f.deliveriesPerSecond / f.endpoints;
+  const isolationLoss = 1 - perHealthyEndpoint(m.isolation.throughput) / perHealthyEndpoint(ten.throughput);
+  const results = {
+    meta: {
+      date: new Date().toISOString(),
+      commit: git('rev-parse', '--short', 'HEAD'),
+      uncommittedChanges: git('status', '--porcelain', '--untracked-files=no') !== '',
+      smoke: SMOKE,
+      machine: {
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        memoryGiB: round(totalmem() / 2 ** 30, 1),
+        kernel: release(),
+      },
+      versions: {
+        node: process.versions.node,
+        kafka: kafkaVersion(),
+        postgres: m.postgresVersion,
+        kafkajs: packageVersion('kafkajs'),
+        nestjs: packageVersion('@nestjs/core'),
+        undici: packageVersion('undici'),
+      },
+      plan: PLAN,
+    },
+    baselines: {
+      http: { max: strip(m.httpMax), fixedRate: strip(m.httpFixed) },
+      kafka: { max: m.kafkaMax, fixedRate: m.kafkaFixed },
+    },
+    ingest: { max: strip(m.ingestMax), fixedRate: strip(m.ingestFixed) },
+    endToEnd: m.e2e,
+    isolation: { ...m.isolation, throughputLossPerHealthyEndpoint: round(isolationLoss, 3) },
+    memory: { peakRssMb: m.peakRss },
+    ratios: {
+      ingestMaxToHttpCeiling: ratio(m.ingestMax.perSecond, httpCeiling),
+      ingestP99ToHttpP99: ratio(m.ingestFixed.latency.p99, m.httpFixed.latency.p99),
+      oneEndpointEventsToKafkaCeiling: ratio(m.e2e.one.throughput.eventsPerSecond, kafkaCeiling),
+      oneEndpointEventsToHttpCeiling: ratio(m.e2e.one.throughput.eventsPerSecond, httpCeiling),
+      tenEndpointDeliveriesToHttpCeiling: ratio(ten.throughput.deliveriesPerSecond, httpCeiling),
+      endToEndP99ToKafkaP99: ratio(m.e2e.one.latency.latency.p99, m.kafkaFixed.latency.p99),
+    },
+  };
+  const maxRss = Math.max(...Object.values(m.peakRss));
+  results.targets = [
+    target('end to end, one endpoint (events/s)', '≥ 2000', m.e2e.one.throughput.eventsPerSecond, (v) => v >= 2000),
+    target(
+      'end to end, ten endpoints (deliveries/s)',
+      '≥ 10000',
+      ten.throughput.deliveriesPerSecond,
+      (v) => v >= 10_000,
+    ),
+    target(`ingest p99 at ${PLAN.rate}/s (ms)`, '≤ 25', m.ingestFixed.latency.p99, (v) => v <= 25),
+    target(
+      `end-to-end p99 at ${PLAN.rate}/s, one endpoint (ms)`,
+      '≤ 100',
+      m.e2e.one.latency.latency.p99,
+      (v) => v <= 100,
+    ),
+    target(`end-to-end p99 at ${PLAN.rate}/s, ten endpoints (ms)`, '≤ 100', ten.latency.latency.p99, (v) => v <= 100),
+    target(
+      'healthy endpoints\u2019 throughput lost beside a dead one',
+      '≤ 10 %',
+      round(isolationLoss * 100, 1),
+      (v) => v <= 10,
+    ),
+    target('peak RSS of the largest service (MB)', '≤ 200', maxRss, (v) => v <= 200),
+  ];
+  const lost = [m.e2e.one, ten, m.isolation].flatMap((s) => [s.throughput.lost, s.latency.lost]);
+  results.lost = lost.reduce((a, b) => a + b, 0);
+  return results;
+}
+
+function target(name, goal, value, ok) {
+  return { name, target: goal, value, met: value !== null && ok(value) };
+}
+
+function writeResults(results) {
+  const day = results.meta.date.slice(0, 10);
+  const dir = flags.out ?? (SMOKE ? join(ROOT, 'tmp/bench') : join(ROOT, 'bench/results'));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${day}-${results.meta.commit}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  if (!SMOKE && !flags.out) updateDocs(results, file);
+  return file;
+}
+
+/** Replaces the generated part of docs/benchmarks.md (between the markers) with this run's tables. */
+function updateDocs(r, file) {
+  const doc = join(ROOT, 'docs/benchmarks.md');
+  const begin = '<!-- bench:results:begin -->';
+  const end = '<!-- bench:results:end -->';
+  const text = existsSync(doc) ? readFileSync(doc, 'utf8') : `# Benchmarks\n\n${begin}\n${end}\n`;
+  if (!text.includes(begin) || !text.includes(end)) throw new Error(`docs/benchmarks.md lacks the ${begin} markers`);
+  const { meta, baselines: b, ingest, endToEnd: e, isolation: iso, memory, ratios } = r;
+  const lat = (l) => `${l.p50} / ${l.p95} / ${l.p99}`;
+  const table = (head, rows) =>
+    [
+      `| ${head.join(' | ')} |`,
+      `| ${head.map(() => '---').join(' | ')} |`,
+      ...rows.map((row) => `| ${row.join(' | ')} |`),
+    ].join('\n');
+  const generated = [
+    `Latest run: ${meta.date.slice(0, 16).replace('T', ' ')} UTC, commit \`${meta.commit}\`${meta.uncommittedChanges ? ' (with uncommitted changes)' : ''}, ` +
+      `raw results in [\`${file.slice(ROOT.length + 1)}\`](../${file.slice(ROOT.length + 1)}).`,
+    '',
+    `Machine: ${meta.machine.cpu}, ${meta.machine.cores} cores, ${meta.machine.memoryGiB} GiB, Linux ${meta.machine.kernel}. ` +
+      `Node ${meta.versions.node}, Apache Kafka ${meta.versions.kafka} (KRaft, one node), PostgreSQL ${meta.versions.postgres}, ` +
+      `kafkajs ${meta.versions.kafkajs}, NestJS ${meta.versions.nestjs}, undici ${meta.versions.undici}.`,
+    '',
+    '### Targets',
+    '',
+    table(
+      ['figure', 'target', 'measured', 'met'],
+      r.targets.map((t) => [t.name, t.target, String(t.value), t.met ? 'yes' : '**no**']),
+    ),
+    '',
+    '### Figures (latency: p50 / p95 / p99 ms)',
+    '',
+    table(
+      ['scenario', 'throughput', 'latency at fixed rate', 'ratio to baseline'],
+      [
+        ['(a) bare Node http, 202', `${b.http.max.perSecond} req/s`, lat(b.http.fixedRate.latency), '1 (HTTP ceiling)'],
+        [
+          '(b) kafkajs produce → consume',
+          `${b.kafka.max.perSecond} records/s`,
+          lat(b.kafka.fixedRate.latency),
+          '1 (Kafka ceiling)',
+        ],
+        [
+          '2. ingest, signed Kaynko sale',
+          `${ingest.max.perSecond} events/s`,
+          lat(ingest.fixedRate.latency),
+          `${ratios.ingestMaxToHttpCeiling} of HTTP; p99 ${ratios.ingestP99ToHttpP99}× HTTP's`,
+        ],
+        [
+          '3. end to end, 1 endpoint',
+          `${e.one.throughput.eventsPerSecond} events/s`,
+          lat(e.one.latency.latency),
+          `${ratios.oneEndpointEventsToKafkaCeiling} of Kafka, ${ratios.oneEndpointEventsToHttpCeiling} of HTTP; p99 ${ratios.endToEndP99ToKafkaP99}× Kafka's`,
+        ],
+        [
+          '3. end to end, 10 endpoints',
+          `${e.ten.throughput.deliveriesPerSecond} deliveries/s (${e.ten.throughput.eventsPerSecond} events/s)`,
+          lat(e.ten.latency.latency),
+          `${ratios.tenEndpointDeliveriesToHttpCeiling} of HTTP`,
+        ],
+        [
+          '4. isolation, 9 healthy + 1 never answering',
+          `${iso.throughput.deliveriesPerSecond} deliveries/s to the healthy 9`,
+          lat(iso.latency.latency),
+          `${round(iso.throughputLossPerHealthyEndpoint * 100, 1)} % less per healthy endpoint than scenario 3`,
+        ],
+      ],
+    ),
+    '',
+    '### Peak RSS during scenario 3 (MB)',
+    '',
+    table(Object.keys(memory.peakRssMb), [Object.values(memory.peakRssMb).map(String)]),
+    '',
+    `Events lost across scenarios 3 and 4 (accepted with 2xx but not delivered to a healthy endpoint): ${r.lost}.`,
+  ].join('\n');
+  const [head] = text.split(begin);
+  const [, tail] = text.split(end);
+  writeFileSync(doc, `${head}${begin}\n${generated}\n${end}${tail}`);
+}
+
+function printSummary(r) {
+  for (const t of r.targets) log('bench', `${t.met ? '✓' : '✗'} ${t.name}: ${t.value} (target ${t.target})`);
+  log('bench', `lost: ${r.lost}`);
+}
+
+let exitCode = 0;
+try {
+  const results = await main();
+  const file = writeResults(results);
+  log('bench', `results: ${file}`);
+  printSummary(results);
+} catch (err) {
+  log('bench', `\x1b[31m${err.stack ?? err.message}\x1b[0m`);
+  exitCode = 1;
+} finally {
+  await cleanup();
+  clearTimeout(watchdog);
+}
+process.exit(exitCode);

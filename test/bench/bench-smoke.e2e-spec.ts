@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testInfra } from '@gateway/testing';
+
+const ROOT = join(__dirname, '../..');
+
+/**
+ * The benchmark is a tool, not a test: this runs its smoke version (a few seconds per scenario, on the test run's
+ * broker and database) so that `npm run bench` keeps working, and checks that every figure it reports is real.
+ */
+describe('npm run bench -- --smoke', () => {
+  jest.setTimeout(300_000);
+  const out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('runs every scenario against the real stack and reports complete, loss-free figures', async () => {
+    const { kafkaBrokers, databaseUrl } = testInfra();
+    const output: string[] = [];
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bench/run.mjs'), '--smoke', '--out', out], {
+        cwd: ROOT,
+        env: { ...process.env, KAFKA_BROKERS: kafkaBrokers, DATABASE_URL: databaseUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      for (const stream of [child.stdout, child.stderr]) stream.on('data', (d: Buffer) => output.push(d.toString()));
+      child.on('exit', resolve);
+    });
+    expect({ code, output: code === 0 ? '' : output.join('') }).toEqual({ code: 0, output: '' });
+
+    const files = readdirSync(out).filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(1);
+    const r = JSON.parse(readFileSync(join(out, files[0]!), 'utf8'));
+
+    expect(r.meta.smoke).toBe(true);
+    expect(r.meta.versions).toEqual(
+      expect.objectContaining({ node: process.versions.node, kafka: expect.any(String), postgres: expect.any(String) }),
+    );
+    // Baselines and the gateway's figures are measured, not placeholders.
+    for (const perSecond of [r.baselines.http.max.perSecond, r.baselines.kafka.max.perSecond, r.ingest.max.perSecond])
+      expect(perSecond).toBeGreaterThan(0);
+    expect(r.ingest.max.ok).toBe(r.ingest.max.requests);
+    expect(r.ingest.fixedRate.latency.count).toBe(r.ingest.fixedRate.requests);
+
+    for (const [scenario, endpoints] of [
+      [r.endToEnd.one, 1],
+      [r.endToEnd.ten, 10],
+      [r.isolation, 9],
+    ] as const) {
+      for (const phase of [scenario.throughput, scenario.latency]) {
+        expect(phase.endpoints).toBe(endpoints);
+        expect(phase.accepted).toBe(phase.requests);
+        // Every accepted event reached every healthy endpoint: the harness's own no-loss check.
+        expect(phase.lost).toBe(0);
+        expect(phase.delivered).toBe(phase.accepted * endpoints);
+        expect(phase.latency.p99).toBeGreaterThan(0);
+      }
+    }
+    expect(r.lost).toBe(0);
+    for (const service of ['admin-api', 'ingest', 'fanout', 'qerko-bridge'])
+      expect(r.memory.peakRssMb[service]).toBeGreaterThan(20);
+    expect(r.targets).toHaveLength(7);
+    for (const t of r.targets) expect(typeof t.value).toBe('number');
+  });
+});
