@@ -9,6 +9,10 @@
 //   npm run bench -- --smoke         a few seconds per scenario, writes to tmp/bench (what CI runs, via npm test)
 //   npm run bench -- --out DIR       write the JSON into DIR and leave docs/ alone
 //   npm run bench -- --report FILE   only rewrite docs/benchmarks.md from an earlier results file
+//   npm run bench -- --profile fanout,ingest   also write those services' CPU profiles (node --cpu-prof) to
+//                                    tmp/bench/profiles, for flame graphs (Chrome DevTools or speedscope)
+//   npm run bench -- --only ingest,ten   just those scenarios (of baselines, ingest, one, ten, isolation), figures
+//                                    printed and nothing written: for profiling and trying a change quickly
 //
 // KAFKA_BROKERS and DATABASE_URL, when set, are used instead of a fresh broker and the `gateway_bench` database.
 import { fork, execFileSync } from 'node:child_process';
@@ -18,10 +22,17 @@ import { cpus, release, totalmem } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureBuilt, ensureDependencies, freePorts, log, ROOT } from '../tools/scripts/lib/util.mjs';
+import { cpuMeter } from './lib/cpu.mjs';
 import { round, sleep, summarize } from './lib/stats.mjs';
 
 const { values: flags } = parseArgs({
-  options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' }, report: { type: 'string' } },
+  options: {
+    smoke: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    report: { type: 'string' },
+    profile: { type: 'string' },
+    only: { type: 'string' },
+  },
 });
 const SMOKE = flags.smoke;
 
@@ -44,6 +55,18 @@ const EVENTS_TOPIC = 'gateway.events.v1';
 const FANOUT_GROUP = 'fanout';
 const SERVICES = ['admin-api', 'ingest', 'fanout', 'qerko-bridge'];
 let runCounter = 0;
+/** Processes whose CPU use is reported per phase; `cpu` collects it. */
+const watched = [];
+const cpu = {};
+async function phase(name, fn) {
+  const meter = cpuMeter(() => watched);
+  meter.start();
+  try {
+    return await fn();
+  } finally {
+    cpu[name] = meter.stop();
+  }
+}
 
 if (flags.report) {
   updateDocs(JSON.parse(readFileSync(flags.report, 'utf8')), resolvePath(flags.report));
@@ -77,6 +100,7 @@ async function main() {
     const kafka = await startKafka({ port, controllerPort, dataDir: join(ROOT, '.data/kafka/bench'), fresh: true });
     cleanups.push(() => kafka.stop());
     brokers = kafka.brokers;
+    watched.push({ name: 'kafka', pid: kafka.pid });
   }
   const db = await resolveDatabase({ database: 'gateway_bench', recreate: true });
   cleanups.push(() => db.stop());
@@ -84,8 +108,83 @@ async function main() {
 
   const loadgen = child('loadgen');
   const receivers = child('receivers');
+  watched.push({ name: 'loadgen', pid: loadgen.pid }, { name: 'receivers', pid: receivers.pid });
 
   // 1. Raw baselines, in the same run.
+  let httpMax, httpFixed, kafkaMax, kafkaFixed;
+  if (wanted('baselines')) [httpMax, httpFixed, kafkaMax, kafkaFixed] = await baselines(loadgen, brokers);
+
+  // The gateway, as in production.
+  const gateway = await startGateway({ brokers, databaseUrl: db.url });
+  const lag = await lagWatcher(brokers);
+  const setup = await configure(gateway, receivers);
+
+  // Warm-up: every tenant's endpoints are known to fan-out and every connection pool is open.
+  for (const target of [setup.one, setup.ten, setup.isolation]) {
+    const warm = await drive(loadgen, target, 'closed', { concurrency: 8, count: 50 });
+    await awaitDeliveries(
+      receivers,
+      target,
+      warm,
+      target.indices.filter((i) => !target.hanging.includes(i)),
+    );
+  }
+  await lag.drained();
+  // What the idle gateway costs (consumer polls, health checks, timers): the floor under every figure below.
+  await phase('idle', () => sleep(SMOKE ? 1000 : 5000));
+
+  // 2. Ingest.
+  let ingestMax, ingestFixed;
+  if (wanted('ingest')) {
+    log('bench', 'ingest: maximum accepted events/s');
+    ingestMax = await phase('ingest max', () =>
+      drive(loadgen, setup.ingestOnly, 'closed', { durationMs: PLAN.closedMs }),
+    );
+    await lag.drained();
+    log('bench', `ingest: latency at ${PLAN.rate} events/s`);
+    ingestFixed = await phase('ingest fixed rate', () => drive(loadgen, setup.ingestOnly, 'open', {}));
+    await lag.drained();
+  }
+
+  // 3. End to end, with peak RSS sampled throughout; 4. isolation.
+  const memory = rssSampler(gateway);
+  const e2e = {};
+  for (const [name, target, count] of [
+    ['one', setup.one, PLAN.e2eOne],
+    ['ten', setup.ten, PLAN.e2eTen],
+  ]) {
+    if (wanted(name)) e2e[name] = await endToEnd(loadgen, receivers, lag, target, count, target.indices);
+  }
+  const peakRss = memory.stop();
+  const healthy = setup.isolation.indices.filter((i) => !setup.isolation.hanging.includes(i));
+  const isolation = wanted('isolation')
+    ? await endToEnd(loadgen, receivers, lag, setup.isolation, PLAN.e2eTen, healthy)
+    : null;
+
+  if (flags.only) {
+    const brief = (run) => run && { perSecond: run.perSecond, latency: run.latency };
+    const figures = { ingestMax: brief(ingestMax), ingestFixed: brief(ingestFixed), e2e, isolation, peakRss, cpu };
+    console.log(JSON.stringify(figures, (k, v) => (k === 'rejected' ? undefined : v), 1));
+    return null;
+  }
+  return assemble({
+    httpMax,
+    httpFixed,
+    kafkaMax,
+    kafkaFixed,
+    ingestMax,
+    ingestFixed,
+    e2e,
+    isolation,
+    peakRss,
+    postgresVersion: await postgresVersion(db.url),
+  });
+}
+
+const wanted = (scenario) => !flags.only || flags.only.split(',').includes(scenario);
+
+/** (a) the load generator against a bare Node http server; (b) kafkajs produce → consume on the same broker. */
+async function baselines(loadgen, brokers) {
   log('bench', 'baseline (a): bare Node http server answering 202');
   const bare = fork(join(ROOT, 'bench/lib/bare-server.mjs'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   cleanups.push(async () => bare.kill());
@@ -111,57 +210,7 @@ async function main() {
   const kafkaMax = await kafkaBaseline.call('throughput', { brokers, count: PLAN.kafkaCount });
   const kafkaFixed = await kafkaBaseline.call('latency', { brokers, rate: PLAN.rate, durationMs: PLAN.fixedMs });
   kafkaBaseline.close();
-
-  // The gateway, as in production.
-  const gateway = await startGateway({ brokers, databaseUrl: db.url });
-  const lag = await lagWatcher(brokers);
-  const setup = await configure(gateway, receivers);
-
-  // Warm-up: every tenant's endpoints are known to fan-out and every connection pool is open.
-  for (const target of [setup.one, setup.ten, setup.isolation]) {
-    const warm = await drive(loadgen, target, 'closed', { concurrency: 8, count: 50 });
-    await awaitDeliveries(
-      receivers,
-      target,
-      warm,
-      target.indices.filter((i) => !target.hanging.includes(i)),
-    );
-  }
-  await lag.drained();
-
-  // 2. Ingest.
-  log('bench', 'ingest: maximum accepted events/s');
-  const ingestMax = await drive(loadgen, setup.ingestOnly, 'closed', { durationMs: PLAN.closedMs });
-  await lag.drained();
-  log('bench', `ingest: latency at ${PLAN.rate} events/s`);
-  const ingestFixed = await drive(loadgen, setup.ingestOnly, 'open', {});
-  await lag.drained();
-
-  // 3. End to end, with peak RSS sampled throughout; 4. isolation.
-  const memory = rssSampler(gateway);
-  const e2e = {};
-  for (const [name, target, count] of [
-    ['one', setup.one, PLAN.e2eOne],
-    ['ten', setup.ten, PLAN.e2eTen],
-  ]) {
-    e2e[name] = await endToEnd(loadgen, receivers, lag, target, count, target.indices);
-  }
-  const peakRss = memory.stop();
-  const healthy = setup.isolation.indices.filter((i) => !setup.isolation.hanging.includes(i));
-  const isolation = await endToEnd(loadgen, receivers, lag, setup.isolation, PLAN.e2eTen, healthy);
-
-  return assemble({
-    httpMax,
-    httpFixed,
-    kafkaMax,
-    kafkaFixed,
-    ingestMax,
-    ingestFixed,
-    e2e,
-    isolation,
-    peakRss,
-    postgresVersion: await postgresVersion(db.url),
-  });
+  return [httpMax, httpFixed, kafkaMax, kafkaFixed];
 }
 
 /** A forked helper process answering commands over IPC. */
@@ -198,6 +247,7 @@ async function startGateway({ brokers, databaseUrl }) {
   const portOf = Object.fromEntries(SERVICES.map((s, i) => [s, ports[i]]));
   const env = {
     NODE_ENV: 'production',
+    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
     LOG_LEVEL: 'info',
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: brokers,
@@ -219,10 +269,13 @@ async function startGateway({ brokers, databaseUrl }) {
   mkdirSync(logDir, { recursive: true });
   const running = SERVICES.map((name) => {
     const service = { name, portVar: '', port: portOf[name] };
-    const r = startService(service, env, { quiet: true });
+    const profiled = (flags.profile ?? '').split(',').includes(name);
+    const nodeArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'tmp/bench/profiles')}`] : [];
+    const r = startService(service, env, { quiet: true, nodeArgs });
     const file = createWriteStream(join(logDir, `${name}.log`));
     r.child.stdout.pipe(file);
     r.child.stderr.pipe(file);
+    watched.push({ name, pid: r.child.pid });
     return r;
   });
   cleanups.push(() => Promise.all(running.map((r) => stopService(r, 20_000))));
@@ -301,12 +354,16 @@ async function awaitDeliveries(receivers, target, run, indices) {
 /** Scenario 3 (or 4): maximum delivered throughput for `count` events, then latency at the fixed rate. */
 async function endToEnd(loadgen, receivers, lag, target, count, indices) {
   log('bench', `end to end, ${target.name}: ${count} events as fast as ingest takes them`);
-  const burst = await drive(loadgen, target, 'closed', { count });
-  const burstArrivals = await awaitDeliveries(receivers, target, burst, indices);
+  const [burst, burstArrivals] = await phase(`${target.name} max`, async () => {
+    const run = await drive(loadgen, target, 'closed', { count });
+    return [run, await awaitDeliveries(receivers, target, run, indices)];
+  });
   await lag.drained();
   log('bench', `end to end, ${target.name}: latency at ${PLAN.rate} events/s`);
-  const fixed = await drive(loadgen, target, 'open', {});
-  const fixedArrivals = await awaitDeliveries(receivers, target, fixed, indices);
+  const [fixed, fixedArrivals] = await phase(`${target.name} fixed rate`, async () => {
+    const run = await drive(loadgen, target, 'open', {});
+    return [run, await awaitDeliveries(receivers, target, run, indices)];
+  });
   await lag.drained();
   return { throughput: deliveredFigures(burst, burstArrivals), latency: deliveredFigures(fixed, fixedArrivals) };
 }
@@ -452,6 +509,7 @@ function assemble(m) {
     endToEnd: m.e2e,
     isolation: { ...m.isolation, throughputLossPerHealthyEndpoint: round(isolationLoss, 3) },
     memory: { peakRssMb: m.peakRss },
+    cpuPercentOfOneCore: cpu,
     ratios: {
       ingestMaxToHttpCeiling: ratio(m.ingestMax.perSecond, httpCeiling),
       ingestP99ToHttpP99: ratio(m.ingestFixed.latency.p99, m.httpFixed.latency.p99),
@@ -579,10 +637,26 @@ function updateDocs(r, file) {
     table(Object.keys(memory.peakRssMb), [Object.values(memory.peakRssMb).map(String)]),
     '',
     `Events lost across scenarios 3 and 4 (accepted with 2xx but not delivered to a healthy endpoint): ${r.lost}.`,
+    ...cpuTable(r.cpuPercentOfOneCore, table),
   ].join('\n');
   const [head] = text.split(begin);
   const [, tail] = text.split(end);
   writeFileSync(doc, `${head}${begin}\n${generated}\n${end}${tail}`);
+}
+
+/** Where the two cores went in each phase (% of one core; 200 = the whole machine). */
+function cpuTable(cpu, table) {
+  if (!cpu) return [];
+  const names = [...new Set(Object.values(cpu).flatMap((c) => Object.keys(c)))].filter((n) => n !== 'total');
+  return [
+    '',
+    '### CPU by process during each phase (% of one core; the machine has 200)',
+    '',
+    table(
+      ['phase', ...names, 'total'],
+      Object.entries(cpu).map(([phase, c]) => [phase, ...names.map((n) => String(c[n] ?? '')), String(c.total)]),
+    ),
+  ];
 }
 
 function printSummary(r) {
@@ -593,9 +667,11 @@ function printSummary(r) {
 let exitCode = 0;
 try {
   const results = await main();
-  const file = writeResults(results);
-  log('bench', `results: ${file}`);
-  printSummary(results);
+  if (results) {
+    const file = writeResults(results);
+    log('bench', `results: ${file}`);
+    printSummary(results);
+  }
 } catch (err) {
   log('bench', `\x1b[31m${err.stack ?? err.message}\x1b[0m`);
   exitCode = 1;

@@ -3,7 +3,7 @@
 // wait): the ceiling Kafka puts on this machine under the gateway's choices.
 //   throughput: `count` records produced in batches of `batch`, consumed by a group; records/s from the first send
 //               to the last record consumed.
-//   latency:    one record per send at a fixed `rate` (as ingest sends them at low load); produce → consume p50/p95/p99.
+//   latency:    records at a fixed `rate`, micro-batched as ingest sends them; produce → consume p50/p95/p99.
 import { Kafka, logLevel } from 'kafkajs';
 import { nowMs, serveCommands, sleep, summarize } from './stats.mjs';
 
@@ -110,19 +110,30 @@ serveCommands({
         latencies.push(at - sentAt[Number(message.key)]);
         if (latencies.length === total) done();
       });
+      // Records that arrive while a request is in flight go out together in the next one: the same micro-batching
+      // as the gateway's MessageProducer (one request per record would queue behind each other and measure that).
       const startedAt = nowMs();
-      const sends = [];
+      let queue = [];
+      let inFlight = null;
+      const flush = () => {
+        if (inFlight || !queue.length) return;
+        const messages = queue;
+        queue = [];
+        inFlight = producer.send({ topic, acks: -1, messages }).finally(() => {
+          inFlight = null;
+          flush();
+        });
+      };
       for (let issued = 0; issued < total;) {
         const due = Math.min(total, Math.floor(((nowMs() - startedAt) * rate) / 1000) + 1);
         for (; issued < due; issued++) {
           sentAt[issued] = startedAt + (issued * 1000) / rate;
-          sends.push(
-            producer.send({ topic, acks: -1, messages: [{ key: String(issued), value: canonicalEventValue(issued) }] }),
-          );
+          queue.push({ key: String(issued), value: canonicalEventValue(issued) });
         }
+        flush();
         await sleep(1);
       }
-      await Promise.all(sends);
+      while (inFlight || queue.length) await (inFlight ?? sleep(1));
       await Promise.race([all, sleep(30_000)]);
       return { rate, latency: summarize(latencies), lost: total - latencies.length };
     });

@@ -27,6 +27,15 @@ export class FanoutConfig extends UrlPolicyConfig {
   @Min(1)
   FANOUT_MAX_IN_FLIGHT_PER_ENDPOINT = 16;
 
+  /**
+   * Deliveries waiting in memory (for endpoints that keep up) at which this instance stops taking new events from
+   * Kafka until attempts catch up: back-pressure keeps events in Kafka instead of overflowing into Postgres.
+   */
+  @ToNumber()
+  @IsInt()
+  @Min(100)
+  FANOUT_MAX_QUEUED = 5000;
+
   /** Deliveries one endpoint may hold in memory; beyond that they wait in Postgres (the retry queue). */
   @ToNumber()
   @IsInt()

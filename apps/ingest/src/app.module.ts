@@ -24,7 +24,11 @@ export class AppModule {
       imports: [
         PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'ingest', poolSize: 4 }),
         TypeOrmModule.forFeature([SourceEntity]),
-        MessagingModule.forRoot({ clientId: 'ingest', brokers: config.KAFKA_BROKERS }),
+        MessagingModule.forRoot({
+          clientId: 'ingest',
+          brokers: config.KAFKA_BROKERS,
+          lingerMs: config.INGEST_KAFKA_LINGER_MS,
+        }),
         HealthModule.forRoot(),
         MetricsModule.forRoot('ingest'),
       ],

@@ -26,9 +26,20 @@ export function renderRequest(
   const base = { ...endpoint.headers, 'content-type': 'application/json', 'user-agent': USER_AGENT };
   if (endpoint.format === 'kaynko') {
     const name = event.provider === 'kaynko' ? event.type.slice('kaynko.'.length) : event.type;
-    const body = JSON.stringify({ event: name, data: event.data, timestamp });
+    const body = cachedBody(event, 'kaynko', () => JSON.stringify({ event: name, data: event.data, timestamp }));
     return { body, headers: { ...base, 'x-kaynko-event': name, 'x-kaynko-signature': signKaynko(secrets[0]!, body) } };
   }
-  const body = JSON.stringify({ type: event.type, timestamp, data: event.data });
+  const body = cachedBody(event, 'standard', () => JSON.stringify({ type: event.type, timestamp, data: event.data }));
   return { body, headers: { ...base, ...standardWebhookHeaders(secrets, event.id, Math.floor(now / 1000), body) } };
+}
+
+/**
+ * An event's body per format, serialised once however many endpoints (and attempts from memory) it goes to; held only
+ * as long as the event object itself.
+ */
+const bodies = new WeakMap<CanonicalEventV1, Partial<Record<DeliveryTarget['format'], string>>>();
+function cachedBody(event: CanonicalEventV1, format: DeliveryTarget['format'], serialise: () => string): string {
+  let cached = bodies.get(event);
+  if (!cached) bodies.set(event, (cached = {}));
+  return (cached[format] ??= serialise());
 }

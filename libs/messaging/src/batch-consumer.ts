@@ -43,7 +43,8 @@ export class BatchConsumer {
   ) {
     this.consumer = connection.kafka.consumer({
       groupId: options.groupId,
-      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
+      // A fetch returns as soon as a record arrives, so a longer wait adds no latency; it only makes idle polls rarer.
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 1000,
       // A crashed member's partitions move to the others after 10 s (handlers are short: a batch is one transaction).
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,

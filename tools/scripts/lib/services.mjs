@@ -26,9 +26,9 @@ export function localKeys() {
   return keys;
 }
 
-export function startService(service, env, { quiet = false } = {}) {
+export function startService(service, env, { quiet = false, nodeArgs = [] } = {}) {
   const entry = join(ROOT, `dist/apps/${service.name}/src/main.js`);
-  const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,6 +12,9 @@ import { DeliveryStore, NewDelivery } from '../store/delivery-store';
 
 export const FANOUT_GROUP_ID = 'fanout';
 
+/** Events stored (one transaction) and dispatched at a time: a big fetch waits for room in steps, not all at once. */
+const CHUNK = 250;
+
 /**
  * Turns each batch of events into stored events and deliveries, in one transaction, before the offsets move on:
  * once committed, every delivery is either in flight from memory or due in the retry queue. A record that is not
@@ -34,7 +37,9 @@ export class EventsConsumer {
       topics: [Topics.events],
       fromBeginning: true,
       partitionsConsumedConcurrently: config.FANOUT_PARTITIONS_CONCURRENTLY,
-      handle: (records) => this.handle(records),
+      handle: async (records, { heartbeat }) => {
+        for (let i = 0; i < records.length; i += CHUNK) await this.handle(records.slice(i, i + CHUNK), heartbeat);
+      },
     });
   }
 
@@ -83,7 +88,9 @@ export class EventsConsumer {
     return created;
   }
 
-  private async handle(records: ConsumedRecord[]): Promise<void> {
+  private async handle(records: ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
+    // Back-pressure: while endpoints that keep up have a full backlog in memory, the events wait in Kafka.
+    await this.dispatcher.whenRoom(heartbeat);
     const events: CanonicalEventV1[] = [];
     for (const record of records) {
       const parsed = parseEvent(record.value);

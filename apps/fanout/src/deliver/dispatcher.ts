@@ -60,6 +60,31 @@ export class Dispatcher {
     );
   }
 
+  /**
+   * Resolves once the deliveries waiting in memory for endpoints that keep up are below FANOUT_MAX_QUEUED (or the
+   * dispatcher stops). An endpoint whose own queue is full is not keeping up: its further deliveries overflow into
+   * Postgres, so it never holds the others back (isolation). `heartbeat` keeps the consumer's group session alive.
+   */
+  async whenRoom(heartbeat?: () => Promise<void>): Promise<void> {
+    let beat = Date.now();
+    while (!this.stopping && this.keepingUpBacklog() >= this.config.FANOUT_MAX_QUEUED) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (heartbeat && Date.now() - beat >= 1000) {
+        await heartbeat();
+        beat = Date.now();
+      }
+    }
+  }
+
+  private keepingUpBacklog(): number {
+    if (this.queued < this.config.FANOUT_MAX_QUEUED) return this.queued;
+    let backlog = 0;
+    for (const queue of this.queues.values()) {
+      if (queue.items.length < this.config.FANOUT_MAX_QUEUED_PER_ENDPOINT) backlog += queue.items.length;
+    }
+    return backlog;
+  }
+
   /** Endpoints whose in-memory queue is full: the poller leaves their due rows for later. */
   fullEndpoints(): string[] {
     return [...this.queues].filter(([id]) => !this.hasRoom(id)).map(([id]) => id);

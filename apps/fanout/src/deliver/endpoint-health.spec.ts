@@ -1,4 +1,4 @@
-import { DEFAULT_HEALTH, EndpointHealth } from './endpoint-health';
+import { DEFAULT_HEALTH, EndpointHealth, SlidingWindow } from './endpoint-health';
 
 describe('EndpointHealth circuit breaker', () => {
   const t0 = 1_000_000;
@@ -76,5 +76,29 @@ describe('EndpointHealth adaptive concurrency', () => {
     const health = new EndpointHealth();
     health.record('failure', false);
     expect(health.concurrency).toBe(DEFAULT_HEALTH.initialConcurrency);
+  });
+});
+
+describe('SlidingWindow', () => {
+  const t0 = 5_000_000;
+
+  it('counts attempts and failures inside the window and forgets buckets that left it', () => {
+    const window = new SlidingWindow(300_000);
+    for (let i = 0; i < 100; i++) window.add(t0 + i * 1000, i % 4 !== 0); // 25 failures over 100 s
+    expect([window.total, window.failures]).toEqual([100, 25]);
+    window.add(t0 + 300_000 + 50_000, true); // the first ~50 s have left the window (to within one 10 s bucket)
+    expect(window.total).toBeGreaterThanOrEqual(51);
+    expect(window.total).toBeLessThanOrEqual(61);
+    window.add(t0 + 10 * 300_000, false);
+    expect([window.total, window.failures]).toEqual([1, 1]);
+    window.reset();
+    expect([window.total, window.failures]).toEqual([0, 0]);
+  });
+
+  it('keeps a bounded number of buckets however many attempts it counts', () => {
+    const window = new SlidingWindow(300_000);
+    for (let i = 0; i < 200_000; i++) window.add(t0 + i * 5, true); // 1,000 s at 200 attempts/s
+    expect(window.total).toBeLessThanOrEqual(300_000 / 5 + 2000);
+    expect((window as unknown as { buckets: unknown[] }).buckets.length).toBeLessThanOrEqual(31);
   });
 });
