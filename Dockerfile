@@ -11,6 +11,9 @@ RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# A bounded heap: each service's live set is tens of MB, and without a limit V8 lets garbage pile up to several
+# hundred MB of RSS (docs/benchmarks.md). Raise it with the container's memory limit if ever needed.
+ENV NODE_OPTIONS=--max-old-space-size=128
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force

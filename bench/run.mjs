@@ -207,8 +207,13 @@ async function baselines(loadgen, brokers) {
 
   log('bench', 'baseline (b): kafkajs produce → consume');
   const kafkaBaseline = child('kafka-baseline');
-  const kafkaMax = await kafkaBaseline.call('throughput', { brokers, count: PLAN.kafkaCount });
-  const kafkaFixed = await kafkaBaseline.call('latency', { brokers, rate: PLAN.rate, durationMs: PLAN.fixedMs });
+  watched.push({ name: 'kafka client', pid: kafkaBaseline.pid });
+  const kafkaMax = await phase('baseline kafka max', () =>
+    kafkaBaseline.call('throughput', { brokers, count: PLAN.kafkaCount }),
+  );
+  const kafkaFixed = await phase('baseline kafka fixed rate', () =>
+    kafkaBaseline.call('latency', { brokers, rate: PLAN.rate, durationMs: PLAN.fixedMs }),
+  );
   kafkaBaseline.close();
   return [httpMax, httpFixed, kafkaMax, kafkaFixed];
 }
@@ -247,7 +252,8 @@ async function startGateway({ brokers, databaseUrl }) {
   const portOf = Object.fromEntries(SERVICES.map((s, i) => [s, ports[i]]));
   const env = {
     NODE_ENV: 'production',
-    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
+    // The heap limit the images set (Dockerfile): without one V8 lets garbage pile up to a few hundred MB.
+    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=128',
     LOG_LEVEL: 'info',
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: brokers,

@@ -40,7 +40,7 @@ export class FanoutConfig extends UrlPolicyConfig {
   @ToNumber()
   @IsInt()
   @Min(1)
-  FANOUT_MAX_QUEUED_PER_ENDPOINT = 2000;
+  FANOUT_MAX_QUEUED_PER_ENDPOINT = 1000;
 
   /** Response bodies are stored up to this many bytes. */
   @ToNumber()

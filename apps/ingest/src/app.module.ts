@@ -24,11 +24,7 @@ export class AppModule {
       imports: [
         PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'ingest', poolSize: 4 }),
         TypeOrmModule.forFeature([SourceEntity]),
-        MessagingModule.forRoot({
-          clientId: 'ingest',
-          brokers: config.KAFKA_BROKERS,
-          lingerMs: config.INGEST_KAFKA_LINGER_MS,
-        }),
+        MessagingModule.forRoot({ clientId: 'ingest', brokers: config.KAFKA_BROKERS }),
         HealthModule.forRoot(),
         MetricsModule.forRoot('ingest'),
       ],

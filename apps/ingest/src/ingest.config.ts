@@ -28,16 +28,6 @@ export class IngestConfig extends EncryptionConfig {
   @Max(4500)
   INGEST_KAFKA_ACK_TIMEOUT_MS = 3000;
 
-  /**
-   * How long a lone accepted event may wait for others to share its Kafka request (ms; 0 = send at once). A few ms
-   * cut the requests ingest and the broker handle at moderate rates; under load requests fill up anyway.
-   */
-  @ToNumber()
-  @IsInt()
-  @Min(0)
-  @Max(50)
-  INGEST_KAFKA_LINGER_MS = 0;
-
   /** Full reload of the source cache from Postgres, as a safety net beside the change stream. */
   @ToNumber()
   @IsInt()

@@ -17,21 +17,19 @@ interface Pending {
 
 /**
  * An idempotent producer (acks=all) that batches concurrent sends on its own: while one request is in flight, new
- * records queue up and go out together in the next request. A lone record is sent at once, or after `lingerMs` when
- * set (a few records per request instead of one at moderate rates: fewer requests for both the client and the
- * broker to handle); under load, one request carries many records, so throughput does not depend on one round trip
- * per event. `send` resolves only once the broker acknowledged the record.
+ * records queue up and go out together in the next request. A lone record is sent at once (no added latency); under
+ * load, one request carries many records, so throughput does not depend on one round trip per event.
+ * `send` resolves only once the broker acknowledged the record.
  */
 export class MessageProducer {
   private readonly producer: Producer;
   private queue: Pending[] = [];
   private inFlight = false;
-  private lingering?: NodeJS.Timeout;
   private connected = false;
 
   constructor(
     connection: KafkaConnection,
-    private readonly options: { maxBatchRecords?: number; sendTimeoutMs?: number; lingerMs?: number } = {},
+    private readonly options: { maxBatchRecords?: number; sendTimeoutMs?: number } = {},
   ) {
     this.producer = connection.kafka.producer({
       idempotent: true,
@@ -59,7 +57,6 @@ export class MessageProducer {
     const deadline = Date.now() + drainMs;
     while ((this.inFlight || this.queue.length) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 10));
-    clearTimeout(this.lingering);
     for (const item of this.queue.splice(0)) item.reject(new Error('producer closed before the record was sent'));
     await this.producer.disconnect();
   }
@@ -69,27 +66,14 @@ export class MessageProducer {
     const promises = records.map(
       (record) => new Promise<void>((resolve, reject) => this.queue.push({ topic, record, resolve, reject })),
     );
-    this.schedule();
+    this.flush();
     const all = Promise.all(promises).then(() => undefined);
     const timeout = this.options.sendTimeoutMs;
     return timeout ? withTimeout(all, timeout, `Kafka did not acknowledge within ${timeout} ms`) : all;
   }
 
-  /** Sends now, or after the linger when the queue was empty and nothing is in flight. */
-  private schedule(): void {
-    if (this.inFlight || this.lingering) return;
-    const linger = this.options.lingerMs ?? 0;
-    if (linger <= 0 || this.queue.length >= (this.options.maxBatchRecords ?? 1000)) return this.flush();
-    this.lingering = setTimeout(() => {
-      this.lingering = undefined;
-      this.flush();
-    }, linger);
-  }
-
   private flush(): void {
     if (this.inFlight || !this.queue.length) return;
-    clearTimeout(this.lingering);
-    this.lingering = undefined;
     const batch = this.queue.splice(0, this.options.maxBatchRecords ?? 1000);
     this.inFlight = true;
     const byTopic = new Map<string, Pending[]>();

@@ -24,7 +24,7 @@ class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
 
 @Module({})
 export class MessagingModule {
-  static forRoot(options: KafkaConnectionOptions & { sendTimeoutMs?: number; lingerMs?: number }): DynamicModule {
+  static forRoot(options: KafkaConnectionOptions & { sendTimeoutMs?: number }): DynamicModule {
     const connection = new KafkaConnection(options);
     return {
       module: MessagingModule,
@@ -33,10 +33,7 @@ export class MessagingModule {
         { provide: KafkaConnection, useValue: connection },
         {
           provide: MessageProducer,
-          useValue: new MessageProducer(connection, {
-            sendTimeoutMs: options.sendTimeoutMs,
-            lingerMs: options.lingerMs,
-          }),
+          useValue: new MessageProducer(connection, { sendTimeoutMs: options.sendTimeoutMs }),
         },
         MessagingLifecycle,
       ],
