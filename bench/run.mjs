@@ -119,7 +119,9 @@ async function main() {
   const lag = await lagWatcher(brokers);
   const setup = await configure(gateway, receivers);
 
-  // Warm-up: every tenant's endpoints are known to fan-out and every connection pool is open.
+  // Warm-up: the services' JIT has seen the hot paths, every tenant's endpoints are known to fan-out and every
+  // connection pool is open.
+  await phase('warm-up gateway', () => drive(loadgen, setup.ingestOnly, 'closed', { durationMs: SMOKE ? 500 : 5000 }));
   for (const target of [setup.one, setup.ten, setup.isolation]) {
     const warm = await drive(loadgen, target, 'closed', { concurrency: 8, count: 50 });
     await awaitDeliveries(
@@ -208,6 +210,8 @@ async function baselines(loadgen, brokers) {
   log('bench', 'baseline (b): kafkajs produce → consume');
   const kafkaBaseline = child('kafka-baseline');
   watched.push({ name: 'kafka client', pid: kafkaBaseline.pid });
+  // A broker fresh from start-up spends its first minute compiling (JIT): warm it up as production brokers are.
+  await phase('warm-up kafka', () => kafkaBaseline.call('throughput', { brokers, count: PLAN.kafkaCount * 2 }));
   const kafkaMax = await phase('baseline kafka max', () =>
     kafkaBaseline.call('throughput', { brokers, count: PLAN.kafkaCount }),
   );
