@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
-import { KafkaConnection, MessagingModule } from '@gateway/messaging';
+import { KafkaConnection, kafkaSecurity, MessagingModule } from '@gateway/messaging';
 import { ApiKeyEntity, PersistenceModule } from '@gateway/persistence';
 import { AdminApiConfig } from './admin-api.config';
 import { ApiKeysModule } from './api-keys/api-keys.module';
@@ -50,7 +50,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'admin-api' }),
-        MessagingModule.forRoot({ clientId: 'admin-api', brokers: config.KAFKA_BROKERS, sendTimeoutMs: 5000 }),
+        MessagingModule.forRoot({
+          clientId: 'admin-api',
+          brokers: config.KAFKA_BROKERS,
+          ...kafkaSecurity(config),
+          sendTimeoutMs: 5000,
+        }),
         CoreModule.forConfig(config),
         HealthModule.forRoot(),
         MetricsModule.forRoot('admin-api'),

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
-import { KafkaConnection, MessagingModule } from '@gateway/messaging';
+import { KafkaConnection, kafkaSecurity, MessagingModule } from '@gateway/messaging';
 import { EndpointEntity, PersistenceModule } from '@gateway/persistence';
 import { SecretBox, UrlGuard } from '@gateway/security';
 import { EventsConsumer } from './consume/events-consumer';
@@ -32,7 +32,12 @@ export class AppModule {
       imports: [
         PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'fanout', poolSize: 10 }),
         TypeOrmModule.forFeature([EndpointEntity]),
-        MessagingModule.forRoot({ clientId: 'fanout', brokers: config.KAFKA_BROKERS, sendTimeoutMs: 10_000 }),
+        MessagingModule.forRoot({
+          clientId: 'fanout',
+          brokers: config.KAFKA_BROKERS,
+          ...kafkaSecurity(config),
+          sendTimeoutMs: 10_000,
+        }),
         HealthModule.forRoot(),
         MetricsModule.forRoot('fanout'),
       ],

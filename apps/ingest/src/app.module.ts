@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
-import { KafkaConnection, MessageProducer, MessagingModule } from '@gateway/messaging';
+import { KafkaConnection, kafkaSecurity, MessageProducer, MessagingModule } from '@gateway/messaging';
 import { PersistenceModule, SourceEntity } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
 import { IngestConfig } from './ingest.config';
@@ -24,7 +24,11 @@ export class AppModule {
       imports: [
         PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'ingest', poolSize: 4 }),
         TypeOrmModule.forFeature([SourceEntity]),
-        MessagingModule.forRoot({ clientId: 'ingest', brokers: config.KAFKA_BROKERS }),
+        MessagingModule.forRoot({
+          clientId: 'ingest',
+          brokers: config.KAFKA_BROKERS,
+          ...kafkaSecurity(config),
+        }),
         HealthModule.forRoot(),
         MetricsModule.forRoot('ingest'),
       ],

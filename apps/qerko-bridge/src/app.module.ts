@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { HttpSender } from '@gateway/delivery';
 import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
-import { KafkaConnection, MessagingModule } from '@gateway/messaging';
+import { KafkaConnection, kafkaSecurity, MessagingModule } from '@gateway/messaging';
 import { ApiKeyEntity, PersistenceModule, SourceEntity } from '@gateway/persistence';
 import { SecretBox, UrlGuard } from '@gateway/security';
 import { QerkoBridgeConfig } from './qerko-bridge.config';
@@ -31,7 +31,12 @@ export class AppModule {
       imports: [
         PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'qerko-bridge', poolSize: 6 }),
         TypeOrmModule.forFeature([SourceEntity, ApiKeyEntity]),
-        MessagingModule.forRoot({ clientId: 'qerko-bridge', brokers: config.KAFKA_BROKERS, sendTimeoutMs: 5000 }),
+        MessagingModule.forRoot({
+          clientId: 'qerko-bridge',
+          brokers: config.KAFKA_BROKERS,
+          ...kafkaSecurity(config),
+          sendTimeoutMs: 5000,
+        }),
         HealthModule.forRoot(),
         MetricsModule.forRoot('qerko-bridge'),
       ],

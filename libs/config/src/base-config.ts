@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { ToBoolean, ToList, ToNumber } from './transforms';
 
 /** Variables every service reads. Apps extend this with their own. */
@@ -12,6 +12,29 @@ export class BaseServiceConfig {
   @ToList()
   @Matches(/^[^\s,:]+:\d+$/, { each: true, message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
   KAFKA_BROKERS: string[] = ['127.0.0.1:9092'];
+
+  /** TLS to the brokers (managed Kafka services require it). */
+  @ToBoolean()
+  @IsBoolean()
+  KAFKA_SSL = false;
+
+  /** PEM file with the CA that signed the brokers' certificates, when it is not a public CA (implies KAFKA_SSL). */
+  @IsString()
+  KAFKA_SSL_CA_FILE = '';
+
+  /** SASL authentication to the brokers: `plain`, `scram-sha-256` or `scram-sha-512`; empty for none. */
+  @IsIn(['', 'plain', 'scram-sha-256', 'scram-sha-512'], {
+    message: 'KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512 (or empty for none)',
+  })
+  KAFKA_SASL_MECHANISM = '';
+
+  @ValidateIf((c: BaseServiceConfig) => c.KAFKA_SASL_MECHANISM !== '')
+  @IsNotEmpty({ message: 'KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is set' })
+  KAFKA_SASL_USERNAME = '';
+
+  @ValidateIf((c: BaseServiceConfig) => c.KAFKA_SASL_MECHANISM !== '')
+  @IsNotEmpty({ message: 'KAFKA_SASL_PASSWORD is required when KAFKA_SASL_MECHANISM is set' })
+  KAFKA_SASL_PASSWORD = '';
 
   @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
   LOG_LEVEL = 'info';

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { Admin, Kafka, logLevel as KafkaLogLevel, LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Admin, Kafka, logLevel as KafkaLogLevel, LogEntry, SASLOptions } from 'kafkajs';
+import type { BaseServiceConfig } from '@gateway/config';
 import { TOPIC_SPECS, TopicSpec } from '@gateway/contracts';
 
 const TRANSIENT =
@@ -11,6 +13,44 @@ export interface KafkaConnectionOptions {
   /** How long a connect or request may take before it fails (ms). */
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** TLS to the brokers: true for public CAs, or the CA certificates (PEM) to trust. */
+  ssl?: boolean | { ca: string[] };
+  sasl?: SASLOptions;
+}
+
+/** The TLS and SASL settings of a service's configuration, as KafkaConnection options (read once, at boot). */
+export function kafkaSecurity(
+  config: Pick<
+    BaseServiceConfig,
+    'KAFKA_SSL' | 'KAFKA_SSL_CA_FILE' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'
+  >,
+): Pick<KafkaConnectionOptions, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConnectionOptions, 'ssl' | 'sasl'> = {};
+  if (config.KAFKA_SSL_CA_FILE) {
+    let ca: string;
+    try {
+      ca = readFileSync(config.KAFKA_SSL_CA_FILE, 'utf8');
+    } catch (err) {
+      throw new Error(`KAFKA_SSL_CA_FILE ${config.KAFKA_SSL_CA_FILE} cannot be read: ${(err as Error).message}`);
+    }
+    out.ssl = { ca: [ca] };
+  } else if (config.KAFKA_SSL) {
+    out.ssl = true;
+  }
+  const username = config.KAFKA_SASL_USERNAME;
+  const password = config.KAFKA_SASL_PASSWORD;
+  switch (config.KAFKA_SASL_MECHANISM) {
+    case 'plain':
+      out.sasl = { mechanism: 'plain', username, password };
+      break;
+    case 'scram-sha-256':
+      out.sasl = { mechanism: 'scram-sha-256', username, password };
+      break;
+    case 'scram-sha-512':
+      out.sasl = { mechanism: 'scram-sha-512', username, password };
+      break;
+  }
+  return out;
 }
 
 /**
@@ -31,6 +71,8 @@ export class KafkaConnection {
       brokers: options.brokers,
       connectionTimeout: options.connectionTimeoutMs ?? 3000,
       requestTimeout: options.requestTimeoutMs ?? 10_000,
+      ssl: options.ssl,
+      sasl: options.sasl,
       logLevel: KafkaLogLevel.WARN,
       logCreator: () => (entry) => this.log(entry),
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },

@@ -11,3 +11,4 @@ export * from './entities/source.entity';
 export * from './entities/tenant.entity';
 export * from './persistence.module';
 export * from './sql/event-match';
+export * from './reseal-secrets';
