@@ -23,6 +23,7 @@ const CHUNK = 250;
 @Injectable()
 export class EventsConsumer {
   private readonly consumer: BatchConsumer;
+  private stopping = false;
 
   constructor(
     kafka: KafkaConnection,
@@ -52,6 +53,8 @@ export class EventsConsumer {
   }
 
   stop(): Promise<void> {
+    // A batch waiting for room must not hold the shutdown: it stores what it has, which is handed back at shutdown.
+    this.stopping = true;
     return this.consumer.stop();
   }
 
@@ -90,7 +93,7 @@ export class EventsConsumer {
 
   private async handle(records: ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
     // Back-pressure: while endpoints that keep up have a full backlog in memory, the events wait in Kafka.
-    await this.dispatcher.whenRoom(heartbeat);
+    await this.dispatcher.whenRoom(heartbeat, () => this.stopping);
     const events: CanonicalEventV1[] = [];
     for (const record of records) {
       const parsed = parseEvent(record.value);

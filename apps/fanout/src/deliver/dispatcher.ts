@@ -63,11 +63,12 @@ export class Dispatcher {
   /**
    * Resolves once the deliveries waiting in memory for endpoints that keep up are below FANOUT_MAX_QUEUED (or the
    * dispatcher stops). An endpoint whose own queue is full is not keeping up: its further deliveries overflow into
-   * Postgres, so it never holds the others back (isolation). `heartbeat` keeps the consumer's group session alive.
+   * Postgres, so it never holds the others back (isolation). `heartbeat` keeps the consumer's group session alive;
+   * `cancelled` ends the wait early (the consumer is stopping: what it still stores is handed back at shutdown).
    */
-  async whenRoom(heartbeat?: () => Promise<void>): Promise<void> {
+  async whenRoom(heartbeat?: () => Promise<void>, cancelled: () => boolean = () => false): Promise<void> {
     let beat = Date.now();
-    while (!this.stopping && this.keepingUpBacklog() >= this.config.FANOUT_MAX_QUEUED) {
+    while (!this.stopping && !cancelled() && this.keepingUpBacklog() >= this.config.FANOUT_MAX_QUEUED) {
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (heartbeat && Date.now() - beat >= 1000) {
         await heartbeat();
