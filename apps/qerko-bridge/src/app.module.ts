@@ -13,6 +13,7 @@ import { RepliesConsumer } from './replies/replies.consumer';
 import { RepliesController } from './replies/replies.controller';
 import { RepliesService } from './replies/replies.service';
 import { ReplyWorker } from './replies/reply-worker';
+import { QerkoMetrics } from './requests/qerko.metrics';
 import { QerkoRequestsRepository } from './requests/qerko-requests.repository';
 import { QerkoSourceCache } from './sources/qerko-source-cache';
 import { WebhookController } from './webhook/webhook.controller';
@@ -62,6 +63,7 @@ export class AppModule {
         ),
         QerkoSourceCache,
         QerkoRequestsRepository,
+        QerkoMetrics,
         WebhookService,
         RepliesService,
         QerkoReplyGuard,

@@ -135,6 +135,25 @@ export class KafkaConnection {
     }
   }
 
+  /** Records of `topic` that `groupId` has not committed yet, per partition (for the consumer-lag metric). */
+  async consumerLag(
+    groupId: string,
+    topic: string,
+    timeoutMs = 2000,
+  ): Promise<Array<{ partition: number; lag: number }>> {
+    const admin = await this.sharedAdmin();
+    const [ends, [committed]] = await withTimeout(
+      Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]),
+      timeoutMs,
+    );
+    const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return ends.map(({ partition, high, low }) => {
+      const position = at.get(partition) ?? -1;
+      // -1: nothing committed yet, so everything still on the partition is behind.
+      return { partition, lag: Math.max(0, Number(high) - (position < 0 ? Number(low) : position)) };
+    });
+  }
+
   async close(): Promise<void> {
     await this.admin?.disconnect().catch(() => undefined);
     this.admin = undefined;

@@ -10,6 +10,7 @@ import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-s
 import { EndpointFailingSince1763900000000 } from './migrations/1763900000000-endpoint-failing-since';
 import { Replays1764000000000 } from './migrations/1764000000000-replays';
 import { QerkoRequests1764100000000 } from './migrations/1764100000000-qerko-requests';
+import { QerkoRequestsReceived1764200000000 } from './migrations/1764200000000-qerko-requests-received';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   EndpointFailingSince1763900000000,
   Replays1764000000000,
   QerkoRequests1764100000000,
+  QerkoRequestsReceived1764200000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

@@ -10,7 +10,7 @@ import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
 import { DeliveryStore, NewDelivery } from '../store/delivery-store';
 
-export const FANOUT_GROUP_ID = 'fanout';
+import { FANOUT_GROUP_ID } from './consumer-group';
 
 /** Events stored (one transaction) and dispatched at a time: a big fetch waits for room in steps, not all at once. */
 const CHUNK = 250;

@@ -1,16 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { Topics } from '@gateway/contracts';
 import { MetricsRegistry } from '@gateway/http';
+import { KafkaConnection } from '@gateway/messaging';
+import { FANOUT_GROUP_ID } from '../consume/consumer-group';
+import { DeliveryStore } from '../store/delivery-store';
 import { EndpointHealthRegistry } from './endpoint-health';
 
-/** Deliveries by outcome, attempt latency, in-memory backlog and circuit states, at /metrics. */
+/**
+ * Deliveries by outcome, attempt latency, in-memory backlog, retry backlog in Postgres, consumer lag and circuit
+ * states, at /metrics. The last three are read when scraped (bounded; a failed read leaves the gauge empty).
+ */
 @Injectable()
 export class FanoutMetrics {
   private readonly attempts: Counter<'outcome' | 'error_class'>;
   private readonly latency: Histogram<'outcome'>;
   private backlog = { queued: () => 0, inFlight: () => 0 };
 
-  constructor(registry: MetricsRegistry, health: EndpointHealthRegistry) {
+  constructor(registry: MetricsRegistry, health: EndpointHealthRegistry, kafka: KafkaConnection, store: DeliveryStore) {
     const backlog = () => this.backlog;
     this.attempts = new Counter({
       name: 'fanout_attempts_total',
@@ -39,6 +46,28 @@ export class FanoutMetrics {
       registers: [registry],
       collect() {
         this.set(backlog().inFlight());
+      },
+    });
+    new Gauge({
+      name: 'fanout_consumer_lag',
+      help: 'Events on gateway.events.v1 not yet taken by the fanout consumer group, per partition',
+      labelNames: ['partition'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const lags = await kafka.consumerLag(FANOUT_GROUP_ID, Topics.events).catch(() => []);
+        for (const { partition, lag } of lags) this.set({ partition: String(partition) }, lag);
+      },
+    });
+    new Gauge({
+      name: 'fanout_retry_backlog',
+      help: 'Deliveries waiting in the retry queue (PostgreSQL), due now or later, across all instances',
+      labelNames: ['due'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const backlog = await store.backlog().catch(() => null);
+        if (backlog) for (const [due, count] of Object.entries(backlog)) this.set({ due }, count);
       },
     });
     new Gauge({

@@ -165,6 +165,17 @@ export class DeliveryStore {
     );
   }
 
+  /** Deliveries waiting in the retry queue, due now and later (counted up to a million each: a scrape stays cheap). */
+  async backlog(): Promise<{ now: number; later: number }> {
+    const [row] = await this.db.query<Array<{ now: string; later: string }>>(
+      `SELECT (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status IN ('pending', 'retrying')
+                                      AND next_attempt_at <= now() LIMIT 1000000) d) AS now,
+              (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status IN ('pending', 'retrying')
+                                      AND next_attempt_at > now() LIMIT 1000000) d) AS later`,
+    );
+    return { now: Number(row?.now ?? 0), later: Number(row?.later ?? 0) };
+  }
+
   /** Hands deliveries back to the queue at once (at shutdown), instead of when their lease expires. */
   async releaseLeases(ids: string[]): Promise<void> {
     if (ids.length)

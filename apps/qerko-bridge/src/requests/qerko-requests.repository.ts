@@ -187,4 +187,12 @@ export class QerkoRequestsRepository {
        SELECT * FROM ended`,
     );
   }
+
+  /** Requests received in the last hour, by state (for the requests-by-state metric). */
+  async countsLastHour(): Promise<Record<string, number>> {
+    const rows = await this.db.query<Array<{ state: string; count: string }>>(
+      `SELECT state, count(*) AS count FROM qerko_requests WHERE received_at > now() - interval '1 hour' GROUP BY state`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.count)]));
+  }
 }

@@ -1,0 +1,96 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, ServiceName, call } from '@gateway/testing';
+
+const SERVICES: ServiceName[] = ['admin-api', 'ingest', 'fanout', 'qerko-bridge'];
+const DASHBOARD = join(__dirname, '../../deploy/grafana/pos-event-gateway.json');
+
+/** Metric names a /metrics page declares (`# TYPE name kind`), with histogram series names expanded. */
+function declared(page: string): Set<string> {
+  const names = new Set<string>();
+  for (const [, name, kind] of page.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    names.add(name!);
+    if (kind === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
+  }
+  return names;
+}
+
+/** Metric names a PromQL expression selects (every metric in the dashboard is written with `{…}` or `[…]`). */
+const selected = (expr: string) => [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*[{[]/g)].map((m) => m[1]!);
+
+/** Every service's /metrics page, and the Grafana dashboard in deploy/ checked against what the services expose. */
+describe('metrics and the Grafana dashboard (four processes, real Kafka and Postgres)', () => {
+  jest.setTimeout(120_000);
+  const gateway = new GatewayProcesses();
+  const receiver = new Receiver();
+  const pages = new Map<ServiceName, string>();
+
+  beforeAll(async () => {
+    await Promise.all([gateway.start(), receiver.start()]);
+    // One event through the whole path, so the scrape sees a gateway that has worked.
+    const admin = gateway.url('admin-api');
+    const tenant = await call('POST', `${admin}/v1/tenants`, { key: gateway.operatorKey, body: { name: 'Metrics' } });
+    const { key } = (
+      await call('POST', `${admin}/v1/tenants/${tenant.body.id}/api-keys`, {
+        key: gateway.operatorKey,
+        body: { name: 'k' },
+      })
+    ).body;
+    const secret = 'metrics-shop-secret';
+    const source = await call('POST', `${admin}/v1/sources`, {
+      key,
+      body: { provider: 'kaynko', name: 'Shop', secret },
+    });
+    await call('POST', `${admin}/v1/endpoints`, {
+      key,
+      body: { url: receiver.url(), eventTypes: ['kaynko.sale.completed'] },
+    });
+    const body = JSON.stringify({
+      ...KAYNKO_EXAMPLES['sale.completed'],
+      data: { ...KAYNKO_EXAMPLES['sale.completed'].data, saleId: Date.now() },
+    });
+    const res = await call('POST', source.body.ingestUrl, {
+      rawBody: body,
+      headers: {
+        'content-type': 'application/json',
+        'x-kaynko-event': 'sale.completed',
+        'x-kaynko-signature': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+      },
+    });
+    expect(res.status).toBe(202);
+    await receiver.waitFor(1, 30_000);
+    for (const service of SERVICES) {
+      const page = await fetch(`${gateway.url(service)}/metrics`);
+      expect(page.status).toBe(200);
+      pages.set(service, await page.text());
+    }
+  });
+
+  afterAll(async () => {
+    await gateway.stop();
+    await receiver.stop();
+  });
+
+  it('every metric the dashboard queries is exposed by a service', () => {
+    const exposed = new Set([...pages.values()].flatMap((page) => [...declared(page)]));
+    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+      panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
+    };
+    const queried = dashboard.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => selected(t.expr)));
+    expect(queried.length).toBeGreaterThan(15);
+    expect(queried.filter((name) => !exposed.has(name))).toEqual([]);
+  });
+
+  it('fan-out reports its consumer lag per partition, the retry queue and circuit states; Qerko its requests by state', () => {
+    const fanout = pages.get('fanout')!;
+    const lag = [...fanout.matchAll(/^fanout_consumer_lag\{[^}]*partition="(\d+)"[^}]*\} (\d+)$/gm)];
+    expect(lag.length).toBe(6); // one sample per partition of gateway.events.v1
+    expect(fanout).toMatch(/^fanout_retry_backlog\{[^}]*due="now"[^}]*\} \d+$/m);
+    expect(fanout).toMatch(/^fanout_retry_backlog\{[^}]*due="later"[^}]*\} \d+$/m);
+    expect(fanout).toMatch(/^fanout_attempts_total\{[^}]*outcome="succeeded"[^}]*\} [1-9]/m);
+    expect(fanout).toMatch(/^fanout_circuit_breakers\{[^}]*state="closed"[^}]*\} [1-9]/m);
+    expect(pages.get('qerko-bridge')).toMatch(/^qerko_requests_last_hour\{[^}]*state="pending"[^}]*\} \d+$/m);
+    expect(pages.get('ingest')).toMatch(/^ingest_events_accepted_total\{[^}]*provider="kaynko"[^}]*\} [1-9]/m);
+  });
+});
