@@ -5,6 +5,7 @@
 //               to the last record consumed.
 //   latency:    records at a fixed `rate`, micro-batched as ingest sends them; produce → consume p50/p95/p99.
 import { Kafka, logLevel } from 'kafkajs';
+import { SALE } from './kaynko-sale.mjs';
 import { nowMs, serveCommands, sleep, summarize } from './stats.mjs';
 
 /** A canonical event of the seed's sale, as ingest publishes it. */
@@ -18,21 +19,7 @@ function canonicalEventValue(seq) {
     tenantId: 'ten_01kbenchbaseline0000000000',
     receivedAt: new Date().toISOString(),
     occurredAt: '2026-06-11T14:30:00.000Z',
-    data: {
-      saleId: seq,
-      receiptNumber: `BENCH-0-${seq}`,
-      cashierId: 1,
-      subtotal: 15.5,
-      discountAmount: 0,
-      vatAmount: 0,
-      total: 15.5,
-      paymentMethod: 'cash',
-      currency: 'USD',
-      customerName: 'Jane Smith',
-      customerType: 'retail',
-      createdAt: '2026-06-11T14:30:00.000Z',
-      items: [{ productName: 'Cooking Oil 2L', productCode: 'SKU-001', quantity: 2, unitPrice: 3.5, lineTotal: 7 }],
-    },
+    data: { ...SALE.data, saleId: seq, receiptNumber: `BENCH-0-${seq}` },
   });
 }
 

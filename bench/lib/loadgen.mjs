@@ -7,28 +7,8 @@
 // latency.
 import { createHmac } from 'node:crypto';
 import { Pool } from 'undici';
+import { SALE } from './kaynko-sale.mjs';
 import { nowMs, serveCommands, summarize, sleep } from './stats.mjs';
-
-/** The Kaynko seed's `sale.completed` example (shared/seeds/000_c99f442d9eae28c1.txt). */
-const SALE = {
-  event: 'sale.completed',
-  data: {
-    saleId: 42,
-    receiptNumber: 'KNK-0042',
-    cashierId: 1,
-    subtotal: 15.5,
-    discountAmount: 0.0,
-    vatAmount: 0.0,
-    total: 15.5,
-    paymentMethod: 'cash',
-    currency: 'USD',
-    customerName: 'Jane Smith',
-    customerType: 'retail',
-    createdAt: '2026-06-11T14:30:00.000Z',
-    items: [{ productName: 'Cooking Oil 2L', productCode: 'SKU-001', quantity: 2, unitPrice: 3.5, lineTotal: 7.0 }],
-  },
-  timestamp: '2026-06-11T14:30:00.000Z',
-};
 
 function bodyFactory(spec) {
   if (spec.kind === 'static') {

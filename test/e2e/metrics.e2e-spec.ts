@@ -30,13 +30,7 @@ describe('metrics and the Grafana dashboard (four processes, real Kafka and Post
     await Promise.all([gateway.start(), receiver.start()]);
     // One event through the whole path, so the scrape sees a gateway that has worked.
     const admin = gateway.url('admin-api');
-    const tenant = await call('POST', `${admin}/v1/tenants`, { key: gateway.operatorKey, body: { name: 'Metrics' } });
-    const { key } = (
-      await call('POST', `${admin}/v1/tenants/${tenant.body.id}/api-keys`, {
-        key: gateway.operatorKey,
-        body: { name: 'k' },
-      })
-    ).body;
+    const { key } = await gateway.tenantWithKey('Metrics');
     const secret = 'metrics-shop-secret';
     const source = await call('POST', `${admin}/v1/sources`, {
       key,

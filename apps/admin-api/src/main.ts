@@ -9,7 +9,7 @@ import { serveOpenApi } from './openapi';
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(AdminApiConfig, 'admin-api');
   const app = await NestFactory.create(AppModule.forConfig(config), { logger: nestLogLevels(config.LOG_LEVEL) });
-  configureHttpApp(app);
+  configureHttpApp(app, config);
 
   serveOpenApi(app);
 

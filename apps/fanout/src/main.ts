@@ -8,7 +8,7 @@ import { FanoutConfig } from './fanout.config';
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(FanoutConfig, 'fanout');
   const app = await NestFactory.create(AppModule.forConfig(config), { logger: nestLogLevels(config.LOG_LEVEL) });
-  configureHttpApp(app);
+  configureHttpApp(app, config);
   // HTTP serves health (and metrics) only; the work is the events consumer and the retry poller.
   await app.listen(config.FANOUT_PORT, '0.0.0.0');
 }

@@ -13,7 +13,7 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
     logger: nestLogLevels(config.LOG_LEVEL),
   });
-  configureHttpApp(app);
+  configureHttpApp(app, config);
   await app.listen(config.INGEST_PORT, '0.0.0.0');
 }
 

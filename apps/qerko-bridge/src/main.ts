@@ -14,7 +14,7 @@ async function bootstrap(): Promise<void> {
     rawBody: true,
   });
   app.useBodyParser('json', { limit: '256kb' });
-  configureHttpApp(app);
+  configureHttpApp(app, config);
   await app.listen(config.QERKO_BRIDGE_PORT, '0.0.0.0');
 }
 

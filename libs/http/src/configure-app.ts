@@ -1,22 +1,67 @@
-import { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
+import { INestApplication, Logger } from '@nestjs/common';
+import type { BaseServiceConfig } from '@gateway/config';
 import type { NextFunction, Request, Response } from 'express';
 import { ErrorFilter } from './error.filter';
 import { HttpMetricsMiddleware } from './metrics.module';
 import { createValidationPipe } from './validation';
 
 /** What every HTTP service sets up the same way: one error shape, strict validation, graceful shutdown. */
-export function configureHttpApp(app: INestApplication): void {
+export function configureHttpApp(
+  app: INestApplication,
+  config: Pick<BaseServiceConfig, 'SHUTDOWN_TIMEOUT_SECONDS'>,
+): void {
   const metrics = app.get(HttpMetricsMiddleware, { strict: false });
-  app.use((req: Request, res: Response, next: NextFunction) => metrics.use(req, res, next));
+  const shutdown = { draining: false };
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    // While draining, every answer closes its keep-alive connection, so the server can finish closing.
+    if (shutdown.draining) res.setHeader('connection', 'close');
+    metrics.use(req, res, next);
+  });
   app.useGlobalFilters(new ErrorFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  gracefulShutdown(app, shutdown, config.SHUTDOWN_TIMEOUT_SECONDS);
   const server = app.getHttpAdapter().getInstance() as {
     disable?: (name: string) => void;
     set?: (k: string, v: unknown) => void;
   };
   server.disable?.('x-powered-by');
   server.set?.('query parser', 'simple');
+}
+
+/**
+ * Graceful shutdown on SIGTERM or SIGINT, in the order that loses nothing: stop taking HTTP requests (new connections
+ * are refused, keep-alive ones close after their current answer, so requests in flight still get theirs, e.g. ingest's
+ * 202 after Kafka's acknowledgement), then Nest's shutdown hooks (each service stops taking work, finishes or hands
+ * back what it holds, then closes its connections), then exit 0. One stuck past
+ * SHUTDOWN_TIMEOUT_SECONDS exits 1 with a message instead of waiting for the orchestrator's SIGKILL; nothing accepted
+ * is lost by that either (unfinished deliveries are leased in PostgreSQL and come back when their lease runs out).
+ */
+function gracefulShutdown(app: INestApplication, shutdown: { draining: boolean }, seconds: number): void {
+  const logger = new Logger('Shutdown');
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal}: shutting down (at most ${seconds} s)`);
+      setTimeout(() => {
+        logger.error(`graceful shutdown took longer than ${seconds} s; exiting now`);
+        process.exit(1);
+      }, seconds * 1000).unref();
+      shutdown.draining = true;
+      const server = app.getHttpServer() as Server;
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      })
+        .then(() => app.close())
+        .then(
+          () => process.exit(0),
+          (err: Error) => {
+            logger.error(`shutdown failed: ${err.stack ?? err.message}`);
+            process.exit(1);
+          },
+        );
+    });
+  }
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;

@@ -112,6 +112,22 @@ export class GatewayProcesses {
     await this.startOne(name, this.ports.get(name)!);
   }
 
+  /** A new tenant and an API key with every scope, through the admin API (as the operator). */
+  async tenantWithKey(name: string): Promise<{ tenantId: string; key: string }> {
+    const admin = this.url('admin-api');
+    const post = async (path: string, body: object) => {
+      const res = await fetch(`${admin}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.operatorKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (res.status !== 201) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
+      return (await res.json()) as { id: string; key: string };
+    };
+    const tenant = await post('/v1/tenants', { name });
+    return { tenantId: tenant.id, key: (await post(`/v1/tenants/${tenant.id}/api-keys`, { name: 'tests' })).key };
+  }
+
   url(name: ServiceName): string {
     return this.services.get(name)!.url;
   }
