@@ -80,6 +80,8 @@ describe('walking skeleton (four processes, real Kafka and Postgres)', () => {
     expect(delivered!.headers['webhook-id']).toBe(ingested.body.id);
     expect(Number(delivered!.headers['webhook-timestamp'])).toBeGreaterThan(Date.now() / 1000 - 60);
     expect(delivered!.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/=]+$/);
+    // Tracing is off unless OTEL_* variables turn it on: no trace context leaks to subscribers by default.
+    expect(delivered!.headers['traceparent']).toBeUndefined();
     const payload = new Webhook(endpoint.body.secret).verify(delivered!.body.toString(), delivered!.headers);
     expect(payload).toEqual({
       type: 'kaynko.sale.completed',

@@ -63,6 +63,8 @@ try {
     GATEWAY_ENCRYPTION_KEY: keys.GATEWAY_ENCRYPTION_KEY,
     GATEWAY_ALLOW_HTTP_ENDPOINTS: 'true',
     GATEWAY_ALLOWED_PRIVATE_CIDRS: '127.0.0.1/32,::1/128',
+    // Readable lines for a person at a terminal; deployments keep the default, one JSON object a line.
+    LOG_FORMAT: 'text',
     ...Object.fromEntries(SERVICES.map((s) => [s.portVar, String(s.port)])),
   };
   for (const [name, value] of Object.entries(process.env)) if (name in env) env[name] = value;

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit } from '@gateway/config';
-import { configureHttpApp, nestLogLevels } from '@gateway/http';
+import { configureHttpApp, startObservability } from '@gateway/http';
 import { AdminApiConfig } from './admin-api.config';
 import { AppModule } from './app.module';
 import { serveOpenApi } from './openapi';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(AdminApiConfig, 'admin-api');
-  const app = await NestFactory.create(AppModule.forConfig(config), { logger: nestLogLevels(config.LOG_LEVEL) });
+  const app = await NestFactory.create(AppModule.forConfig(config), {
+    logger: startObservability('admin-api', config),
+  });
   configureHttpApp(app, config);
 
   serveOpenApi(app);

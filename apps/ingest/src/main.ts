@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfigOrExit } from '@gateway/config';
-import { configureHttpApp, nestLogLevels } from '@gateway/http';
+import { configureHttpApp, startObservability } from '@gateway/http';
 import { AppModule } from './app.module';
 import { IngestConfig } from './ingest.config';
 
@@ -11,7 +11,7 @@ async function bootstrap(): Promise<void> {
   // No body parser: signatures are computed over the exact bytes received, which the controller reads itself.
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     bodyParser: false,
-    logger: nestLogLevels(config.LOG_LEVEL),
+    logger: startObservability('ingest', config),
   });
   configureHttpApp(app, config);
   await app.listen(config.INGEST_PORT, '0.0.0.0');

@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { ToBoolean, ToList, ToNumber } from './transforms';
 
 /** Variables every service reads. Apps extend this with their own. */
@@ -38,6 +38,36 @@ export class BaseServiceConfig {
 
   @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
   LOG_LEVEL = 'info';
+
+  /** `json`: one JSON object a line (for log collectors); `text`: readable lines for a terminal (`npm start`). */
+  @IsIn(['json', 'text'], { message: 'LOG_FORMAT must be json or text' })
+  LOG_FORMAT: 'json' | 'text' = 'json';
+
+  /** OpenTelemetry (standard variables): tracing is off unless an exporter or an OTLP endpoint is set. */
+  @ToBoolean()
+  @IsBoolean()
+  OTEL_SDK_DISABLED = false;
+
+  @IsIn(['', 'otlp', 'console', 'none'], { message: 'OTEL_TRACES_EXPORTER must be otlp, console or none' })
+  OTEL_TRACES_EXPORTER = '';
+
+  @ValidateIf((c: BaseServiceConfig) => c.OTEL_EXPORTER_OTLP_ENDPOINT !== '')
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'] },
+    { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' },
+  )
+  OTEL_EXPORTER_OTLP_ENDPOINT = '';
+
+  @ValidateIf((c: BaseServiceConfig) => c.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== '')
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'] },
+    { message: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL' },
+  )
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = '';
+
+  /** The service name spans carry; defaults to the service's own (ingest, fanout, qerko-bridge, admin-api). */
+  @IsString()
+  OTEL_SERVICE_NAME = '';
 
   /** Seconds allowed for a graceful shutdown before the process exits anyway. */
   @ToNumber()

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { INestApplication, Logger } from '@nestjs/common';
 import type { BaseServiceConfig } from '@gateway/config';
+import { GatewayLogger, createPinoLogger, startTracing, stopTracing, withLogFields } from '@gateway/observability';
 import type { NextFunction, Request, Response } from 'express';
 import { ErrorFilter } from './error.filter';
 import { HttpMetricsMiddleware } from './metrics.module';
@@ -16,7 +17,8 @@ export function configureHttpApp(
   app.use((req: Request, res: Response, next: NextFunction) => {
     // While draining, every answer closes its keep-alive connection, so the server can finish closing.
     if (shutdown.draining) res.setHeader('connection', 'close');
-    metrics.use(req, res, next);
+    // Each request is a unit of work: ids found while handling it (tenant, event…) go on its log lines.
+    withLogFields({}, () => metrics.use(req, res, next));
   });
   app.useGlobalFilters(new ErrorFilter());
   app.useGlobalPipes(createValidationPipe());
@@ -53,6 +55,7 @@ function gracefulShutdown(app: INestApplication, shutdown: { draining: boolean }
         server.closeIdleConnections();
       })
         .then(() => app.close())
+        .then(() => stopTracing())
         .then(
           () => process.exit(0),
           (err: Error) => {
@@ -64,17 +67,24 @@ function gracefulShutdown(app: INestApplication, shutdown: { draining: boolean }
   }
 }
 
-const LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-const FROM_CONFIG: Record<string, (typeof LEVELS)[number]> = {
-  fatal: 'fatal',
-  error: 'error',
-  warn: 'warn',
-  info: 'log',
-  debug: 'debug',
-  trace: 'verbose',
-};
-
-/** Nest logger levels for the LOG_LEVEL setting (`info` → fatal, error, warn, log). */
-export function nestLogLevels(level: string): Array<(typeof LEVELS)[number]> {
-  return LEVELS.slice(0, LEVELS.indexOf(FROM_CONFIG[level] ?? 'log') + 1);
+/**
+ * Observability first, before Nest creates anything: tracing when the OTEL_* variables ask for it, and the
+ * structured logger every `new Logger(…)` writes through. Pass the result as NestFactory's `logger`.
+ */
+export function startObservability(
+  service: string,
+  config: Pick<
+    BaseServiceConfig,
+    | 'LOG_LEVEL'
+    | 'LOG_FORMAT'
+    | 'OTEL_SDK_DISABLED'
+    | 'OTEL_TRACES_EXPORTER'
+    | 'OTEL_EXPORTER_OTLP_ENDPOINT'
+    | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
+    | 'OTEL_SERVICE_NAME'
+  >,
+): GatewayLogger {
+  const logger = new GatewayLogger(createPinoLogger(service, config));
+  if (startTracing(service, config)) logger.log('tracing on: spans are exported by OpenTelemetry', 'Tracing');
+  return logger;
 }

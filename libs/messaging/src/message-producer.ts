@@ -1,5 +1,6 @@
 import { CompressionTypes, Producer } from 'kafkajs';
 import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, Headers } from '@gateway/contracts';
+import { traceHeaders } from '@gateway/observability';
 import { KafkaConnection, withTimeout } from './kafka-connection';
 
 export interface OutgoingRecord {
@@ -102,7 +103,10 @@ export class MessageProducer {
   }
 }
 
-/** The Kafka record of a canonical event: keyed by source (one source's events stay in order), typed by headers. */
+/**
+ * The Kafka record of a canonical event: keyed by source (one source's events stay in order), typed by headers, and
+ * carrying the trace context (traceparent) of the request that produced it when tracing is on.
+ */
 export function canonicalEventRecord(event: CanonicalEventV1): OutgoingRecord {
   return {
     key: event.sourceId,
@@ -111,6 +115,7 @@ export function canonicalEventRecord(event: CanonicalEventV1): OutgoingRecord {
       [Headers.schema]: CANONICAL_EVENT_SCHEMA,
       [Headers.eventType]: event.type,
       [Headers.tenantId]: event.tenantId,
+      ...traceHeaders(),
     },
   };
 }

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { Scope } from '@gateway/contracts';
 import { ApiError, PUBLIC_ROUTE, RateLimiter } from '@gateway/http';
+import { addLogFields } from '@gateway/observability';
 import { constantTimeEqual, hashApiKey } from '@gateway/security';
 import { AdminApiConfig } from '../admin-api.config';
 import { ACCESS_KEY, Access } from './auth.decorators';
@@ -36,6 +37,7 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const principal = await this.authenticate(request.headers.authorization);
     request.principal = principal;
+    if (principal.kind === 'tenant') addLogFields({ tenantId: principal.tenantId });
     const wait = this.limiter.take(principal.kind === 'operator' ? 'operator' : principal.apiKeyId);
     if (wait) throw ApiError.tooManyRequests(wait, 'Too many requests for this API key.');
     if ('authenticated' in access) return true;

@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CanonicalEventV1, CanonicalEventV1Message, IdPrefix, Topics } from '@gateway/contracts';
 import { BatchConsumer, ConsumedRecord, KafkaConnection } from '@gateway/messaging';
+import { pickTraceHeaders } from '@gateway/observability';
 import { newId } from '@gateway/security';
 import { DeadLetterPublisher } from '../deliver/dead-letter.publisher';
 import { Dispatcher } from '../deliver/dispatcher';
@@ -95,6 +96,8 @@ export class EventsConsumer {
     // Back-pressure: while endpoints that keep up have a full backlog in memory, the events wait in Kafka.
     await this.dispatcher.whenRoom(heartbeat, () => this.stopping);
     const events: CanonicalEventV1[] = [];
+    // The trace each event belongs to (from its record's traceparent), continued by its deliveries' attempts.
+    const traces = new Map<string, Record<string, string>>();
     for (const record of records) {
       const parsed = parseEvent(record.value);
       if (typeof parsed === 'string') {
@@ -105,6 +108,8 @@ export class EventsConsumer {
         });
       } else {
         events.push(parsed);
+        const trace = pickTraceHeaders(record.headers);
+        if (trace) traces.set(parsed.id, trace);
       }
     }
 
@@ -127,7 +132,13 @@ export class EventsConsumer {
     this.dispatcher.enqueue(
       deliveries
         .filter((d) => d.leaseUntil && created.has(d.id))
-        .map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, attemptCount: 0, event: d.event })),
+        .map((d) => ({
+          deliveryId: d.id,
+          endpointId: d.endpointId,
+          attemptCount: 0,
+          event: d.event,
+          trace: traces.get(d.eventId),
+        })),
     );
   }
 }

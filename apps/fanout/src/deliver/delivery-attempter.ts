@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { CanonicalEventV1 } from '@gateway/contracts';
 import { IdPrefix } from '@gateway/contracts';
+import { Span, SpanKind, SpanStatusCode, inSpan, traceHeaders, withLogFields } from '@gateway/observability';
 import { newId } from '@gateway/security';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
@@ -20,6 +21,8 @@ export interface DeliveryWork {
   /** Attempts made before this one. */
   attemptCount: number;
   event: CanonicalEventV1;
+  /** The trace context of the ingest request (first attempts from Kafka; retries start a trace of their own). */
+  trace?: Record<string, string>;
 }
 
 const OVERLOAD = new Set(['timeout', 'connect_timeout']);
@@ -44,7 +47,21 @@ export class DeliveryAttempter {
     this.schedule = parseRetrySchedule(config.GATEWAY_RETRY_SCHEDULE);
   }
 
-  async attempt(work: DeliveryWork): Promise<void> {
+  /** One attempt, in its own span (a child of the ingest request's) and with its ids on every log line. */
+  attempt(work: DeliveryWork): Promise<void> {
+    const { event } = work;
+    const ids = {
+      eventId: event.id,
+      tenantId: event.tenantId,
+      endpointId: work.endpointId,
+      deliveryId: work.deliveryId,
+    };
+    return withLogFields(ids, () =>
+      inSpan(`deliver ${event.type}`, { kind: SpanKind.CLIENT }, work.trace, (span) => this.attemptNow(work, span)),
+    );
+  }
+
+  private async attemptNow(work: DeliveryWork, span: Span | null): Promise<void> {
     const endpoint = this.endpoints.get(work.endpointId);
     if (!endpoint || !endpoint.enabled) {
       this.outcomes.record(this.withoutRequest(work, 'failed', null, 'the endpoint is disabled or deleted'));
@@ -70,9 +87,17 @@ export class DeliveryAttempter {
     const number = work.attemptCount + 1;
     const startedAt = new Date();
     const rendered = renderRequest(work.event, endpoint, this.endpoints.signingSecrets(endpoint));
+    span?.setAttributes({
+      'gateway.event.id': work.event.id,
+      'gateway.delivery.id': work.deliveryId,
+      'gateway.endpoint.id': work.endpointId,
+      'gateway.delivery.attempt': number,
+      'http.request.method': 'POST',
+    });
     const result = await this.sender.send({
       url: endpoint.url,
-      headers: rendered.headers,
+      // With tracing on, the subscriber receives the traceparent of this attempt and can continue the trace.
+      headers: span ? { ...rendered.headers, ...traceHeaders() } : rendered.headers,
       body: rendered.body,
       timeoutMs: endpoint.timeoutMs,
     });
@@ -82,6 +107,10 @@ export class DeliveryAttempter {
     const gone = result.statusCode === 410;
     const delay = succeeded || gone ? null : this.nextDelay(result, number);
     const status = succeeded ? 'succeeded' : delay === null ? 'failed' : 'retrying';
+    span?.setAttributes({ 'gateway.delivery.status': status, 'http.response.status_code': result.statusCode ?? 0 });
+    if (!succeeded)
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: result.errorMessage ?? result.errorClass ?? 'failed' });
+    this.logger.debug(`attempt ${number}: ${status}${result.statusCode ? ` (${result.statusCode})` : ''}`);
     const outcome: AttemptOutcome = {
       attempt: {
         id: newId(IdPrefix.attempt),

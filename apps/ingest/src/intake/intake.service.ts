@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1 } from '@gateway/contracts';
 import { ApiError, RateLimiter } from '@gateway/http';
+import { SpanKind, addLogFields, inSpan } from '@gateway/observability';
 import { IngestConfig } from '../ingest.config';
 import { DigitaxAdapter } from '../providers/digitax.adapter';
 import { KaynkoAdapter } from '../providers/kaynko.adapter';
@@ -17,6 +18,7 @@ import { IngestMetrics } from './ingest.metrics';
  */
 @Injectable()
 export class IntakeService {
+  private readonly logger = new Logger(IntakeService.name);
   private readonly adapters: Map<string, ProviderAdapter>;
   private readonly limiter: RateLimiter;
 
@@ -33,23 +35,31 @@ export class IntakeService {
     this.limiter = new RateLimiter(config.INGEST_RATE_LIMIT_PER_SOURCE);
   }
 
-  async accept(provider: string, sourceId: string, request: InboundRequest): Promise<{ id: string }> {
+  accept(provider: string, sourceId: string, request: InboundRequest): Promise<{ id: string }> {
     const started = process.hrtime.bigint();
     const label = this.adapters.has(provider) ? provider : 'unknown';
-    try {
-      const event = await this.acceptOrThrow(provider, sourceId, request);
-      this.metrics.recordAccepted(label, event.type, started);
-      return { id: event.id };
-    } catch (err) {
-      this.metrics.recordRejected(label, err instanceof ApiError ? err.code : 'internal_error');
-      throw err;
-    }
+    // The trace starts here (or continues the provider's traceparent) and travels with the event through Kafka.
+    return inSpan(`ingest ${label}`, { kind: SpanKind.SERVER }, request.headers, async (span) => {
+      try {
+        const event = await this.acceptOrThrow(provider, sourceId, request);
+        this.metrics.recordAccepted(label, event.type, started);
+        span?.setAttributes({ 'gateway.event.id': event.id, 'gateway.event.type': event.type });
+        this.logger.debug(`accepted ${event.type}`);
+        return { id: event.id };
+      } catch (err) {
+        const code = err instanceof ApiError ? err.code : 'internal_error';
+        this.metrics.recordRejected(label, code);
+        span?.setAttribute('gateway.rejected', code);
+        throw err;
+      }
+    });
   }
 
   private async acceptOrThrow(provider: string, sourceId: string, request: InboundRequest): Promise<CanonicalEventV1> {
     const adapter = this.adapters.get(provider);
     const source = this.sources.get(sourceId);
     if (!adapter || !source || source.provider !== provider || !source.enabled) throw ApiError.notFound('Source');
+    addLogFields({ tenantId: source.tenantId, sourceId: source.id });
 
     const wait = this.limiter.take(sourceId);
     if (wait) throw ApiError.tooManyRequests(wait, 'Too many requests for this source.');
@@ -76,6 +86,7 @@ export class IntakeService {
       occurredAt: adapted.occurredAt,
       data: adapted.data,
     };
+    addLogFields({ eventId: event.id });
     await this.publisher.publish(event);
     this.activity.seenNow(source.id, adapted.verifiesSource);
     return event;

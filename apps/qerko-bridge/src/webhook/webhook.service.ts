@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, derivedEventId, IdPrefix, Topics } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
 import { MessageProducer, canonicalEventRecord } from '@gateway/messaging';
+import { SpanKind, addLogFields, inSpan } from '@gateway/observability';
 import { constantTimeEqual, newId } from '@gateway/security';
 import { QerkoBridgeConfig } from '../qerko-bridge.config';
 import { QerkoRequestsRepository } from '../requests/qerko-requests.repository';
@@ -29,7 +30,19 @@ export class WebhookService {
     private readonly config: QerkoBridgeConfig,
   ) {}
 
-  async handle(
+  /** The request in a server span of its own (continuing Qerko's traceparent, if it sends one). */
+  handle(
+    sourceId: string,
+    headers: Record<string, string | string[] | undefined>,
+    query: Record<string, unknown>,
+    body: Buffer,
+  ): Promise<WebhookAnswer> {
+    return inSpan('qerko webhook', { kind: SpanKind.SERVER }, headers, () =>
+      this.handleNow(sourceId, headers, query, body),
+    );
+  }
+
+  private async handleNow(
     sourceId: string,
     headers: Record<string, string | string[] | undefined>,
     query: Record<string, unknown>,
@@ -37,6 +50,7 @@ export class WebhookService {
   ): Promise<WebhookAnswer> {
     const source = this.sources.get(sourceId);
     if (!source || !source.enabled) throw ApiError.notFound('Source');
+    addLogFields({ tenantId: source.tenantId, sourceId: source.id });
     const signature = headers['signature-sha256'];
     if (typeof signature === 'string') {
       if (!verifyQerkoSignature(source.apiKey, body, signature))
@@ -58,6 +72,7 @@ export class WebhookService {
 
     const requestId = newId(IdPrefix.qerkoRequest);
     const eventId = derivedEventId(source.id, frame.uuid);
+    addLogFields({ qerkoRequestId: requestId, eventId });
     const created = await this.requests.create({
       id: requestId,
       tenantId: source.tenantId,
