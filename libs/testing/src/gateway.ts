@@ -56,6 +56,8 @@ export class GatewayProcesses {
     private readonly extraEnv: Record<string, string> = {},
     /** Settings for one service only (e.g. a stricter URL policy in fanout than in admin-api). */
     private readonly serviceEnv: Partial<Record<ServiceName, Record<string, string>>> = {},
+    /** Where each service's dist/ (and node_modules) is: the checkout, or e.g. the bundle an image is built from. */
+    private readonly rootOf: (name: ServiceName) => string = () => ROOT,
   ) {}
 
   async start(names: ServiceName[] = ['admin-api', 'ingest', 'fanout', 'qerko-bridge']): Promise<this> {
@@ -94,8 +96,8 @@ export class GatewayProcesses {
   /** One more instance of a service (same configuration, its own port), for multi-instance tests. */
   async startExtra(name: ServiceName, env: Record<string, string> = {}): Promise<RunningService> {
     const [port] = await freePorts(1);
-    const child = spawn(process.execPath, [join(ROOT, `dist/apps/${name}/src/main.js`)], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [join(this.rootOf(name), `dist/apps/${name}/src/main.js`)], {
+      cwd: this.rootOf(name),
       env: { ...process.env, ...this.env, ...this.serviceEnv[name], ...env, [PORT_VARS[name]]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -133,8 +135,8 @@ export class GatewayProcesses {
   }
 
   private async startOne(name: ServiceName, port: number): Promise<void> {
-    const child = spawn(process.execPath, [join(ROOT, `dist/apps/${name}/src/main.js`)], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [join(this.rootOf(name), `dist/apps/${name}/src/main.js`)], {
+      cwd: this.rootOf(name),
       env: { ...process.env, ...this.env, ...this.serviceEnv[name] },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -83,3 +83,22 @@ export function freePorts(count) {
     ),
   );
 }
+
+/**
+ * Go's toolchain, for the test that renders the Helm chart with Go's text/template (tools/helm-render): installed
+ * from Debian's packages when missing and this user may (root with apt-get), else a message saying what to install.
+ */
+export function ensureGo() {
+  if (spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0) return;
+  const canInstall = process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!canInstall) {
+    throw new Error('the Helm chart test needs Go (`go` on PATH): install it, e.g. the golang-go package');
+  }
+  log('build', 'installing Go from Debian packages (golang-go), once, for the Helm chart test…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', 'golang-go'], { stdio: 'inherit', env });
+  if (install().status !== 0) {
+    run('apt-get', ['update', '-qq']);
+    if (install().status !== 0) throw new Error('apt-get install golang-go failed');
+  }
+}
