@@ -6,7 +6,14 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const boundaries = require('./tools/eslint/module-boundaries.cjs');
 
-const TEST_FILES = ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**/*.ts'];
+const TEST_FILES = [
+  '**/*.spec.ts',
+  '**/*.integration-spec.ts',
+  '**/*.e2e-spec.ts',
+  '**/*.chaos-spec.ts',
+  'test/chaos/*.ts',
+  'libs/testing/**/*.ts',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'tmp/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },

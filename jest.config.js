@@ -35,5 +35,7 @@ module.exports = {
     tier('unit', '**/*.spec.ts'),
     tier('integration', '**/*.integration-spec.ts'),
     tier('e2e', '**/*.e2e-spec.ts'),
+    // Fault injection under load (`npm run test:chaos`): minutes long, so not part of `npm test`.
+    ...(process.env.GATEWAY_CHAOS ? [tier('chaos', '**/*.chaos-spec.ts')] : []),
   ],
 };

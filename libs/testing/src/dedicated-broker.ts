@@ -8,18 +8,29 @@ const ROOT = join(__dirname, '../../..');
 export class DedicatedBroker {
   brokers = '';
   private child?: ChildProcess;
+  private port = 0;
 
   async start(): Promise<this> {
-    const [port] = await freePorts(1);
+    [this.port] = (await freePorts(1)) as [number];
+    await this.spawnBroker(false);
+    return this;
+  }
+
+  /** Starts the stopped broker again: same port, same data (topics, offsets and records survive). */
+  async restart(): Promise<void> {
+    await this.spawnBroker(true);
+  }
+
+  /** Graceful stop of the broker (SIGTERM → controlled shutdown). */
+  async stop(): Promise<void> {
+    if (this.child) await stopProcess(this.child, 30_000);
+  }
+
+  private async spawnBroker(keep: boolean): Promise<void> {
+    const args = ['--port', String(this.port), '--data', join(ROOT, `.data/kafka/dedicated-${this.port}`)];
     this.child = spawn(
       process.execPath,
-      [
-        join(ROOT, 'tools/scripts/kafka-broker.mjs'),
-        '--port',
-        String(port),
-        '--data',
-        join(ROOT, `.data/kafka/dedicated-${port}`),
-      ],
+      [join(ROOT, 'tools/scripts/kafka-broker.mjs'), ...args, ...(keep ? ['--keep'] : [])],
       {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -34,11 +45,5 @@ export class DedicatedBroker {
       });
       this.child!.once('exit', (code) => reject(new Error(`dedicated broker exited (${code}) before ready: ${out}`)));
     });
-    return this;
-  }
-
-  /** Graceful stop of the broker (SIGTERM → controlled shutdown). */
-  async stop(): Promise<void> {
-    if (this.child) await stopProcess(this.child, 30_000);
   }
 }

@@ -5,3 +5,4 @@ export * from './http';
 export * from './infra';
 export * from './receiver';
 export * from './dedicated-broker';
+export * from './tcp-proxy';

@@ -20,9 +20,10 @@ export class Receiver {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   };
 
-  async start(): Promise<this> {
+  /** Listens on a free port, or on `port` (e.g. its old one, to come back after `stop()`). */
+  async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return this;
   }
 
