@@ -140,7 +140,8 @@ describe('chaos: faults under a steady signed load (real Kafka and PostgreSQL, f
       note,
     });
     await Promise.all(receivers.map((r) => r.stop()));
-    expect(load.accepted.size).toBeGreaterThan(RATE * SECONDS * 0.5);
+    // The load really ran (a Kafka outage refuses a good part of it, by design: 503 until it can store again).
+    expect(load.accepted.size).toBeGreaterThan(RATE * SECONDS * 0.25);
     expect({ scenario, lost: missing.slice(0, 20) }).toEqual({ scenario, lost: [] });
     return outcomes[outcomes.length - 1]!;
   }

@@ -113,11 +113,29 @@ describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgre
 
   it('401 for a missing or wrong signature, without detail', async () => {
     const body = JSON.stringify(KAYNKO_EXAMPLES['sale.voided']);
-    for (const signature of ['', sign(body, 'another-source-secret'), sign(body).toUpperCase()]) {
+    const hex = sign(body).slice('sha256='.length);
+    const signatures = {
+      empty: '',
+      'no prefix': hex,
+      'another algorithm': `sha1=${hex}`,
+      'prefix in capitals': `SHA256=${hex}`,
+      'all in capitals': sign(body).toUpperCase(),
+      truncated: sign(body).slice(0, -1),
+      'one digit changed': `sha256=${hex.slice(0, -1)}${hex.endsWith('0') ? '1' : '0'}`,
+      "another source's secret": sign(body, 'another-source-secret'),
+      'of another body': sign(`${body} `),
+    };
+    for (const [name, signature] of Object.entries(signatures)) {
       const res = await kaynko(body, 'sale.voided', { 'x-kaynko-signature': signature });
-      expectError(res, 401, 'invalid_signature');
-      expect(JSON.stringify(res.body)).not.toContain(sign(body));
+      expect({ name, status: res.status, code: res.body.error?.code }).toEqual({
+        name,
+        status: 401,
+        code: 'invalid_signature',
+      });
+      expect(JSON.stringify(res.body)).not.toContain(hex);
     }
+    const unsigned = await post(kaynkoUrl, body, { 'x-kaynko-event': 'sale.voided' });
+    expect(unsigned.status).toBe(401);
   });
 
   it('404 for an unknown source, a source of another provider, and a disabled source', async () => {

@@ -22,6 +22,7 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
   let webhookUrl: string;
   let replyKey: string;
   let adminKey: string;
+  let tenantId: string;
 
   beforeAll(async () => {
     await Promise.all([gateway.start(), qerko.start(), pos.start(), ops.start()]);
@@ -29,6 +30,7 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
     const tenant = (
       await call('POST', `${admin}/v1/tenants`, { key: gateway.operatorKey, body: { name: 'Restaurant' } })
     ).body.id;
+    tenantId = tenant;
     const key = (
       await call('POST', `${admin}/v1/tenants/${tenant}/api-keys`, { key: gateway.operatorKey, body: { name: 'all' } })
     ).body.key;
@@ -210,15 +212,23 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
 
   it('refuses what is not a valid, authentic request', async () => {
     const request = frame('getBill', ['B-1', null]);
-    expect((await send(request, 'deadbeef')).status).toBe(401);
-    expect(
-      (await send(request, createHmac('sha256', 'another-key').update(JSON.stringify(request)).digest('base64')))
-        .status,
-    ).toBe(401);
-    const base64 = createHmac('sha256', API_KEY)
-      .update(JSON.stringify(frame('getTableList', [])))
-      .digest('base64');
-    expect(base64).toBeTruthy();
+    const raw = JSON.stringify(request);
+    const good = createHmac('sha256', API_KEY).update(raw).digest('hex');
+    const signatures = {
+      empty: '',
+      garbage: 'deadbeef',
+      truncated: good.slice(0, -2),
+      'with a prefix': `sha256=${good}`,
+      "another restaurant's key": createHmac('sha256', 'another-key').update(raw).digest('base64'),
+      'of another body': createHmac('sha256', API_KEY).update(`${raw} `).digest('hex'),
+    };
+    for (const [name, signature] of Object.entries(signatures)) {
+      expect({ name, status: (await send(request, signature)).status }).toEqual({ name, status: 401 });
+    }
+    const unsigned = await call('POST', webhookUrl, { rawBody: raw, headers: { 'content-type': 'application/json' } });
+    expect(unsigned.status).toBe(401);
+    // None of those was recorded: the same request, signed, is still new.
+    expect((await send(request)).status).not.toBe(409);
     const unknown = await send(frame('orderPizza', []));
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.details[0].field).toBe('method');
@@ -282,6 +292,39 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
     await eventually(() => Promise.resolve(requests.every((r) => replies(r.uuid).length >= 1)), 8000);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(requests.map((r) => replies(r.uuid).length)).toEqual(requests.map(() => 1));
+  });
+
+  it('POST /v1/qerko/replies: 401 without a valid key, 403 without the scope, 404 for another tenant', async () => {
+    const admin = gateway.url('admin-api');
+    const op = gateway.operatorKey;
+    pos.behaviour = (_, res) => void res.writeHead(202).end();
+    const request = frame('getBill', ['B-9', null]);
+    expect((await send(request)).status).toBe(202);
+    const answer = { uuid: request.uuid, result: BILL };
+    const newKey = async (tenant: string, scopes: string[]) =>
+      (await call('POST', `${admin}/v1/tenants/${tenant}/api-keys`, { key: op, body: { name: 'k', scopes } })).body;
+    const revoked = await newKey(tenantId, ['qerko:reply']);
+    expect((await call('DELETE', `${admin}/v1/api-keys/${revoked.id}`, { key: op })).status).toBe(204);
+    const unscoped = await newKey(tenantId, ['events:read']);
+    const other = (await call('POST', `${admin}/v1/tenants`, { key: op, body: { name: 'Another restaurant' } })).body;
+    const othersKey = await newKey(other.id, ['qerko:reply']);
+
+    const url = `${gateway.url('qerko-bridge')}/v1/qerko/replies`;
+    const cases: Array<[string, number, string | undefined]> = [
+      ['no key', 401, undefined],
+      ['a key that does not exist', 401, 'gw_live_not-a-real-key-0000000000'],
+      ['a revoked key', 401, revoked.key],
+      ['a key without qerko:reply', 403, unscoped.key],
+      ["another tenant's key", 404, othersKey.key],
+      ['the operator key (not a tenant key)', 401, op],
+    ];
+    for (const [name, status, key] of cases) {
+      expect({ name, status: (await call('POST', url, { key, body: answer })).status }).toEqual({ name, status });
+    }
+    // None of them answered it: the tenant's own key still can, once.
+    expect((await reply(answer)).status).toBe(202);
+    expect((await reply(answer)).status).toBe(409);
+    await eventually(() => Promise.resolve(replies(request.uuid).length === 1), 10_000);
   });
 
   it('shows the requests with their timelines to the operator view of the admin API', async () => {

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { testInfra } from './infra';
+import { leakedSecrets, rememberSecret } from './secrets';
 
 export type ServiceName = 'admin-api' | 'ingest' | 'fanout' | 'qerko-bridge';
 const PORT_VARS: Record<ServiceName, string> = {
@@ -155,9 +156,23 @@ export class GatewayProcesses {
     await waitReady(service);
   }
 
-  /** SIGTERM every service and wait for it to exit (SIGKILL after 20 s). */
+  /**
+   * SIGTERM every service and wait for it to exit (SIGKILL after 20 s). Then reads everything they logged: no secret
+   * the test handled (keys, source and endpoint secrets, the operator and encryption keys) may appear in it.
+   */
   async stop(): Promise<void> {
-    await Promise.all([...this.services.values(), ...this.extras].map((s) => stopProcess(s.process, 20_000)));
+    const all = [...this.services.values(), ...this.extras];
+    await Promise.all(all.map((s) => stopProcess(s.process, 20_000)));
+    rememberSecret(this.operatorKey);
+    rememberSecret(this.encryptionKey);
+    const leaks = all
+      .map((s) => ({ name: s.name, leaked: leakedSecrets(s.logs.join('')) }))
+      .filter(({ leaked }) => leaked.length);
+    if (leaks.length) {
+      throw new Error(
+        `secrets in the services' logs: ${leaks.map((l) => `${l.name}: ${l.leaked.join(', ')}`).join('; ')}`,
+      );
+    }
   }
 }
 

@@ -1,4 +1,9 @@
-/** A JSON HTTP call for tests: returns status, parsed body and headers. */
+import { leakedSecrets, rememberSecret, rememberSecretsIn } from './secrets';
+
+/**
+ * A JSON HTTP call for tests: returns status, parsed body and headers. Remembers the secrets it carries (the bearer
+ * key, secret-named fields of bodies) and fails when an error answer contains any secret the test has handled.
+ */
 export async function call<T = any>(
   method: string,
   url: string,
@@ -6,6 +11,8 @@ export async function call<T = any>(
 ): Promise<{ status: number; body: T; headers: Headers }> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key) headers['authorization'] = `Bearer ${options.key}`;
+  rememberSecret(options.key);
+  rememberSecretsIn(options.body);
   let body: string | Buffer | undefined;
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) {
@@ -19,6 +26,13 @@ export async function call<T = any>(
     parsed = text ? JSON.parse(text) : null;
   } catch {
     /* not JSON */
+  }
+  if (res.status >= 400) {
+    const leaked = leakedSecrets(text);
+    if (leaked.length)
+      throw new Error(`${method} ${url} answered ${res.status} with a secret in its body: ${leaked.join(', ')}`);
+  } else {
+    rememberSecretsIn(parsed); // e.g. a new API key, an endpoint's signing secret
   }
   return { status: res.status, body: parsed as T, headers: res.headers };
 }

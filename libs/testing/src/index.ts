@@ -6,3 +6,4 @@ export * from './infra';
 export * from './receiver';
 export * from './dedicated-broker';
 export * from './tcp-proxy';
+export * from './secrets';

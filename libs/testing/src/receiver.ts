@@ -20,10 +20,13 @@ export class Receiver {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   };
 
-  /** Listens on a free port, or on `port` (e.g. its old one, to come back after `stop()`). */
-  async start(port = 0): Promise<this> {
+  private host = '127.0.0.1';
+
+  /** Listens on a free port, or on `port` (e.g. its old one, to come back after `stop()`), of a loopback address. */
+  async start(port = 0, host = this.host): Promise<this> {
+    this.host = host;
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
     return this;
   }
 
@@ -32,7 +35,7 @@ export class Receiver {
   }
 
   url(path = '/hook'): string {
-    return `http://127.0.0.1:${this.port}${path}`;
+    return `http://${this.host}:${this.port}${path}`;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
