@@ -244,6 +244,12 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
   it('gives endpoint stats and the event-type catalog with schemas', async () => {
     const stats = (await call('GET', `${admin}/v1/endpoints/${a.endpoint}/stats?window=1h`, { key: a.key })).body;
     expect(stats).toMatchObject({ attempts: 1, succeeded: 1, successRate: 1, latencyMs: { p50: expect.any(Number) } });
+    // The window in 24 equal buckets, oldest first, for charts: the one attempt is in the last bucket.
+    const series = stats.series as Array<{ from: string; attempts: number; successRate: number | null }>;
+    expect(series).toHaveLength(24);
+    expect(Date.parse(series[1]!.from) - Date.parse(series[0]!.from)).toBe(150_000);
+    expect(series.map((p) => p.attempts)).toEqual([...Array<number>(23).fill(0), 1]);
+    expect(series[23]).toMatchObject({ succeeded: 1, successRate: 1, p95LatencyMs: expect.any(Number) });
     const catalog = (await call('GET', `${admin}/v1/event-types`, { key: a.key })).body.data;
     expect(catalog.find((t: any) => t.type === 'kaynko.sale.completed').schema.properties.paymentMethod.enum).toContain(
       'mobile_money',

@@ -68,8 +68,23 @@ describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgre
     expectError(await post(`${digitaxUrl}x`, body), 401, 'invalid_token');
   });
 
-  it('400 for malformed JSON', async () => {
+  it('400 for malformed JSON, and for a correctly signed body that is not UTF-8', async () => {
     expectError(await kaynko('{"event": "sale.completed", '), 400, 'invalid_json');
+    const notUtf8 = Buffer.concat([
+      Buffer.from('{"event":"ping","data":{"note":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}}'),
+    ]);
+    const res = await call('POST', kaynkoUrl, {
+      rawBody: notUtf8,
+      headers: {
+        'content-type': 'application/json',
+        'x-kaynko-event': 'ping',
+        'x-kaynko-signature': 'sha256=' + createHmac('sha256', SECRET).update(notUtf8).digest('hex'),
+      },
+    });
+    expectError(res, 400, 'invalid_json');
+    expect(res.body.error.message).toContain('UTF-8');
   });
 
   it('415 for a wrong or missing content type', async () => {

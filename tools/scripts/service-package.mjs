@@ -112,6 +112,8 @@ export function bundleService(service, dir, root = ROOT) {
   if (manifest.main.startsWith('dist/apps/')) {
     cpSync(join(root, `dist/apps/${service}`), join(dir, `dist/apps/${service}`), { recursive: true });
   }
+  // The admin API serves the web console's static build.
+  if (service === 'admin-api') cpSync(join(root, 'dist/console'), join(dir, 'dist/console'), { recursive: true });
   return manifest;
 }
 

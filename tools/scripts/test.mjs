@@ -4,12 +4,13 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { ensureBuilt, ensureDependencies, ensureGo, freePorts, log, ROOT, run } from './lib/util.mjs';
+import { ensureBuilt, ensureChromium, ensureDependencies, ensureGo, freePorts, log, ROOT, run } from './lib/util.mjs';
 
 const jestArgs = process.argv.slice(2);
 ensureDependencies();
 ensureBuilt();
 ensureGo();
+ensureChromium();
 
 if (!process.env.SKIP_STATIC_CHECKS) {
   log('test', 'static checks: typecheck, lint (module boundaries included), format');

@@ -4,6 +4,7 @@ import { loadConfigOrExit } from '@gateway/config';
 import { configureHttpApp, startObservability } from '@gateway/http';
 import { AdminApiConfig } from './admin-api.config';
 import { AppModule } from './app.module';
+import { serveConsole } from './console';
 import { serveOpenApi } from './openapi';
 
 async function bootstrap(): Promise<void> {
@@ -14,6 +15,7 @@ async function bootstrap(): Promise<void> {
   configureHttpApp(app, config);
 
   serveOpenApi(app);
+  serveConsole(app);
 
   await app.listen(config.ADMIN_API_PORT, '0.0.0.0');
 }

@@ -1,7 +1,7 @@
 // Small helpers shared by the project's scripts (start, test, migrate, bench). Node built-ins only.
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,25 +38,26 @@ export function ensureDependencies() {
   run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
-/** Compiles the services into dist/ when any source file is newer than the last build. */
+/** Compiles the services (and the console) into dist/ when any source file is newer than the last build. */
 export function ensureBuilt({ force = false } = {}) {
-  const stamp = join(ROOT, 'dist/.tsbuildinfo');
+  const stamp = join(ROOT, 'dist/.build-stamp');
   if (!force && existsSync(stamp)) {
     const built = statSync(stamp).mtimeMs;
-    const sources = ['apps', 'libs'].flatMap((dir) => listTs(join(ROOT, dir)));
-    const configs = ['tsconfig.base.json', 'tsconfig.build.json'].map((f) => join(ROOT, f));
+    const sources = ['apps', 'libs'].flatMap((dir) => listSources(join(ROOT, dir)));
+    const configs = ['tsconfig.base.json', 'tsconfig.build.json', 'package-lock.json'].map((f) => join(ROOT, f));
     if (![...sources, ...configs].some((file) => statSync(file).mtimeMs > built)) return;
   }
-  log('build', 'compiling the services (tsc)…');
+  log('build', 'compiling the services (tsc) and the console (vite)…');
   run('npm', ['run', '--silent', 'build']);
+  writeFileSync(stamp, `${new Date().toISOString()}\n`);
 }
 
-function listTs(dir) {
+function listSources(dir) {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : listTs(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : listSources(path);
+    return /\.(ts|tsx|css|html)$/.test(entry.name) ? [path] : [];
   });
 }
 
@@ -85,20 +86,28 @@ export function freePorts(count) {
 }
 
 /**
- * Go's toolchain, for the test that renders the Helm chart with Go's text/template (tools/helm-render): installed
- * from Debian's packages when missing and this user may (root with apt-get), else a message saying what to install.
+ * A tool some tests need, from Debian's packages: installed when missing and this user may (root with apt-get),
+ * else a message saying what to install.
  */
-export function ensureGo() {
-  if (spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0) return;
+function ensureDebianPackage({ probe, pkg, why }) {
+  if (spawnSync(probe[0], probe.slice(1), { stdio: 'ignore' }).status === 0) return;
   const canInstall = process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-  if (!canInstall) {
-    throw new Error('the Helm chart test needs Go (`go` on PATH): install it, e.g. the golang-go package');
-  }
-  log('build', 'installing Go from Debian packages (golang-go), once, for the Helm chart test…');
+  if (!canInstall) throw new Error(`${why} needs \`${probe[0]}\`: install it (Debian package ${pkg})`);
+  log('build', `installing ${pkg} from Debian packages, once, for ${why}…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', 'golang-go'], { stdio: 'inherit', env });
+  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'inherit', env });
   if (install().status !== 0) {
     run('apt-get', ['update', '-qq']);
-    if (install().status !== 0) throw new Error('apt-get install golang-go failed');
+    if (install().status !== 0) throw new Error(`apt-get install ${pkg} failed`);
   }
+}
+
+/** Go's toolchain, for the test that renders the Helm chart with Go's text/template (tools/helm-render). */
+export function ensureGo() {
+  ensureDebianPackage({ probe: ['go', 'version'], pkg: 'golang-go', why: 'the Helm chart test' });
+}
+
+/** Chromium, which playwright-core drives for the console's browser tests (browsers cannot be downloaded here). */
+export function ensureChromium() {
+  ensureDebianPackage({ probe: ['chromium', '--version'], pkg: 'chromium', why: 'the console browser test' });
 }

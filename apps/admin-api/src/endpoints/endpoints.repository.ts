@@ -63,6 +63,23 @@ export class EndpointsRepository {
     return { ...totals!, failures };
   }
 
+  /** Attempts, successes and p95 latency per bucket of `bucketSeconds` since `since` (empty buckets omitted). */
+  async series(
+    endpointId: string,
+    since: Date,
+    bucketSeconds: number,
+  ): Promise<Array<{ bucket: number; attempts: number; succeeded: number; p95: number | null }>> {
+    return this.endpoints.query(
+      `SELECT floor(extract(epoch FROM started_at - $2::timestamptz) / $3)::int AS bucket,
+              count(*)::int AS attempts,
+              count(*) FILTER (WHERE error_class IS NULL)::int AS succeeded,
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95
+         FROM delivery_attempts WHERE endpoint_id = $1 AND started_at >= $2
+        GROUP BY 1 ORDER BY 1`,
+      [endpointId, since.toISOString(), bucketSeconds],
+    );
+  }
+
   async delete(id: string): Promise<void> {
     await this.endpoints.delete({ id });
   }

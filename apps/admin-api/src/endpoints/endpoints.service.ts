@@ -24,6 +24,9 @@ const RESERVED_HEADERS =
   /^(host|content-length|content-type|transfer-encoding|connection|user-agent|webhook-.*|x-kaynko-.*)$/i;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 
+/** Points of an endpoint's stats series: the window in equal buckets, for charts. */
+const SERIES_BUCKETS = 24;
+
 @Injectable()
 export class EndpointsService {
   constructor(
@@ -153,8 +156,24 @@ export class EndpointsService {
   async stats(tenantId: string, id: string, window: '1h' | '24h' | '7d' | '30d' = '24h') {
     await this.require(tenantId, id);
     const hours = { '1h': 1, '24h': 24, '7d': 168, '30d': 720 }[window];
-    const s = await this.endpoints.stats(id, new Date(Date.now() - hours * 3600_000));
+    const since = new Date(Date.now() - hours * 3600_000);
+    const bucketSeconds = (hours * 3600) / SERIES_BUCKETS;
+    const [s, rows] = await Promise.all([
+      this.endpoints.stats(id, since),
+      this.endpoints.series(id, since, bucketSeconds),
+    ]);
     const round = (v: number | null) => (v === null ? null : Math.round(v));
+    const byBucket = new Map(rows.map((r) => [r.bucket, r]));
+    const series = Array.from({ length: SERIES_BUCKETS }, (_, i) => {
+      const row = byBucket.get(i);
+      return {
+        from: new Date(since.getTime() + i * bucketSeconds * 1000).toISOString(),
+        attempts: row?.attempts ?? 0,
+        succeeded: row?.succeeded ?? 0,
+        successRate: row?.attempts ? row.succeeded / row.attempts : null,
+        p95LatencyMs: round(row?.p95 ?? null),
+      };
+    });
     return {
       endpointId: id,
       window,
@@ -164,6 +183,7 @@ export class EndpointsService {
       successRate: s.attempts ? s.succeeded / s.attempts : null,
       latencyMs: { p50: round(s.p50), p95: round(s.p95), p99: round(s.p99) },
       failuresByReason: Object.fromEntries(s.failures.map((f) => [f.reason, f.count])),
+      series,
     };
   }
 

@@ -1,0 +1,60 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError, api } from './api';
+
+export interface Loaded<T> {
+  data?: T;
+  error?: ApiError;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** GETs `path` (again when it changes, and every `refreshMs` if given); keeps the last data while reloading. */
+export function useApi<T>(path: string | null, refreshMs?: number): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: path !== null });
+  const [tick, setTick] = useState(0);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  const current = useRef(path);
+  current.current = path;
+
+  useEffect(() => {
+    if (path === null) return;
+    let cancelled = false;
+    setState((s) => ({ ...s, loading: true }));
+    api<T>('GET', path).then(
+      (data) => !cancelled && setState({ data, loading: false }),
+      (error: ApiError) => !cancelled && setState((s) => ({ data: s.data, error, loading: false })),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [path, tick]);
+
+  useEffect(() => {
+    if (!refreshMs || path === null) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') reload();
+    }, refreshMs);
+    return () => clearInterval(timer);
+  }, [refreshMs, path, reload]);
+
+  return { ...state, reload };
+}
+
+/** The current hash route, e.g. `#/deliveries/dlv_1` → ['deliveries', 'dlv_1'], and its query. */
+export function useRoute(): { parts: string[]; query: URLSearchParams } {
+  const read = () => {
+    const [path = '', query = ''] = window.location.hash.replace(/^#\/?/, '').split('?');
+    return { parts: path.split('/').filter(Boolean), query: new URLSearchParams(query) };
+  };
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const onChange = () => setRoute(read());
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
+
+export function navigate(hash: string): void {
+  window.location.hash = hash;
+}

@@ -1,0 +1,303 @@
+import { FormEvent, useMemo, useState } from 'react';
+import { ApiError, Endpoint, EndpointStats, EventType, Page, api } from '../api';
+import { EndpointChart } from '../chart';
+import { navigate, useApi } from '../hooks';
+import { Field, ListFrame, Problem, Status, when } from '../ui';
+
+function health(endpoint: Endpoint): string {
+  if (!endpoint.enabled) return 'disabled';
+  return endpoint.failingSince ? 'failing' : 'healthy';
+}
+
+export function EndpointList() {
+  const list = useApi<Page<Endpoint>>('/v1/endpoints?limit=100', 15_000);
+  const endpoints = list.data?.data ?? [];
+  return (
+    <section>
+      <header className="bar">
+        <h2>Endpoints</h2>
+        <a className="button" href="#/endpoints/new">
+          Add endpoint
+        </a>
+      </header>
+      <Problem error={list.error} />
+      <ListFrame loading={list.loading} empty={endpoints.length === 0}>
+        {endpoints.map((e) => (
+          <EndpointRow key={e.id} endpoint={e} />
+        ))}
+      </ListFrame>
+    </section>
+  );
+}
+
+function EndpointRow({ endpoint }: { endpoint: Endpoint }) {
+  const stats = useApi<EndpointStats>(`/v1/endpoints/${endpoint.id}/stats?window=24h`);
+  const rate = stats.data?.successRate;
+  return (
+    <li className="row">
+      <a href={`#/endpoints/${endpoint.id}`} className="row-link">
+        <strong>{endpoint.name ?? endpoint.url}</strong>
+        <span className="muted wrap">{endpoint.name ? endpoint.url : endpoint.eventTypes.join(', ')}</span>
+      </a>
+      <span className="cells">
+        <Status value={health(endpoint)} />
+        <span title="Success rate over 24 h">
+          {rate === null || rate === undefined ? '—' : `${Math.round(rate * 100)} %`}
+        </span>
+        <span className="muted">{endpoint.failingSince ? `failing since ${when(endpoint.failingSince)}` : ''}</span>
+      </span>
+    </li>
+  );
+}
+
+/** Event types grouped by provider, with each provider's wildcard, as the API accepts them. */
+function EventTypePicker({ value, onChange }: { value: string[]; onChange: (v: string[]) => void }) {
+  const catalog = useApi<{ data: EventType[] }>('/v1/event-types');
+  const groups = useMemo(() => {
+    const byProvider = new Map<string, EventType[]>();
+    for (const t of catalog.data?.data ?? []) byProvider.set(t.provider, [...(byProvider.get(t.provider) ?? []), t]);
+    return [...byProvider];
+  }, [catalog.data]);
+  const toggle = (type: string) => onChange(value.includes(type) ? value.filter((v) => v !== type) : [...value, type]);
+  return (
+    <fieldset className="types">
+      <legend>Event types</legend>
+      <Problem error={catalog.error} />
+      <label className="check">
+        <input type="checkbox" checked={value.includes('*')} onChange={() => toggle('*')} /> Everything (<code>*</code>)
+      </label>
+      {groups.map(([provider, types]) => (
+        <details key={provider} open={types.some((t) => value.includes(t.type)) || value.includes(`${provider}.*`)}>
+          <summary>{provider}</summary>
+          <label className="check">
+            <input type="checkbox" checked={value.includes(`${provider}.*`)} onChange={() => toggle(`${provider}.*`)} />{' '}
+            all {provider} events (<code>{provider}.*</code>)
+          </label>
+          {types.map((t) => (
+            <label className="check" key={t.type} title={t.description}>
+              <input type="checkbox" checked={value.includes(t.type)} onChange={() => toggle(t.type)} />{' '}
+              <code>{t.type}</code>
+            </label>
+          ))}
+        </details>
+      ))}
+    </fieldset>
+  );
+}
+
+export function EndpointForm({ endpoint }: { endpoint?: Endpoint }) {
+  const [url, setUrl] = useState(endpoint?.url ?? '');
+  const [name, setName] = useState(endpoint?.name ?? '');
+  const [types, setTypes] = useState<string[]>(endpoint?.eventTypes ?? []);
+  const [format, setFormat] = useState<Endpoint['format']>(endpoint?.format ?? 'standard');
+  const [secret, setSecret] = useState('');
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const body = { url, name: name || undefined, eventTypes: types, format, ...(secret ? { secret } : {}) };
+      const saved = endpoint
+        ? await api<Endpoint>('PATCH', `/v1/endpoints/${endpoint.id}`, body)
+        : await api<Endpoint>('POST', '/v1/endpoints', body);
+      navigate(`#/endpoints/${saved.id}`);
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="panel" onSubmit={(e) => void submit(e)}>
+      <h2>{endpoint ? 'Edit endpoint' : 'Add endpoint'}</h2>
+      <Field label="Webhook URL" hint="Where the gateway sends events: https, and a public address.">
+        <input
+          type="url"
+          inputMode="url"
+          value={url}
+          onChange={(e) => setUrl(e.target.value)}
+          required
+          placeholder="https://"
+        />
+      </Field>
+      <Field label="Name (optional)">
+        <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} />
+      </Field>
+      <EventTypePicker value={types} onChange={setTypes} />
+      <Field
+        label="Format"
+        hint="standard: Standard Webhooks signatures; kaynko: Kaynko's own envelope and X-Kaynko-Signature."
+      >
+        <select value={format} onChange={(e) => setFormat(e.target.value as Endpoint['format'])}>
+          <option value="standard">standard</option>
+          <option value="kaynko">kaynko</option>
+        </select>
+      </Field>
+      {!endpoint && (
+        <Field
+          label="Signing secret (optional)"
+          hint="Leave empty and the gateway makes one; you can show it afterwards."
+        >
+          <input value={secret} onChange={(e) => setSecret(e.target.value)} autoComplete="off" minLength={8} />
+        </Field>
+      )}
+      <Problem error={error} />
+      <div className="actions">
+        <button type="submit" disabled={busy || types.length === 0}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+        <a href={endpoint ? `#/endpoints/${endpoint.id}` : '#/endpoints'}>Cancel</a>
+      </div>
+    </form>
+  );
+}
+
+interface TestOutcome {
+  succeeded: boolean;
+  statusCode: number | null;
+  durationMs: number;
+  error: { class: string; message: string } | null;
+}
+
+export function EndpointDetail({ id, editing }: { id: string; editing: boolean }) {
+  const endpoint = useApi<Endpoint>(`/v1/endpoints/${id}`);
+  const [statsWindow, setStatsWindow] = useState('24h');
+  const stats = useApi<EndpointStats>(`/v1/endpoints/${id}/stats?window=${statsWindow}`, 30_000);
+  const [secret, setSecret] = useState<string>();
+  const [test, setTest] = useState<TestOutcome>();
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState<string>();
+
+  async function act(name: string, fn: () => Promise<void>) {
+    setBusy(name);
+    setError(undefined);
+    try {
+      await fn();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(undefined);
+    }
+  }
+
+  if (!endpoint.data)
+    return (
+      <section className="panel">
+        <Problem error={endpoint.error} />
+        {endpoint.loading && <p>Loading…</p>}
+      </section>
+    );
+  const e = endpoint.data;
+  if (editing) return <EndpointForm endpoint={e} />;
+  return (
+    <section className="panel">
+      <header className="bar">
+        <h2>{e.name ?? 'Endpoint'}</h2>
+        <Status value={health(e)} />
+      </header>
+      <p className="wrap">
+        <code>{e.url}</code>
+      </p>
+      <p className="muted">
+        {e.eventTypes.join(', ')} · format {e.format} · timeout {e.timeoutMs} ms
+        {e.disabledReason ? ` · disabled: ${e.disabledReason}` : ''}
+      </p>
+      <div className="actions">
+        <button
+          type="button"
+          disabled={busy !== undefined}
+          onClick={() =>
+            void act('test', async () => setTest(await api<TestOutcome>('POST', `/v1/endpoints/${id}/test`)))
+          }
+        >
+          {busy === 'test' ? 'Testing…' : 'Test'}
+        </button>
+        <a className="button secondary" href={`#/endpoints/${id}/edit`}>
+          Edit
+        </a>
+        <button
+          type="button"
+          className="secondary"
+          disabled={busy !== undefined}
+          onClick={() =>
+            void act('toggle', async () => {
+              await api('PATCH', `/v1/endpoints/${id}`, { enabled: !e.enabled });
+              endpoint.reload();
+            })
+          }
+        >
+          {e.enabled ? 'Disable' : 'Enable'}
+        </button>
+        <a className="button secondary" href={`#/deliveries?endpointId=${id}`}>
+          Deliveries
+        </a>
+        <a className="button secondary" href={`#/replay?endpointId=${id}`}>
+          Replay
+        </a>
+      </div>
+      {test && (
+        <p className={`outcome ${test.succeeded ? 'good' : 'bad'}`} role="status">
+          {test.succeeded ? 'Test delivered' : 'Test failed'}: {test.statusCode ?? test.error?.class} in{' '}
+          {test.durationMs} ms
+          {test.error ? ` — ${test.error.message}` : ''}
+        </p>
+      )}
+      <h3>Signing secret</h3>
+      <div className="actions">
+        {secret ? <code className="secret">{secret}</code> : <span className="muted">Hidden</span>}
+        <button
+          type="button"
+          className="secondary"
+          disabled={busy !== undefined}
+          onClick={() =>
+            void act('show', async () =>
+              setSecret(
+                secret ? undefined : (await api<{ secret: string }>('GET', `/v1/endpoints/${id}/secret`)).secret,
+              ),
+            )
+          }
+        >
+          {secret ? 'Hide' : 'Show'}
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          disabled={busy !== undefined}
+          onClick={() =>
+            void act('rotate', async () => {
+              if (window.confirm('Rotate the secret? The old one keeps working for a while.')) {
+                setSecret((await api<{ secret: string }>('POST', `/v1/endpoints/${id}/rotate-secret`)).secret);
+              }
+            })
+          }
+        >
+          {busy === 'rotate' ? 'Rotating…' : 'Rotate'}
+        </button>
+      </div>
+      <Problem error={error} />
+      <h3>
+        Health{' '}
+        <select aria-label="Window" value={statsWindow} onChange={(ev) => setStatsWindow(ev.target.value)}>
+          <option value="1h">last hour</option>
+          <option value="24h">last 24 h</option>
+          <option value="7d">last 7 days</option>
+        </select>
+      </h3>
+      <Problem error={stats.error} />
+      <div className="chart-frame">{stats.data && <EndpointChart series={stats.data.series} />}</div>
+      {stats.data && (
+        <p className="muted">
+          {stats.data.attempts} attempts ·{' '}
+          {stats.data.successRate === null
+            ? 'no success rate yet'
+            : `${Math.round(stats.data.successRate * 100)} % succeeded`}{' '}
+          · p50 {stats.data.latencyMs.p50 ?? '—'} ms · p95 {stats.data.latencyMs.p95 ?? '—'} ms
+        </p>
+      )}
+    </section>
+  );
+}

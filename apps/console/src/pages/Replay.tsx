@@ -1,0 +1,73 @@
+import { FormEvent, useState } from 'react';
+import { ApiError, Endpoint, Page, Replay, api } from '../api';
+import { useApi } from '../hooks';
+import { Field, Problem, Status } from '../ui';
+
+const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+
+/** Sends a window of past events to one endpoint again, with a progress bar while the job runs. */
+export function ReplayPage({ query }: { query: URLSearchParams }) {
+  const endpoints = useApi<Page<Endpoint>>('/v1/endpoints?limit=100');
+  const [endpointId, setEndpointId] = useState(query.get('endpointId') ?? '');
+  const [since, setSince] = useState(local(new Date(Date.now() - 3600_000)));
+  const [until, setUntil] = useState(local(new Date()));
+  const [replayId, setReplayId] = useState<string>();
+  const [error, setError] = useState<ApiError>();
+  const replay = useApi<Replay>(replayId ? `/v1/replays/${replayId}` : null, 1_000);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(undefined);
+    try {
+      const started = await api<Replay>('POST', `/v1/endpoints/${endpointId}/replay`, {
+        since: new Date(since).toISOString(),
+        until: new Date(until).toISOString(),
+      });
+      setReplayId(started.id);
+    } catch (err) {
+      setError(err as ApiError);
+    }
+  }
+
+  const r = replay.data;
+  return (
+    <section className="panel">
+      <h2>Replay</h2>
+      <form onSubmit={(e) => void submit(e)}>
+        <Field label="Endpoint">
+          <select value={endpointId} onChange={(e) => setEndpointId(e.target.value)} required>
+            <option value="">Choose…</option>
+            {(endpoints.data?.data ?? []).map((e) => (
+              <option key={e.id} value={e.id}>
+                {e.name ?? e.url}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <div className="two">
+          <Field label="From">
+            <input type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} required />
+          </Field>
+          <Field label="Until">
+            <input type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} required />
+          </Field>
+        </div>
+        <button type="submit" disabled={!endpointId}>
+          Replay these events
+        </button>
+      </form>
+      <Problem error={error ?? replay.error} />
+      <div className="progress-frame" aria-live="polite">
+        {r && (
+          <>
+            <progress max={1} value={r.progress} aria-label="Replay progress" />
+            <p>
+              <Status value={r.status} /> {r.succeeded + r.failed} of {r.total} done · {r.succeeded} delivered ·{' '}
+              {r.failed} failed
+            </p>
+          </>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,51 @@
+import { FormEvent, useState } from 'react';
+import { ApiError, request, session } from '../api';
+import { Field, Problem } from '../ui';
+
+/** Sign in with an API key: checked against the API once, then kept in this tab's session storage only. */
+export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+  const [key, setKey] = useState('');
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await request('GET', '/v1/event-types', undefined, key.trim());
+      session.signIn(key.trim());
+      onSignedIn();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="signin">
+      <h1>Integrations</h1>
+      <p>
+        Sign in with an API key of your business. It stays in this browser tab only and is forgotten when you close it.
+      </p>
+      <form onSubmit={(e) => void submit(e)}>
+        <Field label="API key">
+          <input
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            required
+            autoFocus
+          />
+        </Field>
+        <button type="submit" disabled={busy || !key.trim()}>
+          {busy ? 'Checking…' : 'Sign in'}
+        </button>
+      </form>
+      <Problem error={error} />
+    </main>
+  );
+}

@@ -1,0 +1,215 @@
+import { createHmac } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, Page, chromium } from 'playwright-core';
+import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call } from '@gateway/testing';
+
+const ROOT = join(__dirname, '../..');
+/** `UPDATE_SCREENSHOTS=1 npm test -- test/e2e/console` refreshes the pictures in docs/screenshots (and README). */
+const SHOTS = join(ROOT, process.env['UPDATE_SCREENSHOTS'] ? 'docs/screenshots' : 'tmp/screenshots');
+const SECRET = 'console-shop-secret';
+
+/**
+ * The web console in a real browser (Debian's Chromium, driven by playwright-core) against the real stack: what a
+ * merchant does in "Settings → Integrations" and what an operator does in the delivery cockpit.
+ */
+describe('web console (Chromium against four processes, real Kafka and Postgres)', () => {
+  jest.setTimeout(180_000);
+  const gateway = new GatewayProcesses();
+  const receiver = new Receiver();
+  let browser: Browser;
+  let page: Page;
+  let key: string;
+  let admin: string;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    await Promise.all([gateway.start(), receiver.start()]);
+    admin = gateway.url('admin-api');
+    ({ key } = await gateway.tenantWithKey('Mama Njeri Supermarket'));
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1180, height: 820 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: admin });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      // A 401 the test provokes on purpose is logged by the browser as a failed resource; anything else is a bug.
+      if (message.type() === 'error' && !/status of 401/.test(message.text())) consoleErrors.push(message.text());
+    });
+    page.on('dialog', (dialog) => void dialog.accept());
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gateway.stop();
+    await receiver.stop();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const section = (name: string) =>
+    page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name }).click();
+
+  it('is served under /console with a strict content security policy', async () => {
+    const res = await fetch(`${admin}/console/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(await res.text()).toContain('<div id="root"></div>');
+  });
+
+  it('signs in with an API key, explaining a wrong one, and never puts the key in the URL', async () => {
+    await page.goto(`${admin}/console/`);
+    await page.getByLabel('API key').fill('gw_live_this-is-not-a-key-0000000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'was not accepted' }).waitFor();
+    await shot('sign-in');
+    await page.getByLabel('API key').fill(key);
+    await page.keyboard.press('Enter'); // the form works from the keyboard
+    await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
+    expect(page.url()).not.toContain(key);
+    expect(await page.evaluate('sessionStorage.length')).toBe(1);
+  });
+
+  it('adds an endpoint, tests it, shows and rotates its secret', async () => {
+    await page.getByRole('link', { name: 'Add endpoint' }).click();
+    await page.getByLabel('Webhook URL').fill(receiver.url('/hook'));
+    await page.locator('summary', { hasText: 'kaynko' }).click(); // opens the provider's group
+    await page.getByRole('checkbox', { name: 'kaynko.sale.completed' }).check();
+    await shot('endpoint-form');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText(receiver.url('/hook')).waitFor();
+
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Test delivered: 200' }).waitFor();
+    expect(receiver.requests).toHaveLength(1);
+
+    await page.getByRole('button', { name: 'Show' }).click();
+    const before = await page.locator('code.secret').textContent();
+    expect(before).toMatch(/^whsec_/);
+    await page.getByRole('button', { name: 'Rotate' }).click();
+    await page.locator('code.secret').filter({ hasNotText: before! }).waitFor();
+    const after = await page.locator('code.secret').textContent();
+    expect(after).toMatch(/^whsec_/);
+    expect(after).not.toBe(before);
+    const { secret } = (await call('GET', `${admin}/v1/endpoints/${page.url().split('/').pop()}/secret`, { key })).body;
+    expect(secret).toBe(after);
+  });
+
+  it('shows a sale arriving in the recent deliveries, its attempts, and retries it', async () => {
+    const source = await call('POST', `${admin}/v1/sources`, {
+      key,
+      body: { provider: 'kaynko', name: 'Shop 1', secret: SECRET },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await section('Deliveries');
+    await page.getByRole('heading', { name: 'Recent deliveries' }).waitFor();
+
+    const body = JSON.stringify(KAYNKO_EXAMPLES['sale.completed']);
+    const accepted = await call('POST', source.body.ingestUrl, {
+      rawBody: body,
+      headers: {
+        'content-type': 'application/json',
+        'x-kaynko-event': 'sale.completed',
+        'x-kaynko-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+      },
+    });
+    expect(accepted.status).toBe(202);
+    // No click: the list refreshes by itself.
+    const row = page.locator('li.row', { hasText: 'kaynko.sale.completed' });
+    await row.filter({ hasText: 'succeeded' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await shot('deliveries');
+
+    await row.getByRole('link').click();
+    await page.getByRole('heading', { name: 'Attempts' }).waitFor();
+    await page.locator('ol.attempts li', { hasText: '#1' }).filter({ hasText: '200' }).waitFor();
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.locator('ol.attempts li', { hasText: '#2' }).waitFor({ timeout: 15_000 });
+    await shot('delivery');
+    expect(receiver.requests.filter((r) => r.headers['webhook-id'] === accepted.body.id)).toHaveLength(2);
+  });
+
+  it('browses events with their payload, and shows the sources to paste into the providers', async () => {
+    await section('Events');
+    await page.locator('li.row', { hasText: 'kaynko.sale.completed' }).getByRole('link').click();
+    await page.locator('pre.payload', { hasText: '"receiptNumber": "KNK-0042"' }).waitFor();
+    await shot('event');
+
+    await section('Sources');
+    const source = page.locator('li.row', { hasText: 'Shop 1' });
+    await source.getByText('/v1/ingest/kaynko/').waitFor();
+    await source.getByRole('button', { name: 'Copy URL' }).click();
+    await source.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toContain('/v1/ingest/kaynko/src_');
+    await shot('sources');
+  });
+
+  it('replays the last hour to the endpoint and shows its progress to the end', async () => {
+    await section('Replay');
+    await page.getByLabel('Endpoint').selectOption({ index: 1 });
+    await page.getByRole('button', { name: 'Replay these events' }).click();
+    await page.locator('.progress-frame', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('progress').getAttribute('value')).toBe('1');
+    await shot('replay');
+  });
+
+  it('shows endpoint health with a chart, readable on a phone, without layout shift', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    // Layout shifts while a page loads its data (browser-side code as text: no DOM types in this file).
+    await page.evaluate(`window.shifts = 0;
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => (window.shifts += e.value)))
+        .observe({ type: 'layout-shift' });`);
+    const shiftsWhile = async (load: () => Promise<void>) => {
+      await page.evaluate('window.shifts = 0');
+      await load();
+      await page.waitForTimeout(1000);
+      return page.evaluate<number>('window.shifts');
+    };
+    await section('Endpoints');
+    const endpointShift = await shiftsWhile(async () => {
+      await page.locator('li.row').first().getByRole('link').click();
+      await page.locator('.chart svg').waitFor();
+    });
+    await shot('endpoint-phone');
+    const deliveriesShift = await shiftsWhile(async () => {
+      await section('Deliveries');
+      await page.locator('li.row', { hasText: 'kaynko.sale.completed' }).first().waitFor();
+    });
+    // "Good" cumulative layout shift is under 0.1.
+    expect({ endpointShift, deliveriesShift }).toEqual({
+      endpointShift: expect.any(Number),
+      deliveriesShift: expect.any(Number),
+    });
+    expect(endpointShift).toBeLessThan(0.1);
+    expect(deliveriesShift).toBeLessThan(0.1);
+    const overflow = await page.evaluate('document.documentElement.scrollWidth > window.innerWidth');
+    expect(overflow).toBe(false);
+    await shot('deliveries-phone');
+  });
+
+  it('says plainly when the key stops working, and no page ever logged an error', async () => {
+    // The operator revokes every key of the tenant, the one the console signed in with among them.
+    const tenants = (await call('GET', `${admin}/v1/tenants?limit=100`, { key: gateway.operatorKey })).body
+      .data as Array<{
+      id: string;
+      name: string;
+    }>;
+    const tenant = tenants.find((t) => t.name === 'Mama Njeri Supermarket')!;
+    const keys = (await call('GET', `${admin}/v1/tenants/${tenant.id}/api-keys`, { key: gateway.operatorKey })).body
+      .data as Array<{ id: string }>;
+    for (const k of keys) await call('DELETE', `${admin}/v1/api-keys/${k.id}`, { key: gateway.operatorKey });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
+    expect(consoleErrors).toEqual([]);
+  });
+});
