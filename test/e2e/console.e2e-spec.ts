@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, Page, chromium } from 'playwright-core';
 import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call } from '@gateway/testing';
@@ -144,6 +144,15 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     await page.locator('li.row', { hasText: 'kaynko.sale.completed' }).getByRole('link').click();
     await page.locator('pre.payload', { hasText: '"receiptNumber": "KNK-0042"' }).waitFor();
     await shot('event');
+    await section('Events');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('events.csv');
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\n')[0]).toContain('type');
+    expect(csv).toContain('kaynko.sale.completed');
 
     await section('Sources');
     const source = page.locator('li.row', { hasText: 'Shop 1' });
@@ -161,6 +170,9 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     await page.locator('.progress-frame', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
     expect(await page.locator('progress').getAttribute('value')).toBe('1');
     await shot('replay');
+    await section('Qerko');
+    await page.getByRole('heading', { name: 'Qerko requests' }).waitFor();
+    await page.getByText('Nothing here yet.').waitFor(); // this tenant has no Qerko source
   });
 
   it('shows endpoint health with a chart, readable on a phone, without layout shift', async () => {

@@ -6,16 +6,21 @@ import { parseArgs } from 'node:util';
 import { startKafka } from './lib/kafka.mjs';
 
 const { values } = parseArgs({
-  options: { port: { type: 'string' }, data: { type: 'string' }, keep: { type: 'boolean' } },
+  options: {
+    port: { type: 'string' },
+    'controller-port': { type: 'string' },
+    data: { type: 'string' },
+    keep: { type: 'boolean' },
+  },
 });
 if (!values.port || !values.data) {
-  console.error('usage: kafka-broker.mjs --port <port> --data <dir>');
+  console.error('usage: kafka-broker.mjs --port <port> [--controller-port <port>] --data <dir> [--keep]');
   process.exit(2);
 }
 const port = Number(values.port);
 const kafka = await startKafka({
   port,
-  controllerPort: port + 1,
+  controllerPort: Number(values['controller-port'] ?? port + 1),
   dataDir: values.data,
   fresh: !values.keep,
   heapMb: 256,

@@ -91,7 +91,7 @@ try {
   const admin = `http://localhost:${env.ADMIN_API_PORT}`;
   console.log(`
 \x1b[1mPOS Event Gateway is running.\x1b[0m
-  admin-api     ${admin}   (OpenAPI: ${admin}/docs)
+  admin-api     ${admin}   (OpenAPI: ${admin}/docs, web console: ${admin}/console)
   ingest        http://localhost:${env.INGEST_PORT}
   fanout        http://localhost:${env.FANOUT_PORT}/health/ready
   qerko-bridge  http://localhost:${env.QERKO_BRIDGE_PORT}

@@ -9,9 +9,11 @@ export class DedicatedBroker {
   brokers = '';
   private child?: ChildProcess;
   private port = 0;
+  private controllerPort = 0;
 
   async start(): Promise<this> {
-    [this.port] = (await freePorts(1)) as [number];
+    // Both ports free: the KRaft controller's listener must not collide with anything either.
+    [this.port, this.controllerPort] = (await freePorts(2)) as [number, number];
     await this.spawnBroker(false);
     return this;
   }
@@ -27,7 +29,14 @@ export class DedicatedBroker {
   }
 
   private async spawnBroker(keep: boolean): Promise<void> {
-    const args = ['--port', String(this.port), '--data', join(ROOT, `.data/kafka/dedicated-${this.port}`)];
+    const args = [
+      '--port',
+      String(this.port),
+      '--controller-port',
+      String(this.controllerPort),
+      '--data',
+      join(ROOT, `.data/kafka/dedicated-${this.port}`),
+    ];
     this.child = spawn(
       process.execPath,
       [join(ROOT, 'tools/scripts/kafka-broker.mjs'), ...args, ...(keep ? ['--keep'] : [])],
