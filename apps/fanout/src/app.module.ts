@@ -20,6 +20,7 @@ import { EndpointCache } from './endpoints/endpoint-cache';
 import { FanoutEndpointsRepository } from './endpoints/fanout-endpoints.repository';
 import { FanoutConfig } from './fanout.config';
 import { FanoutLifecycle } from './fanout.lifecycle';
+import { InstanceRegistry } from './store/instance-registry';
 import { DeliveryStore } from './store/delivery-store';
 import { OutcomeWriter } from './store/outcome-writer';
 import { ReplayStore } from './store/replay-store';
@@ -73,6 +74,7 @@ export class AppModule {
         FanoutEndpointsRepository,
         EndpointCache,
         DeliveryStore,
+        InstanceRegistry,
         OutcomeWriter,
         {
           provide: HttpSender,

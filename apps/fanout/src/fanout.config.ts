@@ -61,6 +61,16 @@ export class FanoutConfig extends UrlPolicyConfig {
   @Min(35)
   FANOUT_LEASE_SECONDS = 120;
 
+  /**
+   * An instance whose heartbeat (every 2 s) is older than this is taken for dead, and the deliveries it held are
+   * taken over. Longer than a GC pause or a short database outage, so a live instance keeps its work.
+   */
+  @ToNumber()
+  @IsInt()
+  @Min(6)
+  @Max(300)
+  FANOUT_INSTANCE_TIMEOUT_SECONDS = 15;
+
   /** Partitions of the events topic this instance consumes in parallel. */
   @ToNumber()
   @IsInt()

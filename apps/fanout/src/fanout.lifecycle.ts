@@ -5,6 +5,7 @@ import { Dispatcher } from './deliver/dispatcher';
 import { ReplayWorker } from './deliver/replay-worker';
 import { RetryPoller } from './deliver/retry-poller';
 import { DeliveryStore } from './store/delivery-store';
+import { InstanceRegistry } from './store/instance-registry';
 import { OutcomeWriter } from './store/outcome-writer';
 
 /**
@@ -24,11 +25,13 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     private readonly outcomes: OutcomeWriter,
     private readonly store: DeliveryStore,
     private readonly sender: HttpSender,
+    private readonly instance: InstanceRegistry,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // The retry queue does not depend on the consumer: start it first (kafkajs' run() can stay pending while a
     // first group join is retried, e.g. on a broker whose coordinator is still loading).
+    await this.instance.start();
     this.poller.start();
     this.replays.start();
     await this.consumer.start();
@@ -45,5 +48,6 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     await this.store.releaseLeases(handBack.map((w) => w.deliveryId)).catch((err: Error) => {
       this.logger.warn(`could not release ${handBack.length} leases (they expire on their own): ${err.message}`);
     });
+    await this.instance.stop();
   }
 }

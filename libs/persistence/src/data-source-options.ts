@@ -11,6 +11,7 @@ import { EndpointFailingSince1763900000000 } from './migrations/1763900000000-en
 import { Replays1764000000000 } from './migrations/1764000000000-replays';
 import { QerkoRequests1764100000000 } from './migrations/1764100000000-qerko-requests';
 import { QerkoRequestsReceived1764200000000 } from './migrations/1764200000000-qerko-requests-received';
+import { FanoutInstances1764300000000 } from './migrations/1764300000000-fanout-instances';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   Replays1764000000000,
   QerkoRequests1764100000000,
   QerkoRequestsReceived1764200000000,
+  FanoutInstances1764300000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

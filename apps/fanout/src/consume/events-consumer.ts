@@ -10,6 +10,7 @@ import { Dispatcher } from '../deliver/dispatcher';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
 import { DeliveryStore, NewDelivery } from '../store/delivery-store';
+import { InstanceRegistry } from '../store/instance-registry';
 
 import { FANOUT_GROUP_ID } from './consumer-group';
 
@@ -32,6 +33,7 @@ export class EventsConsumer {
     private readonly store: DeliveryStore,
     private readonly dispatcher: Dispatcher,
     private readonly deadLetters: DeadLetterPublisher,
+    private readonly instance: InstanceRegistry,
     private readonly config: FanoutConfig,
   ) {
     this.consumer = new BatchConsumer(kafka, {
@@ -124,6 +126,7 @@ export class EventsConsumer {
         eventType: event.type,
         // Deliveries that fit in memory are attempted now under a lease; the rest wait in the retry queue.
         leaseUntil: this.dispatcher.hasRoom(endpoint.id) ? lease : null,
+        leaseOwner: this.instance.id,
         nextAttemptAt: now,
         event,
       })),

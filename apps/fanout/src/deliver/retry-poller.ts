@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FanoutConfig } from '../fanout.config';
 import { DeliveryStore } from '../store/delivery-store';
+import { InstanceRegistry } from '../store/instance-registry';
 import { Dispatcher } from './dispatcher';
 
 /** Most deliveries held in memory by this instance; more stay in Postgres until there is room. */
@@ -9,7 +10,8 @@ const CLAIM_BATCH = 500;
 
 /**
  * Polls the retry queue (the deliveries table) for due deliveries: retries, manual retries, deliveries that did not
- * fit in memory, and those whose lease expired because an instance died. Retries thus survive any restart.
+ * fit in memory, and those a crashed instance held (its heartbeat went stale, or their lease expired). Retries thus
+ * survive any restart.
  */
 @Injectable()
 export class RetryPoller {
@@ -21,6 +23,7 @@ export class RetryPoller {
   constructor(
     private readonly store: DeliveryStore,
     private readonly dispatcher: Dispatcher,
+    private readonly instance: InstanceRegistry,
     private readonly config: FanoutConfig,
   ) {}
 
@@ -49,7 +52,10 @@ export class RetryPoller {
     try {
       const room = Math.min(CLAIM_BATCH, MAX_QUEUED - this.dispatcher.queuedCount);
       if (room > 0) {
-        const due = await this.store.claimDue(room, this.config.FANOUT_LEASE_SECONDS, this.dispatcher.fullEndpoints());
+        const due = await this.store.claimDue(room, this.config.FANOUT_LEASE_SECONDS, this.dispatcher.fullEndpoints(), {
+          id: this.instance.id,
+          deadAfterSeconds: this.config.FANOUT_INSTANCE_TIMEOUT_SECONDS,
+        });
         claimed = due.length;
         this.dispatcher.enqueue(
           due.map((d) => ({

@@ -12,6 +12,8 @@ export interface NewDelivery {
   eventType: string;
   /** Reserved for this instance (dispatched from memory) until then; null leaves it to the retry poller. */
   leaseUntil: Date | null;
+  /** The instance holding the lease (null without one). */
+  leaseOwner: string | null;
   nextAttemptAt: Date;
 }
 
@@ -50,8 +52,8 @@ export interface AttemptOutcome {
 
 /**
  * All of fan-out's SQL. The deliveries table is the durable retry queue: rows are claimed with a lease
- * (`FOR UPDATE SKIP LOCKED`), so any number of fan-out instances share it and a crashed one's work is picked up
- * when its leases run out.
+ * (`FOR UPDATE SKIP LOCKED`), so any number of fan-out instances share it; a crashed one's work is taken over as
+ * soon as its heartbeat is stale (fanout_instances), or at the latest when its leases run out.
  */
 @Injectable()
 export class DeliveryStore {
@@ -82,11 +84,13 @@ export class DeliveryStore {
       );
       if (!deliveries.length) return new Set<string>();
       const inserted: Array<{ id: string }> = await tx.query(
-        `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, status, next_attempt_at, lease_until)
-         SELECT d.id, d.event_id, d.endpoint_id, d.tenant_id, d.event_type, 'pending', d.next_attempt_at, d.lease_until
+        `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, status, next_attempt_at, lease_until,
+                                 lease_owner)
+         SELECT d.id, d.event_id, d.endpoint_id, d.tenant_id, d.event_type, 'pending', d.next_attempt_at, d.lease_until,
+                d.lease_owner
            FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
-                       $6::timestamptz[], $7::timestamptz[])
-                AS d(id, event_id, endpoint_id, tenant_id, event_type, next_attempt_at, lease_until)
+                       $6::timestamptz[], $7::timestamptz[], $8::varchar[])
+                AS d(id, event_id, endpoint_id, tenant_id, event_type, next_attempt_at, lease_until, lease_owner)
            JOIN endpoints e ON e.id = d.endpoint_id
          ON CONFLICT (event_id, endpoint_id) WHERE replay_id IS NULL DO NOTHING
          RETURNING id`,
@@ -98,32 +102,46 @@ export class DeliveryStore {
           deliveries.map((d) => d.eventType),
           deliveries.map((d) => d.nextAttemptAt.toISOString()),
           deliveries.map((d) => d.leaseUntil?.toISOString() ?? null),
+          deliveries.map((d) => (d.leaseUntil ? d.leaseOwner : null)),
         ],
       );
       return new Set(inserted.map((row) => row.id));
     });
   }
 
-  /** Claims due deliveries (oldest first), skipping endpoints whose queues are full. */
-  async claimDue(limit: number, leaseSeconds: number, skipEndpointIds: string[]): Promise<ClaimedDelivery[]> {
+  /**
+   * Claims due deliveries (oldest first) for instance `owner`, skipping endpoints whose queues are full: those without
+   * a lease or whose lease ran out, and those leased by another instance whose heartbeat is older than
+   * `deadAfterSeconds` (it crashed: what it held in memory will never be attempted by it).
+   */
+  async claimDue(
+    limit: number,
+    leaseSeconds: number,
+    skipEndpointIds: string[],
+    owner: { id: string; deadAfterSeconds: number },
+  ): Promise<ClaimedDelivery[]> {
     const rows: Array<{ id: string; endpoint_id: string; attempt_count: number; event_id: string }> =
       await this.db.query(
         `WITH due AS (
          SELECT id FROM deliveries
           WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
-            AND (lease_until IS NULL OR lease_until < now())
+            AND (lease_until IS NULL OR lease_until < now()
+                 OR (lease_owner IS NOT NULL AND lease_owner <> $4 AND NOT EXISTS (
+                       SELECT 1 FROM fanout_instances i
+                        WHERE i.id = deliveries.lease_owner
+                          AND i.heartbeat_at > now() - make_interval(secs => $5))))
             AND NOT (endpoint_id = ANY($3::varchar[]))
           ORDER BY next_attempt_at
           LIMIT $1
           FOR UPDATE SKIP LOCKED
        ), claimed AS (
-         UPDATE deliveries d SET lease_until = now() + make_interval(secs => $2)
+         UPDATE deliveries d SET lease_until = now() + make_interval(secs => $2), lease_owner = $4
            FROM due WHERE d.id = due.id
          RETURNING d.id, d.endpoint_id, d.attempt_count, d.event_id
        )
        -- A SELECT on top: TypeORM's query() returns [rows, count] for a bare UPDATE … RETURNING.
        SELECT * FROM claimed`,
-        [limit, leaseSeconds, skipEndpointIds],
+        [limit, leaseSeconds, skipEndpointIds, owner.id, owner.deadAfterSeconds],
       );
     if (!rows.length) return [];
     const events = await this.eventsById([...new Set(rows.map((r) => r.event_id))]);

@@ -40,6 +40,10 @@ export class DeliveryEntity {
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
   leaseUntil: Date | null;
 
+  /** The fan-out instance holding the lease (fanout_instances): a dead holder's leases are taken over early. */
+  @Column({ name: 'lease_owner', type: 'varchar', length: 40, nullable: true })
+  leaseOwner: string | null;
+
   @Column({ name: 'last_status_code', type: 'integer', nullable: true })
   lastStatusCode: number | null;
 
