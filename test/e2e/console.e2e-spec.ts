@@ -150,7 +150,7 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
       page.getByRole('button', { name: 'Export CSV' }).click(),
     ]);
     expect(download.suggestedFilename()).toBe('events.csv');
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync(await download.path(), 'utf8');
     expect(csv.split('\n')[0]).toContain('type');
     expect(csv).toContain('kaynko.sale.completed');
 
