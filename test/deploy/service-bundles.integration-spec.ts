@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import {
   KAYNKO_EXAMPLES,
   Receiver,
   ServiceName,
-  call,
+  sendKaynko,
   testInfra,
   type RunningService,
 } from '@gateway/testing';
@@ -59,26 +58,10 @@ describe('service bundles, as in the images (real Kafka and Postgres)', () => {
 
   it('starts every service from its bundle and carries a signed event through them, then stops them cleanly', async () => {
     await gateway.start();
-    const admin = gateway.url('admin-api');
     const { key } = await gateway.tenantWithKey('Bundled');
     const secret = 'bundle-shop-secret';
-    const source = await call('POST', `${admin}/v1/sources`, {
-      key,
-      body: { provider: 'kaynko', name: 'Shop', secret },
-    });
-    await call('POST', `${admin}/v1/endpoints`, {
-      key,
-      body: { url: receiver.url(), eventTypes: ['kaynko.sale.completed'] },
-    });
-    const body = JSON.stringify(KAYNKO_EXAMPLES['sale.completed']);
-    const accepted = await call('POST', source.body.ingestUrl, {
-      rawBody: body,
-      headers: {
-        'content-type': 'application/json',
-        'x-kaynko-event': 'sale.completed',
-        'x-kaynko-signature': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-      },
-    });
+    const shop = await gateway.kaynkoShop(key, { secret, endpointUrl: receiver.url() });
+    const accepted = await sendKaynko(shop.ingestUrl, secret, JSON.stringify(KAYNKO_EXAMPLES['sale.completed']));
     expect(accepted.status).toBe(202);
     const [delivered] = await receiver.waitFor(1, 20_000);
     expect(delivered!.headers['webhook-id']).toBe(accepted.body.id);

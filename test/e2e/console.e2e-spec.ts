@@ -1,8 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, Page, chromium } from 'playwright-core';
-import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call } from '@gateway/testing';
+import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call, sendKaynko } from '@gateway/testing';
 
 const ROOT = join(__dirname, '../..');
 /** `UPDATE_SCREENSHOTS=1 npm test -- test/e2e/console` refreshes the pictures in docs/screenshots (and README). */
@@ -114,15 +113,7 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     await section('Deliveries');
     await page.getByRole('heading', { name: 'Recent deliveries' }).waitFor();
 
-    const body = JSON.stringify(KAYNKO_EXAMPLES['sale.completed']);
-    const accepted = await call('POST', source.body.ingestUrl, {
-      rawBody: body,
-      headers: {
-        'content-type': 'application/json',
-        'x-kaynko-event': 'sale.completed',
-        'x-kaynko-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-      },
-    });
+    const accepted = await sendKaynko(source.body.ingestUrl, SECRET, JSON.stringify(KAYNKO_EXAMPLES['sale.completed']));
     expect(accepted.status).toBe(202);
     // No click: the list refreshes by itself.
     const row = page.locator('li.row', { hasText: 'kaynko.sale.completed' });

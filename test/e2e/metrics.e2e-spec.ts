@@ -1,7 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, ServiceName, call } from '@gateway/testing';
+import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, ServiceName, sendKaynko } from '@gateway/testing';
 
 const SERVICES: ServiceName[] = ['admin-api', 'ingest', 'fanout', 'qerko-bridge'];
 const DASHBOARD = join(__dirname, '../../deploy/grafana/pos-event-gateway.json');
@@ -29,29 +28,14 @@ describe('metrics and the Grafana dashboard (four processes, real Kafka and Post
   beforeAll(async () => {
     await Promise.all([gateway.start(), receiver.start()]);
     // One event through the whole path, so the scrape sees a gateway that has worked.
-    const admin = gateway.url('admin-api');
     const { key } = await gateway.tenantWithKey('Metrics');
     const secret = 'metrics-shop-secret';
-    const source = await call('POST', `${admin}/v1/sources`, {
-      key,
-      body: { provider: 'kaynko', name: 'Shop', secret },
-    });
-    await call('POST', `${admin}/v1/endpoints`, {
-      key,
-      body: { url: receiver.url(), eventTypes: ['kaynko.sale.completed'] },
-    });
+    const shop = await gateway.kaynkoShop(key, { secret, endpointUrl: receiver.url() });
     const body = JSON.stringify({
       ...KAYNKO_EXAMPLES['sale.completed'],
       data: { ...KAYNKO_EXAMPLES['sale.completed'].data, saleId: Date.now() },
     });
-    const res = await call('POST', source.body.ingestUrl, {
-      rawBody: body,
-      headers: {
-        'content-type': 'application/json',
-        'x-kaynko-event': 'sale.completed',
-        'x-kaynko-signature': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-      },
-    });
+    const res = await sendKaynko(shop.ingestUrl, secret, body);
     expect(res.status).toBe(202);
     await receiver.waitFor(1, 30_000);
     for (const service of SERVICES) {

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, ServiceName, call, eventually } from '@gateway/testing';
+import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, ServiceName, eventually, sendKaynko } from '@gateway/testing';
 
 const SECRET = 'observability-shop-secret';
 
@@ -70,28 +70,14 @@ describe('traces and structured logs (four processes, real Kafka and Postgres)',
   });
 
   it('carries one trace from the provider request through Kafka to the subscriber, and logs it as JSON', async () => {
-    const admin = gateway.url('admin-api');
     const { key, tenantId } = await gateway.tenantWithKey('Traced shop');
-    const source = await call('POST', `${admin}/v1/sources`, {
-      key,
-      body: { provider: 'kaynko', name: 'Shop', secret: SECRET },
-    });
-    await call('POST', `${admin}/v1/endpoints`, {
-      key,
-      body: { url: receiver.url(), eventTypes: ['kaynko.sale.completed'] },
-    });
+    const shop = await gateway.kaynkoShop(key, { secret: SECRET, endpointUrl: receiver.url() });
 
     const traceId = randomBytes(16).toString('hex');
     const providerSpanId = randomBytes(8).toString('hex');
     const body = JSON.stringify(KAYNKO_EXAMPLES['sale.completed']);
-    const accepted = await call('POST', source.body.ingestUrl, {
-      rawBody: body,
-      headers: {
-        'content-type': 'application/json',
-        'x-kaynko-event': 'sale.completed',
-        'x-kaynko-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-        traceparent: `00-${traceId}-${providerSpanId}-01`,
-      },
+    const accepted = await sendKaynko(shop.ingestUrl, SECRET, body, {
+      headers: { traceparent: `00-${traceId}-${providerSpanId}-01` },
     });
     expect(accepted.status).toBe(202);
     const eventId = accepted.body.id as string;

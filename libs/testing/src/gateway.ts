@@ -131,6 +131,34 @@ export class GatewayProcesses {
     return { tenantId: tenant.id, key: (await post(`/v1/tenants/${tenant.id}/api-keys`, { name: 'tests' })).key };
   }
 
+  /** A Kaynko source with `secret`, and an endpoint at `endpointUrl` for `eventTypes`, for the tenant of `key`. */
+  async kaynkoShop(
+    key: string,
+    options: { secret: string; endpointUrl: string; eventTypes?: string[]; name?: string },
+  ): Promise<{ sourceId: string; ingestUrl: string; endpointId: string }> {
+    const admin = this.url('admin-api');
+    const post = async (path: string, body: object) => {
+      const res = await fetch(`${admin}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (res.status !== 201) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
+      return (await res.json()) as { id: string; ingestUrl: string };
+    };
+    rememberSecret(options.secret);
+    const source = await post('/v1/sources', {
+      provider: 'kaynko',
+      name: options.name ?? 'Shop',
+      secret: options.secret,
+    });
+    const endpoint = await post('/v1/endpoints', {
+      url: options.endpointUrl,
+      eventTypes: options.eventTypes ?? ['kaynko.sale.completed'],
+    });
+    return { sourceId: source.id, ingestUrl: source.ingestUrl, endpointId: endpoint.id };
+  }
+
   url(name: ServiceName): string {
     return this.services.get(name)!.url;
   }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { leakedSecrets, rememberSecret, rememberSecretsIn } from './secrets';
 
 /**
@@ -55,4 +56,26 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
   throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/**
+ * A Kaynko webhook as Kaynko sends it: JSON, `X-Kaynko-Event`, and `X-Kaynko-Signature` over the exact bytes.
+ * `event` defaults to the body's own `event` field.
+ */
+export function sendKaynko(
+  ingestUrl: string,
+  secret: string,
+  body: string | Buffer,
+  options: { event?: string; headers?: Record<string, string> } = {},
+) {
+  const event = options.event ?? (JSON.parse(body.toString()) as { event: string }).event;
+  return call('POST', ingestUrl, {
+    rawBody: body,
+    headers: {
+      'content-type': 'application/json',
+      'x-kaynko-event': event,
+      'x-kaynko-signature': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+      ...options.headers,
+    },
+  });
 }
