@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit } from '@gateway/config';
 import { configureHttpApp, startObservability } from '@gateway/http';
+import { logContextPerRequest } from '@gateway/observability';
 import { AdminApiConfig } from './admin-api.config';
 import { AppModule } from './app.module';
 import { serveConsole } from './console';
@@ -12,6 +13,9 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule.forConfig(config), {
     logger: startObservability('admin-api', config),
   });
+  // Ids found while handling a request (tenant, Qerko request…) go on its log lines; this service's requests are
+  // not a hot path, so the per-request context's cost does not matter here (libs/observability/src/log-context.ts).
+  app.use(logContextPerRequest);
   configureHttpApp(app, config);
 
   serveOpenApi(app);

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { INestApplication, Logger } from '@nestjs/common';
 import type { BaseServiceConfig } from '@gateway/config';
-import { GatewayLogger, createPinoLogger, startTracing, stopTracing, withLogFields } from '@gateway/observability';
+import { GatewayLogger, createPinoLogger, startTracing, stopTracing } from '@gateway/observability';
 import type { NextFunction, Request, Response } from 'express';
 import { ErrorFilter } from './error.filter';
 import { HttpMetricsMiddleware } from './metrics.module';
@@ -17,8 +17,7 @@ export function configureHttpApp(
   app.use((req: Request, res: Response, next: NextFunction) => {
     // While draining, every answer closes its keep-alive connection, so the server can finish closing.
     if (shutdown.draining) res.setHeader('connection', 'close');
-    // Each request is a unit of work: ids found while handling it (tenant, event…) go on its log lines.
-    withLogFields({}, () => metrics.use(req, res, next));
+    metrics.use(req, res, next);
   });
   app.useGlobalFilters(new ErrorFilter());
   app.useGlobalPipes(createValidationPipe());

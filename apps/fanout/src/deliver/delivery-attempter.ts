@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { CanonicalEventV1 } from '@gateway/contracts';
 import { IdPrefix } from '@gateway/contracts';
-import { Span, SpanKind, SpanStatusCode, inSpan, traceHeaders, withLogFields } from '@gateway/observability';
+import { Span, SpanKind, SpanStatusCode, inSpan, traceHeaders } from '@gateway/observability';
 import { newId } from '@gateway/security';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
@@ -47,17 +47,10 @@ export class DeliveryAttempter {
     this.schedule = parseRetrySchedule(config.GATEWAY_RETRY_SCHEDULE);
   }
 
-  /** One attempt, in its own span (a child of the ingest request's) and with its ids on every log line. */
+  /** One attempt, in its own span (a child of the ingest request's). */
   attempt(work: DeliveryWork): Promise<void> {
-    const { event } = work;
-    const ids = {
-      eventId: event.id,
-      tenantId: event.tenantId,
-      endpointId: work.endpointId,
-      deliveryId: work.deliveryId,
-    };
-    return withLogFields(ids, () =>
-      inSpan(`deliver ${event.type}`, { kind: SpanKind.CLIENT }, work.trace, (span) => this.attemptNow(work, span)),
+    return inSpan(`deliver ${work.event.type}`, { kind: SpanKind.CLIENT }, work.trace, (span) =>
+      this.attemptNow(work, span),
     );
   }
 
@@ -110,7 +103,10 @@ export class DeliveryAttempter {
     span?.setAttributes({ 'gateway.delivery.status': status, 'http.response.status_code': result.statusCode ?? 0 });
     if (!succeeded)
       span?.setStatus({ code: SpanStatusCode.ERROR, message: result.errorMessage ?? result.errorClass ?? 'failed' });
-    this.logger.debug(`attempt ${number}: ${status}${result.statusCode ? ` (${result.statusCode})` : ''}`);
+    this.logger.debug({
+      msg: `attempt ${number}: ${status}${result.statusCode ? ` (${result.statusCode})` : ''}`,
+      ...idsOf(work),
+    });
     const outcome: AttemptOutcome = {
       attempt: {
         id: newId(IdPrefix.attempt),
@@ -150,7 +146,7 @@ export class DeliveryAttempter {
           endpointId: work.endpointId,
           deliveryId: work.deliveryId,
         })
-        .catch((err: Error) => this.logger.error(`could not dead-letter ${work.deliveryId}: ${err.message}`));
+        .catch((err: Error) => this.logger.error({ msg: `could not dead-letter: ${err.message}`, ...idsOf(work) }));
     }
   }
 
@@ -184,6 +180,16 @@ export class DeliveryAttempter {
       },
     };
   }
+}
+
+/** The ids a delivery's log lines carry (explicitly: see libs/observability/src/log-context.ts). */
+function idsOf(work: DeliveryWork) {
+  return {
+    eventId: work.event.id,
+    tenantId: work.event.tenantId,
+    endpointId: work.endpointId,
+    deliveryId: work.deliveryId,
+  };
 }
 
 function signalOf(result: SendResult): AttemptSignal {

@@ -23,7 +23,12 @@ export class EventPublisher {
     try {
       await Promise.race([send, timeout]);
     } catch (err) {
-      this.logger.warn(`event ${event.id} not acknowledged by Kafka: ${(err as Error).message}`);
+      this.logger.warn({
+        msg: `event not acknowledged by Kafka: ${(err as Error).message}`,
+        eventId: event.id,
+        tenantId: event.tenantId,
+        sourceId: event.sourceId,
+      });
       // The provider must record a failure, never a false success.
       throw ApiError.unavailable('The event could not be stored right now; nothing was accepted. Try again.', 5);
     } finally {

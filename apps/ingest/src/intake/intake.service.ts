@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1 } from '@gateway/contracts';
 import { ApiError, RateLimiter } from '@gateway/http';
-import { SpanKind, addLogFields, inSpan } from '@gateway/observability';
+import { SpanKind, inSpan } from '@gateway/observability';
 import { IngestConfig } from '../ingest.config';
 import { DigitaxAdapter } from '../providers/digitax.adapter';
 import { KaynkoAdapter } from '../providers/kaynko.adapter';
@@ -44,7 +44,12 @@ export class IntakeService {
         const event = await this.acceptOrThrow(provider, sourceId, request);
         this.metrics.recordAccepted(label, event.type, started);
         span?.setAttributes({ 'gateway.event.id': event.id, 'gateway.event.type': event.type });
-        this.logger.debug(`accepted ${event.type}`);
+        this.logger.debug({
+          msg: `accepted ${event.type}`,
+          eventId: event.id,
+          tenantId: event.tenantId,
+          sourceId: event.sourceId,
+        });
         return { id: event.id };
       } catch (err) {
         const code = err instanceof ApiError ? err.code : 'internal_error';
@@ -59,7 +64,6 @@ export class IntakeService {
     const adapter = this.adapters.get(provider);
     const source = this.sources.get(sourceId);
     if (!adapter || !source || source.provider !== provider || !source.enabled) throw ApiError.notFound('Source');
-    addLogFields({ tenantId: source.tenantId, sourceId: source.id });
 
     const wait = this.limiter.take(sourceId);
     if (wait) throw ApiError.tooManyRequests(wait, 'Too many requests for this source.');
@@ -86,7 +90,6 @@ export class IntakeService {
       occurredAt: adapted.occurredAt,
       data: adapted.data,
     };
-    addLogFields({ eventId: event.id });
     await this.publisher.publish(event);
     this.activity.seenNow(source.id, adapted.verifiesSource);
     return event;
