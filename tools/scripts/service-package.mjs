@@ -32,6 +32,11 @@ const LOADED_AT_RUN_TIME = {
   '@nestjs/common': ['rxjs'],
 };
 
+/** Files a service serves besides its code (copied into its bundle as they are). */
+const ASSETS = {
+  'admin-api': ['dist/console'], // the web console's static build
+};
+
 const BUILTINS = new Set(builtinModules);
 const REQUIRE = /\brequire\(\s*["']([^"']+)["']\s*\)/g;
 
@@ -112,8 +117,7 @@ export function bundleService(service, dir, root = ROOT) {
   if (manifest.main.startsWith('dist/apps/')) {
     cpSync(join(root, `dist/apps/${service}`), join(dir, `dist/apps/${service}`), { recursive: true });
   }
-  // The admin API serves the web console's static build.
-  if (service === 'admin-api') cpSync(join(root, 'dist/console'), join(dir, 'dist/console'), { recursive: true });
+  for (const asset of ASSETS[service] ?? []) cpSync(join(root, asset), join(dir, asset), { recursive: true });
   return manifest;
 }
 

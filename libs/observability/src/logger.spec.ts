@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { GatewayLogger, createPinoLogger, textStream } from './logger';
-import { withLogFields } from './log-context';
+import { addLogFields, logContextPerRequest } from './log-context';
 
 function capture(level = 'debug') {
   const lines: Array<Record<string, unknown>> = [];
@@ -49,10 +49,17 @@ describe('GatewayLogger (pino behind Nest)', () => {
 
   it('adds the ids of the unit of work in progress, across awaits', async () => {
     const { logger, lines } = capture();
-    await withLogFields({ tenantId: 'ten_1', eventId: 'evt_1' }, async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      logger.log('inside');
-    });
+    // One request's unit of work: ids added on the way stay on every later line, however deep.
+    await new Promise<void>((done) =>
+      logContextPerRequest(undefined, undefined, () => {
+        addLogFields({ tenantId: 'ten_1' });
+        void new Promise((resolve) => setImmediate(resolve)).then(() => {
+          addLogFields({ eventId: 'evt_1' });
+          logger.log('inside');
+          done();
+        });
+      }),
+    );
     logger.log('outside');
     expect(lines[0]).toMatchObject({ tenantId: 'ten_1', eventId: 'evt_1', msg: 'inside' });
     expect(lines[1]).not.toHaveProperty('tenantId');

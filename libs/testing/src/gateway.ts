@@ -117,18 +117,9 @@ export class GatewayProcesses {
 
   /** A new tenant and an API key with every scope, through the admin API (as the operator). */
   async tenantWithKey(name: string): Promise<{ tenantId: string; key: string }> {
-    const admin = this.url('admin-api');
-    const post = async (path: string, body: object) => {
-      const res = await fetch(`${admin}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.operatorKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (res.status !== 201) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
-      return (await res.json()) as { id: string; key: string };
-    };
-    const tenant = await post('/v1/tenants', { name });
-    return { tenantId: tenant.id, key: (await post(`/v1/tenants/${tenant.id}/api-keys`, { name: 'tests' })).key };
+    const tenant = await this.adminPost(this.operatorKey, '/v1/tenants', { name });
+    const { key } = await this.adminPost(this.operatorKey, `/v1/tenants/${tenant.id}/api-keys`, { name: 'tests' });
+    return { tenantId: tenant.id, key: key! };
   }
 
   /** A Kaynko source with `secret`, and an endpoint at `endpointUrl` for `eventTypes`, for the tenant of `key`. */
@@ -136,27 +127,28 @@ export class GatewayProcesses {
     key: string,
     options: { secret: string; endpointUrl: string; eventTypes?: string[]; name?: string },
   ): Promise<{ sourceId: string; ingestUrl: string; endpointId: string }> {
-    const admin = this.url('admin-api');
-    const post = async (path: string, body: object) => {
-      const res = await fetch(`${admin}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (res.status !== 201) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
-      return (await res.json()) as { id: string; ingestUrl: string };
-    };
     rememberSecret(options.secret);
-    const source = await post('/v1/sources', {
+    const source = await this.adminPost(key, '/v1/sources', {
       provider: 'kaynko',
       name: options.name ?? 'Shop',
       secret: options.secret,
     });
-    const endpoint = await post('/v1/endpoints', {
+    const endpoint = await this.adminPost(key, '/v1/endpoints', {
       url: options.endpointUrl,
       eventTypes: options.eventTypes ?? ['kaynko.sale.completed'],
     });
-    return { sourceId: source.id, ingestUrl: source.ingestUrl, endpointId: endpoint.id };
+    return { sourceId: source.id, ingestUrl: source.ingestUrl!, endpointId: endpoint.id };
+  }
+
+  /** POST to the admin API that must create something (201), for the fixtures above. */
+  private async adminPost(key: string, path: string, body: object) {
+    const res = await fetch(`${this.url('admin-api')}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as { id: string; key?: string; ingestUrl?: string };
   }
 
   url(name: ServiceName): string {
