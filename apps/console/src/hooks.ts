@@ -58,3 +58,25 @@ export function useRoute(): { parts: string[]; query: URLSearchParams } {
 export function navigate(hash: string): void {
   window.location.hash = hash;
 }
+
+/** What a button or form does: which action is running, and why the last one failed (shown to the person). */
+export function useAction(): {
+  busy: string | undefined;
+  error: ApiError | undefined;
+  run: (name: string, action: () => Promise<void>) => Promise<void>;
+} {
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<ApiError>();
+  const run = useCallback(async (name: string, action: () => Promise<void>) => {
+    setBusy(name);
+    setError(undefined);
+    try {
+      await action();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(undefined);
+    }
+  }, []);
+  return { busy, error, run };
+}

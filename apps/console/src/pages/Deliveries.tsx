@@ -1,6 +1,5 @@
-import { useState } from 'react';
-import { ApiError, Attempt, Delivery, Endpoint, Page, api } from '../api';
-import { navigate, useApi } from '../hooks';
+import { Attempt, Delivery, Endpoint, Page, api } from '../api';
+import { navigate, useAction, useApi } from '../hooks';
 import { ListFrame, Problem, Status, when } from '../ui';
 
 /** Recent deliveries, as the Kaynko app shows them: event type, endpoint, time, outcome; live and on Refresh. */
@@ -66,8 +65,7 @@ export function DeliveryList({ query }: { query: URLSearchParams }) {
 
 export function DeliveryDetail({ id }: { id: string }) {
   const delivery = useApi<Delivery & { attemptLog: Attempt[] }>(`/v1/deliveries/${id}`, 3_000);
-  const [error, setError] = useState<ApiError>();
-  const [retrying, setRetrying] = useState(false);
+  const { busy, error, run } = useAction();
   const d = delivery.data;
   return (
     <section className="panel">
@@ -86,19 +84,15 @@ export function DeliveryDetail({ id }: { id: string }) {
           <div className="actions">
             <button
               type="button"
-              disabled={retrying || d.status === 'pending'}
-              onClick={() => {
-                setRetrying(true);
-                setError(undefined);
-                api('POST', `/v1/deliveries/${id}/retry`)
-                  .then(
-                    () => delivery.reload(),
-                    (err: ApiError) => setError(err),
-                  )
-                  .finally(() => setRetrying(false));
-              }}
+              disabled={busy !== undefined || d.status === 'pending'}
+              onClick={() =>
+                void run('retry', async () => {
+                  await api('POST', `/v1/deliveries/${id}/retry`);
+                  delivery.reload();
+                })
+              }
             >
-              {retrying ? 'Retrying…' : 'Retry'}
+              {busy ? 'Retrying…' : 'Retry'}
             </button>
           </div>
           <Problem error={error} />

@@ -1,7 +1,7 @@
 import { FormEvent, useMemo, useState } from 'react';
-import { ApiError, Endpoint, EndpointStats, EventType, Page, api } from '../api';
+import { Endpoint, EndpointStats, EventType, Page, api } from '../api';
 import { EndpointChart } from '../chart';
-import { navigate, useApi } from '../hooks';
+import { navigate, useAction, useApi } from '../hooks';
 import { Field, ListFrame, Problem, Status, when } from '../ui';
 
 function health(endpoint: Endpoint): string {
@@ -91,28 +91,21 @@ export function EndpointForm({ endpoint }: { endpoint?: Endpoint }) {
   const [types, setTypes] = useState<string[]>(endpoint?.eventTypes ?? []);
   const [format, setFormat] = useState<Endpoint['format']>(endpoint?.format ?? 'standard');
   const [secret, setSecret] = useState('');
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run('save', async () => {
       const body = { url, name: name || undefined, eventTypes: types, format, ...(secret ? { secret } : {}) };
       const saved = endpoint
         ? await api<Endpoint>('PATCH', `/v1/endpoints/${endpoint.id}`, body)
         : await api<Endpoint>('POST', '/v1/endpoints', body);
       navigate(`#/endpoints/${saved.id}`);
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
-    <form className="panel" onSubmit={(e) => void submit(e)}>
+    <form className="panel" onSubmit={submit}>
       <h2>{endpoint ? 'Edit endpoint' : 'Add endpoint'}</h2>
       <Field label="Webhook URL" hint="Where the gateway sends events: https, and a public address.">
         <input
@@ -147,7 +140,7 @@ export function EndpointForm({ endpoint }: { endpoint?: Endpoint }) {
       )}
       <Problem error={error} />
       <div className="actions">
-        <button type="submit" disabled={busy || types.length === 0}>
+        <button type="submit" disabled={busy !== undefined || types.length === 0}>
           {busy ? 'Saving…' : 'Save'}
         </button>
         <a href={endpoint ? `#/endpoints/${endpoint.id}` : '#/endpoints'}>Cancel</a>
@@ -169,20 +162,7 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
   const stats = useApi<EndpointStats>(`/v1/endpoints/${id}/stats?window=${statsWindow}`, 30_000);
   const [secret, setSecret] = useState<string>();
   const [test, setTest] = useState<TestOutcome>();
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState<string>();
-
-  async function act(name: string, fn: () => Promise<void>) {
-    setBusy(name);
-    setError(undefined);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setBusy(undefined);
-    }
-  }
+  const { busy, error, run } = useAction();
 
   if (!endpoint.data)
     return (
@@ -211,7 +191,7 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
           type="button"
           disabled={busy !== undefined}
           onClick={() =>
-            void act('test', async () => setTest(await api<TestOutcome>('POST', `/v1/endpoints/${id}/test`)))
+            void run('test', async () => setTest(await api<TestOutcome>('POST', `/v1/endpoints/${id}/test`)))
           }
         >
           {busy === 'test' ? 'Testing…' : 'Test'}
@@ -224,7 +204,7 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
           className="secondary"
           disabled={busy !== undefined}
           onClick={() =>
-            void act('toggle', async () => {
+            void run('toggle', async () => {
               await api('PATCH', `/v1/endpoints/${id}`, { enabled: !e.enabled });
               endpoint.reload();
             })
@@ -254,7 +234,7 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
           className="secondary"
           disabled={busy !== undefined}
           onClick={() =>
-            void act('show', async () =>
+            void run('show', async () =>
               setSecret(
                 secret ? undefined : (await api<{ secret: string }>('GET', `/v1/endpoints/${id}/secret`)).secret,
               ),
@@ -268,7 +248,7 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
           className="secondary"
           disabled={busy !== undefined}
           onClick={() =>
-            void act('rotate', async () => {
+            void run('rotate', async () => {
               if (window.confirm('Rotate the secret? The old one keeps working for a while.')) {
                 setSecret((await api<{ secret: string }>('POST', `/v1/endpoints/${id}/rotate-secret`)).secret);
               }

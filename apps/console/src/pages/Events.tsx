@@ -1,6 +1,5 @@
-import { useState } from 'react';
-import { ApiError, GatewayEvent, Page, request } from '../api';
-import { navigate, useApi } from '../hooks';
+import { GatewayEvent, Page, request } from '../api';
+import { navigate, useAction, useApi } from '../hooks';
 import { ListFrame, Problem, when } from '../ui';
 
 export function EventList({ query }: { query: URLSearchParams }) {
@@ -8,23 +7,19 @@ export function EventList({ query }: { query: URLSearchParams }) {
   const params = new URLSearchParams({ limit: '50' });
   if (type) params.set('type', type);
   const list = useApi<Page<GatewayEvent>>(`/v1/events?${params}`, 10_000);
-  const [error, setError] = useState<ApiError>();
+  const { error, run } = useAction();
   const events = list.data?.data ?? [];
 
   /** The export needs the key in a header, so it is fetched, then handed to the browser as a file. */
-  async function exportCsv() {
-    setError(undefined);
-    try {
+  const exportCsv = () =>
+    run('export', async () => {
       const res = await request('GET', `/v1/events/export.csv${type ? `?type=${encodeURIComponent(type)}` : ''}`);
       const link = document.createElement('a');
       link.href = URL.createObjectURL(await res.blob());
       link.download = 'events.csv';
       link.click();
       URL.revokeObjectURL(link.href);
-    } catch (err) {
-      setError(err as ApiError);
-    }
-  }
+    });
 
   return (
     <section>

@@ -1,6 +1,6 @@
 import { FormEvent, useState } from 'react';
-import { ApiError, Endpoint, Page, Replay, api } from '../api';
-import { useApi } from '../hooks';
+import { Endpoint, Page, Replay, api } from '../api';
+import { useAction, useApi } from '../hooks';
 import { Field, Problem, Status } from '../ui';
 
 const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
@@ -12,28 +12,25 @@ export function ReplayPage({ query }: { query: URLSearchParams }) {
   const [since, setSince] = useState(local(new Date(Date.now() - 3600_000)));
   const [until, setUntil] = useState(local(new Date()));
   const [replayId, setReplayId] = useState<string>();
-  const [error, setError] = useState<ApiError>();
+  const { error, run } = useAction();
   const replay = useApi<Replay>(replayId ? `/v1/replays/${replayId}` : null, 1_000);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setError(undefined);
-    try {
+    void run('replay', async () => {
       const started = await api<Replay>('POST', `/v1/endpoints/${endpointId}/replay`, {
         since: new Date(since).toISOString(),
         until: new Date(until).toISOString(),
       });
       setReplayId(started.id);
-    } catch (err) {
-      setError(err as ApiError);
-    }
+    });
   }
 
   const r = replay.data;
   return (
     <section className="panel">
       <h2>Replay</h2>
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={submit}>
         <Field label="Endpoint">
           <select value={endpointId} onChange={(e) => setEndpointId(e.target.value)} required>
             <option value="">Choose…</option>

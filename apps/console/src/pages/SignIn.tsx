@@ -1,26 +1,20 @@
 import { FormEvent, useState } from 'react';
-import { ApiError, request, session } from '../api';
+import { request, session } from '../api';
+import { useAction } from '../hooks';
 import { Field, Problem } from '../ui';
 
 /** Sign in with an API key: checked against the API once, then kept in this tab's session storage only. */
 export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [key, setKey] = useState('');
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run('sign-in', async () => {
       await request('GET', '/v1/event-types', undefined, key.trim());
       session.signIn(key.trim());
       onSignedIn();
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -29,7 +23,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
       <p>
         Sign in with an API key of your business. It stays in this browser tab only and is forgotten when you close it.
       </p>
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={submit}>
         <Field label="API key">
           <input
             type="password"
@@ -41,7 +35,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
             autoFocus
           />
         </Field>
-        <button type="submit" disabled={busy || !key.trim()}>
+        <button type="submit" disabled={busy !== undefined || !key.trim()}>
           {busy ? 'Checking…' : 'Sign in'}
         </button>
       </form>
