@@ -17,6 +17,8 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     FANOUT_POLL_INTERVAL_MS: '100',
     FANOUT_RESPONSE_BODY_LIMIT_BYTES: '1024',
     GATEWAY_SECRET_ROTATION_OVERLAP_HOURS: '1',
+    // A first attempt's row is written with its outcome; one in flight this long is written pending first.
+    FANOUT_SAVE_AFTER_MS: '5000',
   });
   const receivers: Receiver[] = [];
 
@@ -341,6 +343,53 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const done = await t.delivery(ep.id, (x) => x.status === 'succeeded', 20_000);
     expect(done.attempts).toBe(2);
     expect(r.requests[1]!.at).toBeGreaterThanOrEqual(new Date(waiting.nextAttemptAt).getTime() - 50);
+  });
+
+  it("writes a first attempt's row with its outcome, and a fan-out crash before that consumes the event again", async () => {
+    const t = await tenant();
+    const r = await receiver();
+    // The first request is never answered (fan-out dies holding it); later ones are.
+    r.behaviour = (_, res) => void (r.requests.length > 1 && res.writeHead(200).end());
+    const ep = await t.endpoint({ url: r.url(), timeoutMs: 20_000 });
+    await settle();
+    await t.send();
+    await r.waitFor(1);
+    const db = new Client({ connectionString: testInfra().databaseUrl });
+    await db.connect();
+    try {
+      // In flight for less than FANOUT_SAVE_AFTER_MS: no row yet, and the event's offset is not committed.
+      const before = await db.query('SELECT id FROM deliveries WHERE endpoint_id = $1', [ep.id]);
+      expect(before.rows).toEqual([]);
+      await gateway.kill('fanout');
+      await gateway.restart('fanout');
+      const done = await t.delivery(ep.id, (x) => x.status === 'succeeded', 40_000);
+      // The event was consumed again and delivered once more (same webhook-id); the row holds the attempt that ended.
+      expect(r.requests).toHaveLength(2);
+      expect(r.requests[1]!.headers['webhook-id']).toBe(r.requests[0]!.headers['webhook-id']);
+      expect(done.attempts).toBe(1);
+      const rows = await db.query('SELECT id FROM deliveries WHERE endpoint_id = $1', [ep.id]);
+      expect(rows.rows).toHaveLength(1);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('writes a first attempt still in flight after FANOUT_SAVE_AFTER_MS as pending, then completes that row', async () => {
+    const t = await tenant();
+    const r = await receiver();
+    let answer: () => void = () => undefined;
+    r.behaviour = (_, res) => void (answer = () => res.writeHead(200).end());
+    const ep = await t.endpoint({ url: r.url(), timeoutMs: 20_000 });
+    await settle();
+    await t.send();
+    await r.waitFor(1);
+    const pending = await t.delivery(ep.id, (x) => x.status === 'pending', 10_000);
+    expect(pending.attempts).toBe(0);
+    answer();
+    const done = await t.delivery(ep.id, (x) => x.status === 'succeeded');
+    expect(done.id).toBe(pending.id);
+    expect(done.attempts).toBe(1);
+    expect(r.requests).toHaveLength(1);
   });
 });
 

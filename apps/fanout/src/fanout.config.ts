@@ -62,6 +62,17 @@ export class FanoutConfig extends UrlPolicyConfig {
   FANOUT_LEASE_SECONDS = 120;
 
   /**
+   * A first attempt's delivery row is written with its outcome (one insert). One still queued or in flight after this
+   * many ms is written as pending first, so that its Kafka offset can be committed: this bounds how much a crash makes
+   * the next instance consume again (and attempt again).
+   */
+  @ToNumber()
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  FANOUT_SAVE_AFTER_MS = 1000;
+
+  /**
    * An instance whose heartbeat (every 2 s) is older than this is taken for dead, and the deliveries it held are
    * taken over. Longer than a GC pause or a short database outage, so a live instance keeps its work.
    */

@@ -8,10 +8,13 @@ import { DeliveryStore } from './store/delivery-store';
 import { InstanceRegistry } from './store/instance-registry';
 import { OutcomeWriter } from './store/outcome-writer';
 
+/** How long the last commit waits for deliveries still being written (a database outage at shutdown). */
+const COMMIT_SETTLE_MS = 5000;
+
 /**
  * Starts consuming once the endpoint cache is loaded (onModuleInit), and stops in the one order that loses nothing:
- * stop taking work (poller, consumer — which commits its offsets), let attempts in flight finish, hand queued
- * deliveries back to the retry queue, write the attempt log; the database closes after this.
+ * stop taking work (poller, consumer), hand queued deliveries back to the retry queue, let attempts in flight finish,
+ * write their outcomes, commit the offsets of what is written, release leases; the database closes after this.
  */
 @Injectable()
 export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -40,13 +43,18 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     this.poller.stop();
     this.replays.stop();
-    await this.consumer.stop();
+    await this.consumer.pause();
     const handBack = this.dispatcher.drainQueued();
+    // First attempts not started get pending rows (any instance's poller takes them); claimed ones their leases back.
+    this.outcomes.handBack(handBack.flatMap((w) => (w.unsaved && !w.unsaved.saved ? [w.unsaved] : [])));
+    const leased = handBack.filter((w) => !w.unsaved || w.unsaved.saved).map((w) => w.deliveryId);
     await this.dispatcher.stop();
     await this.sender.close();
     await this.outcomes.flushAll();
-    await this.store.releaseLeases(handBack.map((w) => w.deliveryId)).catch((err: Error) => {
-      this.logger.warn(`could not release ${handBack.length} leases (they expire on their own): ${err.message}`);
+    // Offsets move past what is written now; anything not written is consumed again by the next instance.
+    await this.consumer.stop(COMMIT_SETTLE_MS);
+    await this.store.releaseLeases(leased).catch((err: Error) => {
+      this.logger.warn(`could not release ${leased.length} leases (they expire on their own): ${err.message}`);
     });
     await this.instance.stop();
   }

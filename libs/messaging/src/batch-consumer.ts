@@ -1,5 +1,9 @@
 import { Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
+import { Logger } from '@nestjs/common';
 import { KafkaConnection } from './kafka-connection';
+
+/** How often offsets that became durable are committed (a crash consumes at most about this much again). */
+const COMMIT_EVERY_MS = 500;
 
 export interface ConsumedRecord {
   topic: string;
@@ -21,21 +25,33 @@ export interface BatchConsumerOptions {
   /**
    * Handles one batch of one partition. Resolving means every record is durably handled (or dead-lettered): only
    * then is the offset committed. Throwing means a transient failure: nothing is committed and the batch comes again.
+   *
+   * A handler may instead resolve with `{ durable }`: the records are taken (the next batch is fetched) but their
+   * offset is committed only once `durable` resolves and every earlier batch of the partition is committed. A crash
+   * meanwhile re-delivers them. `durable` must not reject.
    */
   handle: (
     records: ConsumedRecord[],
     partition: { topic: string; partition: number; heartbeat: () => Promise<void> },
-  ) => Promise<void>;
+  ) => Promise<void | { durable: Promise<void> }>;
 }
 
 /**
- * A consumer-group member built on kafkajs `eachBatch` with manual offset resolution: offsets advance only past
- * records the handler finished, so a crash re-delivers instead of losing (at-least-once).
+ * A consumer-group member built on kafkajs `eachBatch` with its own offset commits: offsets advance only past records
+ * the handler made durable, in order per partition, so a crash re-delivers instead of losing (at-least-once).
  */
 export class BatchConsumer {
   private readonly consumer: Consumer;
   private running = false;
   private crashed: Error | null = null;
+  /** Per `topic:partition`: its latest batch, settled once it and every earlier one are durable. */
+  private readonly chains = new Map<string, Promise<void>>();
+  /** Per `topic:partition`: the offset to commit next (past records that are durable). */
+  private readonly committable = new Map<string, { topic: string; partition: number; offset: string }>();
+  private commitTimer?: NodeJS.Timeout;
+  private readonly logger = new Logger(BatchConsumer.name);
+  /** Batches being handled now. */
+  private readonly handling = new Set<Promise<unknown>>();
 
   constructor(
     connection: KafkaConnection,
@@ -65,12 +81,14 @@ export class BatchConsumer {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({
-      autoCommit: true,
+      // Offsets are committed by eachBatch itself (see handle), in order per partition.
+      autoCommit: false,
       autoCommitInterval: 1000,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+    this.commitTimer = setInterval(() => void this.commitDurable(), COMMIT_EVERY_MS);
     this.running = true;
   }
 
@@ -86,18 +104,67 @@ export class BatchConsumer {
       headers: headersToStrings(m.headers),
       timestamp: m.timestamp,
     }));
-    await this.options.handle(records, {
+    const handled = this.options.handle(records, {
       topic: batch.topic,
       partition: batch.partition,
       heartbeat: () => payload.heartbeat(),
     });
+    this.handling.add(handled);
+    const result = await handled.finally(() => this.handling.delete(handled));
+    // Fetch on from here; commit once durable, in order per partition.
     payload.resolveOffset(batch.lastOffset());
-    await payload.commitOffsetsIfNecessary();
+    const key = `${batch.topic}:${batch.partition}`;
+    const offset = {
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: (BigInt(batch.lastOffset()) + 1n).toString(),
+    };
+    const chain = Promise.all([this.chains.get(key), result?.durable]).then(() => {
+      this.committable.set(key, offset);
+    });
+    this.chains.set(key, chain);
+    void chain.finally(() => {
+      if (this.chains.get(key) === chain) this.chains.delete(key);
+    });
   }
 
-  /** Stops fetching, lets the batch in progress finish, commits, and leaves the group. */
-  async stop(): Promise<void> {
+  /** Commits the offsets that became durable since the last commit (every COMMIT_EVERY_MS, and when stopping). */
+  private async commitDurable(): Promise<void> {
+    if (!this.committable.size) return;
+    const offsets = [...this.committable.values()];
+    this.committable.clear();
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } catch (err) {
+      // Not committed (the group is rebalancing, or the member left): the next owner consumes these records again,
+      // which is at-least-once; a later commit of ours supersedes this one.
+      this.logger.warn(`could not commit offsets (they are consumed again): ${(err as Error).message}`);
+    }
+  }
+
+  /** Stops fetching new batches (staying in the group) and waits for the batches being handled. */
+  async pause(): Promise<void> {
+    this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+    await Promise.allSettled([...this.handling]);
+  }
+
+  /**
+   * Commits what is durable (waiting up to `settleMs` for records that are still being made durable), and leaves the
+   * group. What is left uncommitted is consumed again by the next member.
+   */
+  async stop(settleMs = 0): Promise<void> {
     this.running = false;
+    clearInterval(this.commitTimer);
+    await Promise.allSettled([...this.handling]);
+    if (this.chains.size) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.chains.values()]),
+        new Promise((resolve) => (timer = setTimeout(resolve, settleMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    await this.commitDurable();
     await this.consumer.disconnect();
   }
 }

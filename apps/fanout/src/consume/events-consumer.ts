@@ -10,7 +10,8 @@ import { Dispatcher } from '../deliver/dispatcher';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
 import { DeliveryStore, NewDelivery } from '../store/delivery-store';
-import { InstanceRegistry } from '../store/instance-registry';
+import { OutcomeWriter } from '../store/outcome-writer';
+import { SaveBarrier } from '../store/unsaved-delivery';
 
 import { FANOUT_GROUP_ID } from './consumer-group';
 
@@ -18,9 +19,10 @@ import { FANOUT_GROUP_ID } from './consumer-group';
 const CHUNK = 250;
 
 /**
- * Turns each batch of events into stored events and deliveries, in one transaction, before the offsets move on:
- * once committed, every delivery is either in flight from memory or due in the retry queue. A record that is not
- * a valid canonical event goes to the dead-letter topic with the reason, and consumption continues.
+ * Turns each batch of events into stored events and deliveries. Kafka is the queue of first attempts: a batch's
+ * offset is committed only once every delivery it made has a row (written with its first outcome, or pending in the
+ * retry queue), so a crash before that consumes it again. A record that is not a valid canonical event goes to the
+ * dead-letter topic with the reason, and consumption continues.
  */
 @Injectable()
 export class EventsConsumer {
@@ -33,8 +35,8 @@ export class EventsConsumer {
     private readonly store: DeliveryStore,
     private readonly dispatcher: Dispatcher,
     private readonly deadLetters: DeadLetterPublisher,
-    private readonly instance: InstanceRegistry,
-    private readonly config: FanoutConfig,
+    private readonly outcomes: OutcomeWriter,
+    config: FanoutConfig,
   ) {
     this.consumer = new BatchConsumer(kafka, {
       groupId: FANOUT_GROUP_ID,
@@ -42,7 +44,11 @@ export class EventsConsumer {
       fromBeginning: true,
       partitionsConsumedConcurrently: config.FANOUT_PARTITIONS_CONCURRENTLY,
       handle: async (records, { heartbeat }) => {
-        for (let i = 0; i < records.length; i += CHUNK) await this.handle(records.slice(i, i + CHUNK), heartbeat);
+        const barriers: SaveBarrier[] = [];
+        for (let i = 0; i < records.length; i += CHUNK) {
+          barriers.push(await this.handle(records.slice(i, i + CHUNK), heartbeat));
+        }
+        return { durable: Promise.all(barriers.map((b) => b.done)).then(() => undefined) };
       },
     });
   }
@@ -55,34 +61,49 @@ export class EventsConsumer {
     return this.consumer.start();
   }
 
-  stop(): Promise<void> {
-    // A batch waiting for room must not hold the shutdown: it stores what it has, which is handed back at shutdown.
+  /**
+   * Takes no further batches; a batch waiting for room stops waiting and stores its events, its deliveries going to
+   * the retry queue (not to memory).
+   */
+  pause(): Promise<void> {
     this.stopping = true;
-    return this.consumer.stop();
+    return this.consumer.pause();
+  }
+
+  /** Commits the offsets whose deliveries are written (waiting up to `settleMs` for the rest) and leaves the group. */
+  stop(settleMs: number): Promise<void> {
+    this.stopping = true;
+    return this.consumer.stop(settleMs);
   }
 
   /**
-   * Stores the batch in one transaction. If the database refuses the data itself (not a connection problem), the
-   * batch is stored event by event and only the offending events are dead-lettered: one bad record never blocks
-   * its partition. Any other error propagates, so the batch is retried and nothing is committed meanwhile.
+   * Stores the events (and the deliveries that go straight to the retry queue) in one transaction; returns the events
+   * stored, and which of them were stored before (consumed again). If the database refuses the data itself (not a
+   * connection problem), the batch is stored event by event and only the offending events are dead-lettered: one bad
+   * record never blocks its partition. Any other error propagates, so the batch is retried and nothing is committed.
    */
   private async persistIsolatingBadData(
     events: CanonicalEventV1[],
-    deliveries: Array<NewDelivery & { event: CanonicalEventV1 }>,
-  ): Promise<Set<string>> {
+    queued: Array<NewDelivery & { event: CanonicalEventV1 }>,
+  ): Promise<{ stored: CanonicalEventV1[]; seenBefore: Set<string> }> {
+    const outcome = (fresh: Set<string>, stored: CanonicalEventV1[]) => ({
+      stored,
+      seenBefore: new Set(stored.filter((e) => !fresh.has(e.id)).map((e) => e.id)),
+    });
     try {
-      return await this.store.persist(events, deliveries);
+      return outcome(await this.store.persist(events, queued), events);
     } catch (err) {
       if (!isDataError(err) || events.length === 0) throw err;
     }
-    const created = new Set<string>();
+    const fresh = new Set<string>();
+    const stored: CanonicalEventV1[] = [];
     for (const event of events) {
-      const own = deliveries.filter((d) => d.event === event);
       try {
-        for (const id of await this.store.persist([event], own)) created.add(id);
+        const own = queued.filter((d) => d.event === event);
+        for (const id of await this.store.persist([event], own)) fresh.add(id);
+        stored.push(event);
       } catch (err) {
         if (!isDataError(err)) throw err;
-        own.forEach((d) => (d.leaseUntil = null));
         await this.deadLetters.publish({
           reason: `the event cannot be stored: ${(err as Error).message}`,
           eventId: event.id,
@@ -91,13 +112,19 @@ export class EventsConsumer {
         });
       }
     }
-    return created;
+    return outcome(fresh, stored);
   }
 
-  private async handle(records: ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
+  /**
+   * Stores the batch's events, then dispatches their deliveries from memory without writing them first: each row is
+   * written once, with its first outcome (or as pending after FANOUT_SAVE_AFTER_MS). The batch's offset is committed
+   * when every one of them is written. Deliveries that do not fit in memory are written to the retry queue at once.
+   */
+  private async handle(records: ConsumedRecord[], heartbeat: () => Promise<void>): Promise<SaveBarrier> {
     // Back-pressure: while endpoints that keep up have a full backlog in memory, the events wait in Kafka.
     await this.dispatcher.whenRoom(heartbeat, () => this.stopping);
     const events: CanonicalEventV1[] = [];
+    const seen = new Set<string>();
     // The trace each event belongs to (from its record's traceparent), continued by its deliveries' attempts.
     const traces = new Map<string, Record<string, string>>();
     for (const record of records) {
@@ -108,7 +135,9 @@ export class EventsConsumer {
           source: { topic: record.topic, partition: record.partition, offset: record.offset },
           ...encodePayload(record.value),
         });
-      } else {
+      } else if (!seen.has(parsed.id)) {
+        // The same event twice in a batch (a provider's retry of the same body) is handled once.
+        seen.add(parsed.id);
         events.push(parsed);
         const trace = pickTraceHeaders(record.headers);
         if (trace) traces.set(parsed.id, trace);
@@ -116,33 +145,62 @@ export class EventsConsumer {
     }
 
     const now = new Date();
-    const lease = new Date(now.getTime() + this.config.FANOUT_LEASE_SECONDS * 1000);
-    const deliveries: Array<NewDelivery & { event: CanonicalEventV1 }> = events.flatMap((event) =>
+    const all = events.flatMap((event) =>
       this.endpoints.matching(event.tenantId, event.type).map((endpoint) => ({
         id: newId(IdPrefix.delivery),
         eventId: event.id,
         endpointId: endpoint.id,
         tenantId: event.tenantId,
         eventType: event.type,
-        // Deliveries that fit in memory are attempted now under a lease; the rest wait in the retry queue.
-        leaseUntil: this.dispatcher.hasRoom(endpoint.id) ? lease : null,
-        leaseOwner: this.instance.id,
+        leaseUntil: null,
+        leaseOwner: null,
         nextAttemptAt: now,
+        createdAt: now,
         event,
+        // Deliveries that fit in memory are attempted now; the rest wait in the retry queue.
+        inMemory: !this.stopping && this.dispatcher.hasRoom(endpoint.id),
       })),
     );
-    const created = await this.persistIsolatingBadData(events, deliveries);
-    this.dispatcher.enqueue(
-      deliveries
-        .filter((d) => d.leaseUntil && created.has(d.id))
-        .map((d) => ({
-          deliveryId: d.id,
-          endpointId: d.endpointId,
-          attemptCount: 0,
-          event: d.event,
-          trace: traces.get(d.eventId),
-        })),
+    const { stored, seenBefore } = await this.persistIsolatingBadData(
+      events,
+      // (A first attempt this instance holds for the same event and endpoint gets its row itself.)
+      all.filter((d) => !d.inMemory && !this.outcomes.holds(d.eventId, d.endpointId)),
     );
+    // An event seen before (sent again by its provider, or consumed again after a crash or rebalance) may have its
+    // deliveries already: rows, or first attempts this instance holds in memory.
+    const existing = await this.store.existingDeliveries([...seenBefore]);
+    const storedIds = new Set(stored.map((e) => e.id));
+    const dispatch = all.filter(
+      (d) =>
+        d.inMemory &&
+        storedIds.has(d.eventId) &&
+        !(
+          seenBefore.has(d.eventId) &&
+          (existing.has(`${d.eventId} ${d.endpointId}`) || this.outcomes.holds(d.eventId, d.endpointId))
+        ),
+    );
+    const barrier = new SaveBarrier(dispatch.length);
+    const since = now.getTime();
+    const work = dispatch.map((d) => ({
+      deliveryId: d.id,
+      endpointId: d.endpointId,
+      attemptCount: 0,
+      event: d.event,
+      trace: traces.get(d.eventId),
+      unsaved: {
+        id: d.id,
+        eventId: d.eventId,
+        endpointId: d.endpointId,
+        tenantId: d.tenantId,
+        eventType: d.eventType,
+        since,
+        saved: false,
+        barrier,
+      },
+    }));
+    this.outcomes.track(work.map((w) => w.unsaved));
+    this.dispatcher.enqueue(work);
+    return barrier;
   }
 }
 

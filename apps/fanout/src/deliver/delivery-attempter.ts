@@ -7,6 +7,7 @@ import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
 import { AttemptOutcome } from '../store/delivery-store';
 import { OutcomeWriter } from '../store/outcome-writer';
+import { UnsavedDelivery } from '../store/unsaved-delivery';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { EndpointDisabler } from './endpoint-disabler';
 import { AttemptSignal, EndpointHealthRegistry } from './endpoint-health';
@@ -23,6 +24,8 @@ export interface DeliveryWork {
   event: CanonicalEventV1;
   /** The trace context of the ingest request (first attempts from Kafka; retries start a trace of their own). */
   trace?: Record<string, string>;
+  /** A first attempt from Kafka whose row may not exist yet (see UnsavedDelivery). */
+  unsaved?: UnsavedDelivery;
 }
 
 const OVERLOAD = new Set(['timeout', 'connect_timeout']);
@@ -57,7 +60,7 @@ export class DeliveryAttempter {
   private async attemptNow(work: DeliveryWork, span: Span | null): Promise<void> {
     const endpoint = this.endpoints.get(work.endpointId);
     if (!endpoint || !endpoint.enabled) {
-      this.outcomes.record(this.withoutRequest(work, 'failed', null, 'the endpoint is disabled or deleted'));
+      this.record(work, this.withoutRequest(work, 'failed', null, 'the endpoint is disabled or deleted'));
       this.metrics.recordAttempt('failed', 'endpoint_disabled', null);
       return;
     }
@@ -66,7 +69,8 @@ export class DeliveryAttempter {
     if (!admission.allowed) {
       // Skipped, not dropped: the delivery waits in the retry queue until the circuit lets a probe through.
       const status = work.attemptCount ? 'retrying' : 'pending';
-      this.outcomes.record(
+      this.record(
+        work,
         this.withoutRequest(
           work,
           status,
@@ -131,7 +135,7 @@ export class DeliveryAttempter {
         completed: status === 'succeeded' || status === 'failed',
       },
     };
-    this.outcomes.record(outcome);
+    this.record(work, outcome);
     this.metrics.recordAttempt(status, result.errorClass, result.durationMs);
     if (succeeded) await this.qerko.forward(work.event, result.statusCode, result.body);
 
@@ -148,6 +152,17 @@ export class DeliveryAttempter {
         })
         .catch((err: Error) => this.logger.error({ msg: `could not dead-letter: ${err.message}`, ...idsOf(work) }));
     }
+  }
+
+  /** Hands the outcome to the writer; a first attempt whose row does not exist yet creates it with this outcome. */
+  private record(work: DeliveryWork, outcome: AttemptOutcome): void {
+    const unsaved = work.unsaved && !work.unsaved.saved ? work.unsaved : undefined;
+    if (unsaved) {
+      unsaved.saved = true;
+      const { eventId, endpointId, tenantId, eventType, since } = unsaved;
+      outcome.delivery.insert = { eventId, endpointId, tenantId, eventType, createdAt: new Date(since) };
+    }
+    this.outcomes.record(outcome, unsaved);
   }
 
   /** The schedule's next delay, or the receiver's own Retry-After on 429/503 (clamped); null when out of attempts. */

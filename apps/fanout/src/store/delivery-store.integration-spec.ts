@@ -98,4 +98,92 @@ describe('DeliveryStore on PostgreSQL', () => {
     ]);
     expect(owner?.lease_owner).toBe(`fo_self_${suffix}`);
   });
+
+  describe('outcomes', () => {
+    const suffix = randomUUID().slice(0, 8);
+    const tenant = `ten_outcomes_${suffix}`;
+    const endpoint = `ep_outcomes_${suffix}`;
+    beforeAll(async () => {
+      await db.query(`INSERT INTO tenants (id, name) VALUES ($1, 'outcomes')`, [tenant]);
+      await db.query(
+        `INSERT INTO endpoints (id, tenant_id, url, event_types, secret_sealed) VALUES ($1, $2, 'https://example.com', '{*}', 'x')`,
+        [endpoint, tenant],
+      );
+    });
+
+    let n = 0;
+    const first = (e: CanonicalEventV1, endpointId = endpoint) => {
+      const id = `dlv_outcomes_${suffix}_${++n}`;
+      return {
+        id,
+        identity: { eventId: e.id, endpointId, tenantId: tenant, eventType: e.type, createdAt: new Date() },
+        attempt: (statusCode: number) => ({
+          id: `att_outcomes_${suffix}_${n}_${statusCode}`,
+          deliveryId: id,
+          endpointId,
+          number: 1,
+          startedAt: new Date(),
+          durationMs: 3,
+          statusCode,
+          errorClass: statusCode < 300 ? null : 'http_status',
+          errorMessage: null,
+          responseBody: 'ok',
+          timings: { firstByteMs: 2 },
+        }),
+      };
+    };
+    const rowsOf = (eventId: string) =>
+      db.query<Array<{ id: string; status: string; attempt_count: number; attempts: number }>>(
+        `SELECT d.id, d.status, d.attempt_count,
+                (SELECT count(*)::int FROM delivery_attempts a WHERE a.delivery_id = d.id) AS attempts
+           FROM deliveries d WHERE d.event_id = $1 ORDER BY d.id`,
+        [eventId],
+      );
+    const succeeded = { status: 'succeeded' as const, attemptCount: 1, nextAttemptAt: null, lastStatusCode: 200 };
+
+    it("creates a first attempt's row together with its outcome: one insert, no pending row before", async () => {
+      const e = { ...event({ n: 3 }), tenantId: tenant };
+      await store.persist([e], []);
+      const d = first(e);
+      await store.recordOutcomes(
+        [
+          {
+            attempt: d.attempt(200),
+            delivery: { id: d.id, ...succeeded, lastError: null, completed: true, insert: d.identity },
+          },
+        ],
+        new Date(0),
+      );
+      expect(await rowsOf(e.id)).toEqual([{ id: d.id, status: 'succeeded', attempt_count: 1, attempts: 1 }]);
+      expect(await store.existingDeliveries([e.id])).toEqual(new Set([`${e.id} ${endpoint}`]));
+    });
+
+    it('writes a pending row and then its outcome as an update, in one write, in that order', async () => {
+      const e = { ...event({ n: 4 }), tenantId: tenant };
+      await store.persist([e], []);
+      const d = first(e);
+      const pending = { id: d.id, ...d.identity, leaseUntil: new Date(Date.now() + 60_000), leaseOwner: 'fo_x' };
+      await store.recordOutcomes(
+        [{ attempt: d.attempt(200), delivery: { id: d.id, ...succeeded, lastError: null, completed: true } }],
+        new Date(0),
+        [{ ...pending, nextAttemptAt: new Date() }],
+      );
+      expect(await rowsOf(e.id)).toEqual([{ id: d.id, status: 'succeeded', attempt_count: 1, attempts: 1 }]);
+    });
+
+    it('drops the attempt of a row that could not be created instead of failing every later write', async () => {
+      const e = { ...event({ n: 5 }), tenantId: tenant };
+      await store.persist([e], []);
+      const winner = first(e);
+      const loser = first(e); // the same event and endpoint, consumed by a second instance too
+      const gone = first(e, `ep_deleted_${suffix}`); // its endpoint was deleted meanwhile
+      const outcome = (d: ReturnType<typeof first>) => ({
+        attempt: d.attempt(200),
+        delivery: { id: d.id, ...succeeded, lastError: null, completed: true, insert: d.identity },
+      });
+      await store.recordOutcomes([outcome(winner)], new Date(0));
+      await store.recordOutcomes([outcome(loser), outcome(gone)], new Date(0));
+      expect(await rowsOf(e.id)).toEqual([{ id: winner.id, status: 'succeeded', attempt_count: 1, attempts: 1 }]);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { CanonicalEventV1 } from '@gateway/contracts';
 import type { AttemptTimings, DeliveryStatus } from '@gateway/persistence';
 
@@ -15,6 +15,8 @@ export interface NewDelivery {
   /** The instance holding the lease (null without one). */
   leaseOwner: string | null;
   nextAttemptAt: Date;
+  /** When it was taken from Kafka (default: now). */
+  createdAt?: Date;
 }
 
 export interface ClaimedDelivery {
@@ -47,7 +49,17 @@ export interface AttemptOutcome {
     lastStatusCode: number | null;
     lastError: string | null;
     completed: boolean;
+    /** Set when the row does not exist yet (a first attempt from Kafka): it is inserted with this outcome. */
+    insert?: RowIdentity & { createdAt: Date };
   };
+}
+
+/** What a delivery row is created with besides its state. */
+export interface RowIdentity {
+  eventId: string;
+  endpointId: string;
+  tenantId: string;
+  eventType: string;
 }
 
 /**
@@ -60,17 +72,18 @@ export class DeliveryStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Stores the events and their deliveries in one transaction; returns the ids of deliveries that are new (an event
-   * consumed twice creates nothing twice).
+   * Stores the events, and the deliveries that go straight to the retry queue, in one transaction. Returns the ids of
+   * the events that are new: one consumed again (after a crash or a rebalance) was stored before.
    */
   async persist(events: CanonicalEventV1[], deliveries: NewDelivery[]): Promise<Set<string>> {
     if (!events.length) return new Set();
     return this.db.transaction(async (tx) => {
-      await tx.query(
+      const stored: Array<{ id: string }> = await tx.query(
         `INSERT INTO events (id, tenant_id, source_id, type, provider, received_at, occurred_at, data)
          SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
                               $6::timestamptz[], $7::timestamptz[], $8::jsonb[])
-         ON CONFLICT (id) DO NOTHING`,
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id`,
         [
           events.map((e) => e.id),
           events.map((e) => e.tenantId),
@@ -82,31 +95,19 @@ export class DeliveryStore {
           events.map((e) => JSON.stringify(e.data)),
         ],
       );
-      if (!deliveries.length) return new Set<string>();
-      const inserted: Array<{ id: string }> = await tx.query(
-        `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, status, next_attempt_at, lease_until,
-                                 lease_owner)
-         SELECT d.id, d.event_id, d.endpoint_id, d.tenant_id, d.event_type, 'pending', d.next_attempt_at, d.lease_until,
-                d.lease_owner
-           FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
-                       $6::timestamptz[], $7::timestamptz[], $8::varchar[])
-                AS d(id, event_id, endpoint_id, tenant_id, event_type, next_attempt_at, lease_until, lease_owner)
-           JOIN endpoints e ON e.id = d.endpoint_id
-         ON CONFLICT (event_id, endpoint_id) WHERE replay_id IS NULL DO NOTHING
-         RETURNING id`,
-        [
-          deliveries.map((d) => d.id),
-          deliveries.map((d) => d.eventId),
-          deliveries.map((d) => d.endpointId),
-          deliveries.map((d) => d.tenantId),
-          deliveries.map((d) => d.eventType),
-          deliveries.map((d) => d.nextAttemptAt.toISOString()),
-          deliveries.map((d) => d.leaseUntil?.toISOString() ?? null),
-          deliveries.map((d) => (d.leaseUntil ? d.leaseOwner : null)),
-        ],
-      );
-      return new Set(inserted.map((row) => row.id));
+      await insertPending(tx, deliveries);
+      return new Set(stored.map((row) => row.id));
     });
+  }
+
+  /** `eventId endpointId` of the live deliveries these events already have (for events consumed again). */
+  async existingDeliveries(eventIds: string[]): Promise<Set<string>> {
+    if (!eventIds.length) return new Set();
+    const rows: Array<{ event_id: string; endpoint_id: string }> = await this.db.query(
+      `SELECT event_id, endpoint_id FROM deliveries WHERE event_id = ANY($1::varchar[]) AND replay_id IS NULL`,
+      [eventIds],
+    );
+    return new Set(rows.map((r) => `${r.event_id} ${r.endpoint_id}`));
   }
 
   /**
@@ -201,25 +202,68 @@ export class DeliveryStore {
   }
 
   /**
-   * Writes many attempts, delivery updates and endpoints' failing-since marks in one transaction (the attempt log is
-   * never the bottleneck). Returns enabled endpoints that have failed continuously since before `failingCutoff`.
+   * Writes many outcomes in one transaction (the attempt log is never the bottleneck): first the rows of deliveries
+   * saved as pending (`pending`), then the rows of first attempts with their outcome, the attempts, the updates of
+   * rows that existed, and endpoints' failing-since marks. Returns enabled endpoints that have failed continuously
+   * since before `failingCutoff`.
    */
-  async recordOutcomes(outcomes: AttemptOutcome[], failingCutoff: Date): Promise<string[]> {
-    if (!outcomes.length) return [];
+  async recordOutcomes(
+    outcomes: AttemptOutcome[],
+    failingCutoff: Date,
+    pending: NewDelivery[] = [],
+  ): Promise<string[]> {
+    if (!outcomes.length && !pending.length) return [];
     const a = outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []));
-    const d = outcomes.map((o) => o.delivery);
+    const created = outcomes.flatMap((o) => (o.delivery.insert ? [{ ...o.delivery, ...o.delivery.insert }] : []));
+    const d = outcomes.flatMap((o) => (o.delivery.insert ? [] : [o.delivery]));
     // The last attempt of each endpoint in the batch tells whether it is failing now.
     const lastByEndpoint = new Map<string, { ok: boolean; at: Date }>();
     for (const { attempt } of outcomes) {
       if (attempt) lastByEndpoint.set(attempt.endpointId, { ok: attempt.errorClass === null, at: attempt.startedAt });
     }
     return this.db.transaction(async (tx) => {
+      await insertPending(tx, pending);
+      // A row that cannot be created (its endpoint was deleted, or another instance consumed the event too and
+      // created it first) is left out, and so is its attempt (the guard below).
+      if (created.length)
+        await tx.query(
+          `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, status, attempt_count,
+                                   next_attempt_at, last_status_code, last_error, created_at, completed_at)
+           SELECT u.id, u.event_id, u.endpoint_id, u.tenant_id, u.event_type, u.status, u.attempt_count,
+                  u.next_attempt_at, u.last_status_code, u.last_error, u.created_at,
+                  CASE WHEN u.completed THEN now() ELSE NULL END
+             FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
+                         $7::int[], $8::timestamptz[], $9::int[], $10::text[], $11::timestamptz[], $12::bool[])
+                  AS u(id, event_id, endpoint_id, tenant_id, event_type, status, attempt_count, next_attempt_at,
+                       last_status_code, last_error, created_at, completed)
+             JOIN endpoints e ON e.id = u.endpoint_id
+           ON CONFLICT (event_id, endpoint_id) WHERE replay_id IS NULL DO NOTHING`,
+          [
+            created.map((x) => x.id),
+            created.map((x) => x.eventId),
+            created.map((x) => x.endpointId),
+            created.map((x) => x.tenantId),
+            created.map((x) => x.eventType),
+            created.map((x) => x.status),
+            created.map((x) => x.attemptCount),
+            created.map((x) => x.nextAttemptAt?.toISOString() ?? null),
+            created.map((x) => x.lastStatusCode),
+            created.map((x) => x.lastError),
+            created.map((x) => x.createdAt.toISOString()),
+            created.map((x) => x.completed),
+          ],
+        );
+      // Only attempts of rows that exist: one whose delivery was deleted meanwhile (with its endpoint) or never
+      // created is dropped, rather than failing every later write on the foreign key.
       if (a.length)
         await tx.query(
           `INSERT INTO delivery_attempts (id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code,
                                         error_class, error_message, response_body, timings)
          SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::timestamptz[], $6::int[],
                               $7::int[], $8::varchar[], $9::text[], $10::text[], $11::jsonb[])
+                  AS a(id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code, error_class,
+                       error_message, response_body, timings)
+          WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)
          ON CONFLICT (id) DO NOTHING`,
           [
             a.map((x) => x.id),
@@ -235,8 +279,9 @@ export class DeliveryStore {
             a.map((x) => (x.timings ? JSON.stringify(x.timings) : null)),
           ],
         );
-      await tx.query(
-        `UPDATE deliveries AS t SET
+      if (d.length)
+        await tx.query(
+          `UPDATE deliveries AS t SET
             status = u.status, attempt_count = GREATEST(t.attempt_count, u.attempt_count),
             next_attempt_at = u.next_attempt_at, lease_until = NULL,
             last_status_code = u.last_status_code, last_error = u.last_error,
@@ -244,16 +289,16 @@ export class DeliveryStore {
            FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::timestamptz[], $5::int[], $6::text[], $7::bool[])
                 AS u(id, status, attempt_count, next_attempt_at, last_status_code, last_error, completed)
           WHERE t.id = u.id`,
-        [
-          d.map((x) => x.id),
-          d.map((x) => x.status),
-          d.map((x) => x.attemptCount),
-          d.map((x) => x.nextAttemptAt?.toISOString() ?? null),
-          d.map((x) => x.lastStatusCode),
-          d.map((x) => x.lastError),
-          d.map((x) => x.completed),
-        ],
-      );
+          [
+            d.map((x) => x.id),
+            d.map((x) => x.status),
+            d.map((x) => x.attemptCount),
+            d.map((x) => x.nextAttemptAt?.toISOString() ?? null),
+            d.map((x) => x.lastStatusCode),
+            d.map((x) => x.lastError),
+            d.map((x) => x.completed),
+          ],
+        );
       if (!lastByEndpoint.size) return [];
       const ids = [...lastByEndpoint.keys()];
       await tx.query(
@@ -269,4 +314,32 @@ export class DeliveryStore {
       return failing.map((row) => row.id);
     });
   }
+}
+
+/** Deliveries written pending (to the retry queue, or leased by the instance holding them in memory). */
+async function insertPending(tx: EntityManager, deliveries: NewDelivery[]): Promise<void> {
+  if (!deliveries.length) return;
+  await tx.query(
+    `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, status, next_attempt_at, lease_until,
+                             lease_owner, created_at)
+     SELECT d.id, d.event_id, d.endpoint_id, d.tenant_id, d.event_type, 'pending', d.next_attempt_at, d.lease_until,
+            d.lease_owner, COALESCE(d.created_at, now())
+       FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
+                   $6::timestamptz[], $7::timestamptz[], $8::varchar[], $9::timestamptz[])
+            AS d(id, event_id, endpoint_id, tenant_id, event_type, next_attempt_at, lease_until, lease_owner,
+                 created_at)
+       JOIN endpoints e ON e.id = d.endpoint_id
+     ON CONFLICT (event_id, endpoint_id) WHERE replay_id IS NULL DO NOTHING`,
+    [
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.eventId),
+      deliveries.map((d) => d.endpointId),
+      deliveries.map((d) => d.tenantId),
+      deliveries.map((d) => d.eventType),
+      deliveries.map((d) => d.nextAttemptAt.toISOString()),
+      deliveries.map((d) => d.leaseUntil?.toISOString() ?? null),
+      deliveries.map((d) => (d.leaseUntil ? d.leaseOwner : null)),
+      deliveries.map((d) => d.createdAt?.toISOString() ?? null),
+    ],
+  );
 }

@@ -1,38 +1,86 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EndpointDisabler } from '../deliver/endpoint-disabler';
 import { FanoutConfig } from '../fanout.config';
-import { AttemptOutcome, DeliveryStore } from './delivery-store';
+import { AttemptOutcome, DeliveryStore, NewDelivery } from './delivery-store';
+import { InstanceRegistry } from './instance-registry';
+import { UnsavedDelivery } from './unsaved-delivery';
 
 const FLUSH_EVERY_MS = 50;
 const FLUSH_AT = 500;
 const MAX_BUFFERED = 50_000;
 
+interface Entry {
+  outcome?: AttemptOutcome;
+  pending?: NewDelivery;
+  /** The first attempt whose row this write creates: its batch's offset may move on once it is committed. */
+  unsaved?: UnsavedDelivery;
+}
+
 /**
- * Batches attempt-log rows and delivery updates: one transaction per 50 ms (or 500 outcomes).
- * If Postgres is briefly unavailable, outcomes wait here; if one is ever lost, the delivery's lease expires and it
- * is attempted again (a duplicate, never a loss).
+ * Batches delivery writes: one transaction per 50 ms (or 500 entries), in the order they were recorded.
+ *
+ * A first attempt from Kafka has no row yet (see UnsavedDelivery): its row is inserted with its outcome, or — if it is
+ * still queued or in flight after FANOUT_SAVE_AFTER_MS — inserted pending and leased to this instance, and its outcome
+ * later updates it. Either way its Kafka batch is told once the row is committed.
+ *
+ * If Postgres is briefly unavailable, entries wait here. Outcomes of rows that exist are never needed for safety: if
+ * one is lost, the delivery's lease expires and it is attempted again (a duplicate, never a loss). Unsaved first
+ * attempts hold their Kafka offsets until written, so a crash before that re-consumes them.
  */
 @Injectable()
 export class OutcomeWriter implements OnModuleInit {
   private readonly logger = new Logger(OutcomeWriter.name);
-  private buffer: AttemptOutcome[] = [];
+  private buffer: Entry[] = [];
   private flushing: Promise<void> | null = null;
   private timer?: NodeJS.Timeout;
+  /** First attempts without a row yet, oldest first (a Map keeps insertion order). */
+  private readonly unsaved = new Map<string, UnsavedDelivery>();
+  /** `eventId endpointId` of first attempts whose rows are not committed yet (queued, in flight, or being written). */
+  private readonly held = new Set<string>();
 
   constructor(
     private readonly store: DeliveryStore,
     private readonly disabler: EndpointDisabler,
+    private readonly instance: InstanceRegistry,
     private readonly config: FanoutConfig,
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
+    this.timer = setInterval(() => {
+      this.saveOverdue();
+      void this.flush();
+    }, FLUSH_EVERY_MS);
     this.timer.unref();
   }
 
-  record(outcome: AttemptOutcome): void {
-    this.buffer.push(outcome);
-    if (this.buffer.length >= FLUSH_AT) void this.flush();
+  /** First attempts taken from Kafka whose rows are not written yet. */
+  track(deliveries: UnsavedDelivery[]): void {
+    for (const d of deliveries) {
+      this.unsaved.set(d.id, d);
+      this.held.add(`${d.eventId} ${d.endpointId}`);
+    }
+  }
+
+  /** Whether this instance holds a first attempt of this event to this endpoint whose row is not committed yet. */
+  holds(eventId: string, endpointId: string): boolean {
+    return this.held.has(`${eventId} ${endpointId}`);
+  }
+
+  /**
+   * Records an attempt's outcome. `unsaved` is the first attempt's row to create with it (the attempter takes it
+   * only while `saved` is false, and sets it).
+   */
+  record(outcome: AttemptOutcome, unsaved?: UnsavedDelivery): void {
+    if (unsaved) this.unsaved.delete(unsaved.id);
+    this.push({ outcome, unsaved });
+  }
+
+  /**
+   * Writes rows for first attempts that will not be made by this instance after all (handed back at shutdown): pending
+   * and not leased, so any instance's retry poller takes them.
+   */
+  handBack(deliveries: UnsavedDelivery[]): void {
+    for (const d of deliveries) this.savePending(d, null);
   }
 
   /** Writes everything buffered so far (at shutdown). */
@@ -43,14 +91,45 @@ export class OutcomeWriter implements OnModuleInit {
     }
   }
 
+  /** Unsaved first attempts still queued or in flight after FANOUT_SAVE_AFTER_MS get a pending row, leased to us. */
+  private saveOverdue(): void {
+    const cutoff = Date.now() - this.config.FANOUT_SAVE_AFTER_MS;
+    for (const d of this.unsaved.values()) {
+      if (d.since > cutoff) break;
+      this.savePending(d, new Date(Date.now() + this.config.FANOUT_LEASE_SECONDS * 1000));
+    }
+  }
+
+  private savePending(d: UnsavedDelivery, leaseUntil: Date | null): void {
+    this.unsaved.delete(d.id);
+    if (d.saved) return;
+    d.saved = true;
+    const { id, eventId, endpointId, tenantId, eventType, since } = d;
+    const now = new Date();
+    const pending = { id, eventId, endpointId, tenantId, eventType, leaseUntil, leaseOwner: this.instance.id };
+    this.push({ pending: { ...pending, nextAttemptAt: now, createdAt: new Date(since) }, unsaved: d });
+  }
+
+  private push(entry: Entry): void {
+    this.buffer.push(entry);
+    if (this.buffer.length >= FLUSH_AT) void this.flush();
+  }
+
   private flush(): Promise<void> {
     if (this.flushing || !this.buffer.length) return this.flushing ?? Promise.resolve();
     const batch = this.buffer;
     this.buffer = [];
     const cutoff = new Date(Date.now() - this.config.FANOUT_DISABLE_AFTER_FAILING_HOURS * 3600_000);
+    const outcomes = batch.flatMap((e) => (e.outcome ? [e.outcome] : []));
+    const pending = batch.flatMap((e) => (e.pending ? [e.pending] : []));
     this.flushing = this.store
-      .recordOutcomes(batch, cutoff)
+      .recordOutcomes(outcomes, cutoff, pending)
       .then(async (failingTooLong) => {
+        for (const e of batch) {
+          if (!e.unsaved) continue;
+          this.held.delete(`${e.unsaved.eventId} ${e.unsaved.endpointId}`);
+          e.unsaved.barrier.saved();
+        }
         for (const endpointId of failingTooLong) {
           await this.disabler.disable(
             endpointId,
@@ -60,9 +139,18 @@ export class OutcomeWriter implements OnModuleInit {
       })
       .catch((err: Error) => {
         this.logger.warn(`could not write ${batch.length} delivery outcomes, will retry: ${err.message}`);
-        this.buffer = [...batch, ...this.buffer].slice(-MAX_BUFFERED);
+        // Rows that do not exist yet are never dropped: their Kafka offsets wait for them.
+        const keep = this.buffer.length + batch.length - MAX_BUFFERED;
+        const retry = keep > 0 ? dropOldestOptional(batch, keep) : batch;
+        this.buffer = [...retry, ...this.buffer];
       })
       .finally(() => (this.flushing = null));
     return this.flushing;
   }
+}
+
+/** Drops up to `count` outcomes of rows that exist (their leases expire and they are retried), oldest first. */
+function dropOldestOptional(entries: Entry[], count: number): Entry[] {
+  let dropped = 0;
+  return entries.filter((e) => e.unsaved !== undefined || dropped++ >= count);
 }
