@@ -1,5 +1,5 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
-import { Agent, Dispatcher, request } from 'undici';
+import { Agent, Dispatcher } from 'undici';
 import { DnsLookupError, UrlGuard, UrlRefusedError } from '@gateway/security';
 
 export interface SendRequest {
@@ -72,43 +72,28 @@ export class HttpSender {
     await this.agent.close();
   }
 
-  async send(req: SendRequest): Promise<SendResult> {
+  send(req: SendRequest): Promise<SendResult> {
     const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
     const syntactic = this.checkUrl(req.url);
-    if (!syntactic.ok) return failure('refused_address', `URL ${syntactic.reason}`, elapsed());
-
-    let response: Dispatcher.ResponseData;
-    try {
-      // The time to the response headers is bounded by undici's own timer (cheaper than an AbortSignal per attempt,
-      // which showed in fan-out's profile); the body, below, by what is left of the same budget.
-      response = await request(req.url, {
-        method: 'POST',
-        headers: req.headers,
-        body: req.body,
-        // undici 7 never follows redirects unless the redirect interceptor is composed in: a 3xx is a failure.
-        dispatcher: this.agent,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-      });
-    } catch (err) {
-      const [errorClass, message] = classify(err, req.timeoutMs);
-      return failure(errorClass, message, elapsed());
-    }
-    const firstByteMs = elapsed();
-    const remaining = Math.max(1, req.timeoutMs - firstByteMs);
-    const timer = setTimeout(() => response.body.destroy(), remaining);
-    const body = await this.readCapped(response.body).finally(() => clearTimeout(timer));
-    const ok = response.statusCode >= 200 && response.statusCode < 300;
-    return {
-      statusCode: response.statusCode,
-      body,
-      headers: flattenHeaders(response.headers),
-      durationMs: elapsed(),
-      firstByteMs,
-      errorClass: ok ? null : 'http_status',
-      errorMessage: ok ? null : `endpoint answered ${response.statusCode}`,
-    };
+    if (!syntactic.ok) return Promise.resolve(failure('refused_address', `URL ${syntactic.reason}`, 0));
+    return new Promise<SendResult>((resolve) => {
+      const handler = new AttemptHandler(started, req.timeoutMs, this.options.responseBodyLimitBytes, resolve);
+      // undici's dispatch API: no response stream or promise per attempt (request() showed in fan-out's profile).
+      // The time to the response headers is bounded by undici's own timer; the body by what is left of the budget.
+      // undici 7 never follows redirects unless the redirect interceptor is composed in: a 3xx is a failure.
+      this.agent.dispatch(
+        {
+          origin: syntactic.url.origin,
+          path: `${syntactic.url.pathname}${syntactic.url.search}`,
+          method: 'POST',
+          headers: req.headers,
+          body: req.body,
+          headersTimeout: req.timeoutMs,
+          bodyTimeout: req.timeoutMs,
+        },
+        handler,
+      );
+    });
   }
 
   private checkUrl(url: string): ReturnType<UrlGuard['checkUrl']> {
@@ -119,30 +104,89 @@ export class HttpSender {
     }
     return check;
   }
+}
 
-  /** Keeps the first bytes up to the cap; drains a little more so the connection is reused, else closes it. */
-  private async readCapped(body: Dispatcher.ResponseData['body']): Promise<string | null> {
-    const cap = this.options.responseBodyLimitBytes;
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let seen = 0;
-    try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        seen += chunk.length;
-        if (kept < cap) {
-          const part = chunk.subarray(0, cap - kept);
-          chunks.push(part);
-          kept += part.length;
-        }
-        if (seen > DRAIN_LIMIT) {
-          body.destroy();
-          break;
-        }
-      }
-    } catch {
-      /* a body cut short still gives us what arrived */
+/**
+ * One attempt's response, with undici's (legacy, and for it direct) handler interface: keeps the first bytes of the
+ * body up to the cap and drains a little more so the connection is reused, else closes it. A body cut short (the
+ * budget ran out, the connection closed, or it was too long) still gives what arrived, with the status code.
+ */
+class AttemptHandler implements Dispatcher.DispatchHandler {
+  private abort: ((err: Error) => void) | null = null;
+  private statusCode: number | null = null;
+  private rawHeaders: Buffer[] | string[] = [];
+  private firstByteMs: number | null = null;
+  private readonly chunks: Buffer[] = [];
+  private kept = 0;
+  private seen = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private done = false;
+
+  constructor(
+    private readonly started: number,
+    private readonly timeoutMs: number,
+    private readonly cap: number,
+    private readonly resolve: (result: SendResult) => void,
+  ) {}
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[]): boolean {
+    if (statusCode < 200) return true; // informational (100 Continue): the real answer follows
+    this.statusCode = statusCode;
+    this.rawHeaders = rawHeaders;
+    this.firstByteMs = this.elapsed();
+    const remaining = Math.max(1, this.timeoutMs - this.firstByteMs);
+    this.timer = setTimeout(() => this.abort?.(new Error('body timeout')), remaining);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.seen += chunk.length;
+    if (this.kept < this.cap) {
+      const part = chunk.subarray(0, this.cap - this.kept);
+      this.chunks.push(part);
+      this.kept += part.length;
     }
-    return chunks.length ? Buffer.concat(chunks).toString('utf8') : null;
+    if (this.seen > DRAIN_LIMIT) this.abort?.(new Error('body too long to drain'));
+    return true;
+  }
+
+  onComplete(): void {
+    this.finishWithResponse();
+  }
+
+  onError(err: Error): void {
+    if (this.statusCode !== null) return this.finishWithResponse();
+    const [errorClass, message] = classify(err, this.timeoutMs);
+    this.finish(failure(errorClass, message, this.elapsed()));
+  }
+
+  private finishWithResponse(): void {
+    const statusCode = this.statusCode!;
+    const ok = statusCode >= 200 && statusCode < 300;
+    this.finish({
+      statusCode,
+      body: this.chunks.length ? Buffer.concat(this.chunks).toString('utf8') : null,
+      headers: headersOf(this.rawHeaders),
+      durationMs: this.elapsed(),
+      firstByteMs: this.firstByteMs,
+      errorClass: ok ? null : 'http_status',
+      errorMessage: ok ? null : `endpoint answered ${statusCode}`,
+    });
+  }
+
+  private finish(result: SendResult): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.resolve(result);
+  }
+
+  private elapsed(): number {
+    return Math.round(performance.now() - this.started);
   }
 }
 
@@ -150,10 +194,14 @@ function failure(errorClass: string, errorMessage: string, durationMs: number): 
   return { statusCode: null, body: null, headers: {}, durationMs, firstByteMs: null, errorClass, errorMessage };
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+/** Raw header pairs as lower-case names; repeated headers joined with ", ". */
+function headersOf(raw: Buffer[] | string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers))
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString().toLowerCase();
+    const value = raw[i + 1]!.toString();
+    out[name] = name in out ? `${out[name]}, ${value}` : value;
+  }
   return out;
 }
 
