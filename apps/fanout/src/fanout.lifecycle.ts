@@ -7,6 +7,7 @@ import { RetryPoller } from './deliver/retry-poller';
 import { DeliveryStore } from './store/delivery-store';
 import { InstanceRegistry } from './store/instance-registry';
 import { OutcomeWriter } from './store/outcome-writer';
+import { isUnsaved } from './store/unsaved-delivery';
 
 /** How long the last commit waits for deliveries still being written (a database outage at shutdown). */
 const COMMIT_SETTLE_MS = 5000;
@@ -46,8 +47,11 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     await this.consumer.pause();
     const handBack = this.dispatcher.drainQueued();
     // First attempts not started get pending rows (any instance's poller takes them); claimed ones their leases back.
-    this.outcomes.handBack(handBack.flatMap((w) => (w.unsaved && !w.unsaved.saved ? [w.unsaved] : [])));
-    const leased = handBack.filter((w) => !w.unsaved || w.unsaved.saved).map((w) => w.deliveryId);
+    const leased: string[] = [];
+    for (const w of handBack) {
+      if (isUnsaved(w.unsaved)) this.outcomes.handBack([w.unsaved]);
+      else leased.push(w.deliveryId);
+    }
     await this.dispatcher.stop();
     await this.sender.close();
     await this.outcomes.flushAll();

@@ -81,9 +81,8 @@ export class BatchConsumer {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({
-      // Offsets are committed by eachBatch itself (see handle), in order per partition.
+      // Offsets are committed by commitDurable, in order per partition, once their records are durable.
       autoCommit: false,
-      autoCommitInterval: 1000,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: (payload) => this.eachBatch(payload),

@@ -86,12 +86,12 @@ export class EventsConsumer {
     events: CanonicalEventV1[],
     queued: Array<NewDelivery & { event: CanonicalEventV1 }>,
   ): Promise<{ stored: CanonicalEventV1[]; seenBefore: Set<string> }> {
-    const outcome = (fresh: Set<string>, stored: CanonicalEventV1[]) => ({
+    const result = (fresh: Set<string>, stored: CanonicalEventV1[]) => ({
       stored,
       seenBefore: new Set(stored.filter((e) => !fresh.has(e.id)).map((e) => e.id)),
     });
     try {
-      return outcome(await this.store.persist(events, queued), events);
+      return result(await this.store.persist(events, queued), events);
     } catch (err) {
       if (!isDataError(err) || events.length === 0) throw err;
     }
@@ -112,7 +112,7 @@ export class EventsConsumer {
         });
       }
     }
-    return outcome(fresh, stored);
+    return result(fresh, stored);
   }
 
   /**
@@ -169,16 +169,11 @@ export class EventsConsumer {
     // An event seen before (sent again by its provider, or consumed again after a crash or rebalance) may have its
     // deliveries already: rows, or first attempts this instance holds in memory.
     const existing = await this.store.existingDeliveries([...seenBefore]);
+    const alreadyMade = (d: { eventId: string; endpointId: string }) =>
+      seenBefore.has(d.eventId) &&
+      (existing.has(`${d.eventId} ${d.endpointId}`) || this.outcomes.holds(d.eventId, d.endpointId));
     const storedIds = new Set(stored.map((e) => e.id));
-    const dispatch = all.filter(
-      (d) =>
-        d.inMemory &&
-        storedIds.has(d.eventId) &&
-        !(
-          seenBefore.has(d.eventId) &&
-          (existing.has(`${d.eventId} ${d.endpointId}`) || this.outcomes.holds(d.eventId, d.endpointId))
-        ),
-    );
+    const dispatch = all.filter((d) => d.inMemory && storedIds.has(d.eventId) && !alreadyMade(d));
     const barrier = new SaveBarrier(dispatch.length);
     const since = now.getTime();
     const work = dispatch.map((d) => ({

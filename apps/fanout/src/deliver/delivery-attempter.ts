@@ -7,7 +7,7 @@ import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
 import { AttemptOutcome } from '../store/delivery-store';
 import { OutcomeWriter } from '../store/outcome-writer';
-import { UnsavedDelivery } from '../store/unsaved-delivery';
+import { UnsavedDelivery, isUnsaved, rowOf } from '../store/unsaved-delivery';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { EndpointDisabler } from './endpoint-disabler';
 import { AttemptSignal, EndpointHealthRegistry } from './endpoint-health';
@@ -156,13 +156,10 @@ export class DeliveryAttempter {
 
   /** Hands the outcome to the writer; a first attempt whose row does not exist yet creates it with this outcome. */
   private record(work: DeliveryWork, outcome: AttemptOutcome): void {
-    const unsaved = work.unsaved && !work.unsaved.saved ? work.unsaved : undefined;
-    if (unsaved) {
-      unsaved.saved = true;
-      const { eventId, endpointId, tenantId, eventType, since } = unsaved;
-      outcome.delivery.insert = { eventId, endpointId, tenantId, eventType, createdAt: new Date(since) };
-    }
-    this.outcomes.record(outcome, unsaved);
+    if (!isUnsaved(work.unsaved)) return this.outcomes.record(outcome);
+    work.unsaved.saved = true;
+    outcome.delivery.insert = rowOf(work.unsaved);
+    this.outcomes.record(outcome, work.unsaved);
   }
 
   /** The schedule's next delay, or the receiver's own Retry-After on 429/503 (clamped); null when out of attempts. */

@@ -3,7 +3,7 @@ import { EndpointDisabler } from '../deliver/endpoint-disabler';
 import { FanoutConfig } from '../fanout.config';
 import { AttemptOutcome, DeliveryStore, NewDelivery } from './delivery-store';
 import { InstanceRegistry } from './instance-registry';
-import { UnsavedDelivery } from './unsaved-delivery';
+import { UnsavedDelivery, rowOf } from './unsaved-delivery';
 
 const FLUSH_EVERY_MS = 50;
 const FLUSH_AT = 500;
@@ -104,10 +104,8 @@ export class OutcomeWriter implements OnModuleInit {
     this.unsaved.delete(d.id);
     if (d.saved) return;
     d.saved = true;
-    const { id, eventId, endpointId, tenantId, eventType, since } = d;
-    const now = new Date();
-    const pending = { id, eventId, endpointId, tenantId, eventType, leaseUntil, leaseOwner: this.instance.id };
-    this.push({ pending: { ...pending, nextAttemptAt: now, createdAt: new Date(since) }, unsaved: d });
+    const pending = { id: d.id, ...rowOf(d), leaseUntil, leaseOwner: this.instance.id, nextAttemptAt: new Date() };
+    this.push({ pending, unsaved: d });
   }
 
   private push(entry: Entry): void {

@@ -35,3 +35,14 @@ export interface UnsavedDelivery {
   saved: boolean;
   barrier: SaveBarrier;
 }
+
+/** What the delivery's row is created with, besides its state. */
+export function rowOf(d: UnsavedDelivery) {
+  const { eventId, endpointId, tenantId, eventType, since } = d;
+  return { eventId, endpointId, tenantId, eventType, createdAt: new Date(since) };
+}
+
+/** A first attempt whose row is not written, nor queued to be written, yet. */
+export function isUnsaved(d: UnsavedDelivery | undefined): d is UnsavedDelivery {
+  return d !== undefined && !d.saved;
+}
