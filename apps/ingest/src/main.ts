@@ -14,6 +14,8 @@ async function bootstrap(): Promise<void> {
     logger: startObservability('ingest', config),
   });
   configureHttpApp(app, config);
+  // Every answer is a one-off (202 with the event id, or an error): an ETag, hashed from each body, would never be used.
+  app.set('etag', false);
   await app.listen(config.INGEST_PORT, '0.0.0.0');
 }
 

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CanonicalEventV1, CanonicalEventV1Message, IdPrefix, Topics } from '@gateway/contracts';
 import { BatchConsumer, ConsumedRecord, KafkaConnection } from '@gateway/messaging';
@@ -215,7 +214,22 @@ export function parseEvent(value: Buffer | null): CanonicalEventV1 | string {
     return 'not valid JSON';
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'not a JSON object';
-  const errors = validateSync(plainToInstance(CanonicalEventV1Message, json), { forbidUnknownValues: false });
+  // The message's fields on an instance of the class, which is all class-validator needs: no deep copy of `data`
+  // (class-transformer's plainToInstance walked every nested value of every event), and named fields only, so a
+  // `__proto__` key in the record cannot swap the class (and with it the rules) for another.
+  const { schema, id, type, provider, sourceId, tenantId, receivedAt, occurredAt, data } = json as CanonicalEventV1;
+  const message = Object.assign(new CanonicalEventV1Message(), {
+    schema,
+    id,
+    type,
+    provider,
+    sourceId,
+    tenantId,
+    receivedAt,
+    occurredAt,
+    data,
+  });
+  const errors = validateSync(message, { forbidUnknownValues: false });
   if (errors.length) {
     return `not a canonical-event.v1: ${errors.map((e) => `${e.property} ${Object.values(e.constraints ?? {}).join(', ') || 'invalid'}`).join('; ')}`;
   }

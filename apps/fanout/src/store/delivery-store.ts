@@ -214,8 +214,12 @@ export class DeliveryStore {
   ): Promise<string[]> {
     if (!outcomes.length && !pending.length) return [];
     const a = outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []));
-    const created = outcomes.flatMap((o) => (o.delivery.insert ? [{ ...o.delivery, ...o.delivery.insert }] : []));
-    const d = outcomes.flatMap((o) => (o.delivery.insert ? [] : [o.delivery]));
+    const created: Array<AttemptOutcome['delivery'] & { insert: RowIdentity & { createdAt: Date } }> = [];
+    const d: Array<AttemptOutcome['delivery']> = [];
+    for (const { delivery } of outcomes) {
+      if (delivery.insert) created.push(delivery as (typeof created)[number]);
+      else d.push(delivery);
+    }
     // The last attempt of each endpoint in the batch tells whether it is failing now.
     const lastByEndpoint = new Map<string, { ok: boolean; at: Date }>();
     for (const { attempt } of outcomes) {
@@ -240,16 +244,16 @@ export class DeliveryStore {
            ON CONFLICT (event_id, endpoint_id) WHERE replay_id IS NULL DO NOTHING`,
           [
             created.map((x) => x.id),
-            created.map((x) => x.eventId),
-            created.map((x) => x.endpointId),
-            created.map((x) => x.tenantId),
-            created.map((x) => x.eventType),
+            created.map((x) => x.insert.eventId),
+            created.map((x) => x.insert.endpointId),
+            created.map((x) => x.insert.tenantId),
+            created.map((x) => x.insert.eventType),
             created.map((x) => x.status),
             created.map((x) => x.attemptCount),
             created.map((x) => x.nextAttemptAt?.toISOString() ?? null),
             created.map((x) => x.lastStatusCode),
             created.map((x) => x.lastError),
-            created.map((x) => x.createdAt.toISOString()),
+            created.map((x) => x.insert.createdAt.toISOString()),
             created.map((x) => x.completed),
           ],
         );

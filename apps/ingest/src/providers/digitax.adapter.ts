@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DIGITAX_EVENTS, DigitaxEnvelope, digitaxSaleTime } from '@gateway/contracts';
 import { ApiError, parseJsonObject } from '@gateway/http';
 import { constantTimeEqual } from '@gateway/security';
-import { validateAgainst } from '../intake/validate-dto';
+import { validateAgainst, validateEnvelope } from '../intake/validate-dto';
 import type { CachedSource } from '../sources/source-cache';
 import { AdaptedEvent, InboundRequest, ProviderAdapter } from './provider-adapter';
 
@@ -25,7 +25,7 @@ export class DigitaxAdapter implements ProviderAdapter {
 
   adapt(request: InboundRequest): AdaptedEvent {
     const body = parseJsonObject(request.body);
-    const envelopeErrors = validateAgainst(DigitaxEnvelope, body, '');
+    const envelopeErrors = validateEnvelope(DigitaxEnvelope, body);
     if (envelopeErrors.length) throw ApiError.validation(envelopeErrors);
     const envelope = body as unknown as DigitaxEnvelope;
     const spec = SPECS.get(envelope.event);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { KAYNKO_EVENTS, KaynkoEnvelope } from '@gateway/contracts';
 import { ApiError, parseJsonObject } from '@gateway/http';
 import { verifyKaynkoSignature } from '@gateway/webhooks';
-import { validateAgainst } from '../intake/validate-dto';
+import { validateAgainst, validateEnvelope } from '../intake/validate-dto';
 import type { CachedSource } from '../sources/source-cache';
 import { AdaptedEvent, InboundRequest, ProviderAdapter, header } from './provider-adapter';
 
@@ -21,7 +21,7 @@ export class KaynkoAdapter implements ProviderAdapter {
 
   adapt(request: InboundRequest): AdaptedEvent {
     const body = parseJsonObject(request.body);
-    const envelopeErrors = validateAgainst(KaynkoEnvelope, body, '');
+    const envelopeErrors = validateEnvelope(KaynkoEnvelope, body);
     if (envelopeErrors.length) throw ApiError.validation(envelopeErrors);
     const envelope = body as unknown as KaynkoEnvelope;
 
