@@ -256,8 +256,10 @@ async function startGateway({ brokers, databaseUrl }) {
   const portOf = Object.fromEntries(SERVICES.map((s, i) => [s, ports[i]]));
   const env = {
     NODE_ENV: 'production',
-    // The heap limit the images set (Dockerfile): without one V8 lets garbage pile up to a few hundred MB.
+    // The heap limit and malloc arenas the images set (Dockerfile): without a heap limit V8 lets garbage pile up to a
+    // few hundred MB.
     NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=128',
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     LOG_LEVEL: 'info',
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: brokers,

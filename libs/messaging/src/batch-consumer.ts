@@ -5,6 +5,9 @@ import { KafkaConnection } from './kafka-connection';
 /** How often offsets that became durable are committed (a crash consumes at most about this much again). */
 const COMMIT_EVERY_MS = 500;
 
+/** A batch with fewer records than this is "small": see `fetchPauseMs`. */
+const SMALL_BATCH = 100;
+
 export interface ConsumedRecord {
   topic: string;
   partition: number;
@@ -22,6 +25,12 @@ export interface BatchConsumerOptions {
   /** Partitions handled in parallel by this instance. */
   partitionsConsumedConcurrently?: number;
   maxWaitTimeInMs?: number;
+  /**
+   * After a small batch (under 100 records), wait this long before the next fetch, so that it carries more records.
+   * A fetch returns as soon as one record arrives, and the broker's CPU goes by fetches, not records: at 500 records/s
+   * a fetch per record cost a local broker about a third of a core. Adds at most this much latency; 0 turns it off.
+   */
+  fetchPauseMs?: number;
   /**
    * Handles one batch of one partition. Resolving means every record is durably handled (or dead-lettered): only
    * then is the offset committed. Throwing means a transient failure: nothing is committed and the batch comes again.
@@ -125,6 +134,10 @@ export class BatchConsumer {
     void chain.finally(() => {
       if (this.chains.get(key) === chain) this.chains.delete(key);
     });
+    const pauseMs = this.options.fetchPauseMs ?? 0;
+    if (pauseMs > 0 && batch.messages.length < SMALL_BATCH && payload.isRunning()) {
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
   }
 
   /** Commits the offsets that became durable since the last commit (every COMMIT_EVERY_MS, and when stopping). */

@@ -42,6 +42,7 @@ export class EventsConsumer {
       topics: [Topics.events],
       fromBeginning: true,
       partitionsConsumedConcurrently: config.FANOUT_PARTITIONS_CONCURRENTLY,
+      fetchPauseMs: config.FANOUT_FETCH_PAUSE_MS,
       handle: async (records, { heartbeat }) => {
         const barriers: SaveBarrier[] = [];
         for (let i = 0; i < records.length; i += CHUNK) {
