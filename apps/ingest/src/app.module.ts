@@ -27,6 +27,7 @@ export class AppModule {
         MessagingModule.forRoot({
           clientId: 'ingest',
           brokers: config.KAFKA_BROKERS,
+          lingerMs: config.INGEST_KAFKA_LINGER_MS,
           ...kafkaSecurity(config),
         }),
         HealthModule.forRoot(),

@@ -28,6 +28,16 @@ export class IngestConfig extends EncryptionConfig {
   @Max(4500)
   INGEST_KAFKA_ACK_TIMEOUT_MS = 3000;
 
+  /**
+   * How long an accepted event that finds no Kafka request in flight waits for others to go out with it (0: at once).
+   * Each produce request costs the broker about as much CPU as a large one; under load, requests fill anyway.
+   */
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  INGEST_KAFKA_LINGER_MS = 0;
+
   /** Full reload of the source cache from Postgres, as a safety net beside the change stream. */
   @ToNumber()
   @IsInt()

@@ -24,7 +24,7 @@ class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
 
 @Module({})
 export class MessagingModule {
-  static forRoot(options: KafkaConnectionOptions & { sendTimeoutMs?: number }): DynamicModule {
+  static forRoot(options: KafkaConnectionOptions & { sendTimeoutMs?: number; lingerMs?: number }): DynamicModule {
     const connection = new KafkaConnection(options);
     return {
       module: MessagingModule,
@@ -33,7 +33,10 @@ export class MessagingModule {
         { provide: KafkaConnection, useValue: connection },
         {
           provide: MessageProducer,
-          useValue: new MessageProducer(connection, { sendTimeoutMs: options.sendTimeoutMs }),
+          useValue: new MessageProducer(connection, {
+            sendTimeoutMs: options.sendTimeoutMs,
+            lingerMs: options.lingerMs,
+          }),
         },
         MessagingLifecycle,
       ],

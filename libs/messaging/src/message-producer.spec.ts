@@ -1,0 +1,57 @@
+import type { ProducerBatch } from 'kafkajs';
+import type { KafkaConnection } from './kafka-connection';
+import { MessageProducer } from './message-producer';
+
+/** A kafkajs producer that records each request and answers it when told to. */
+function fakeConnection() {
+  const requests: Array<{ records: string[]; answer: () => void }> = [];
+  const producer = {
+    events: { CONNECT: 'connect', DISCONNECT: 'disconnect' },
+    on: () => undefined,
+    connect: () => Promise.resolve(),
+    disconnect: () => Promise.resolve(),
+    sendBatch: (batch: ProducerBatch) =>
+      new Promise<void>((resolve) =>
+        requests.push({
+          records: (batch.topicMessages ?? []).flatMap((t) => t.messages.map((m) => String(m.value))),
+          answer: resolve,
+        }),
+      ),
+  };
+  const connection = { kafka: { producer: () => producer } } as unknown as KafkaConnection;
+  return { connection, requests };
+}
+
+describe('MessageProducer batching', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('sends a lone record at once, and what queues during a request in the next one', async () => {
+    const { connection, requests } = fakeConnection();
+    const producer = new MessageProducer(connection);
+    const first = producer.send('t', [{ value: 'a' }]);
+    void producer.send('t', [{ value: 'b' }]);
+    void producer.send('t', [{ value: 'c' }]);
+    expect(requests.map((r) => r.records)).toEqual([['a']]);
+    requests[0]!.answer();
+    await first;
+    expect(requests.map((r) => r.records)).toEqual([['a'], ['b', 'c']]);
+  });
+
+  it('with lingerMs, a record that finds nothing in flight waits for others, and they go out together', async () => {
+    const { connection, requests } = fakeConnection();
+    const producer = new MessageProducer(connection, { lingerMs: 5 });
+    const sent = producer.send('t', [{ value: 'a' }]);
+    jest.advanceTimersByTime(2);
+    void producer.send('t', [{ value: 'b' }]);
+    expect(requests).toHaveLength(0);
+    jest.advanceTimersByTime(3);
+    expect(requests.map((r) => r.records)).toEqual([['a', 'b']]);
+
+    // Records that queued during a request have waited already: they go as soon as it is answered.
+    void producer.send('t', [{ value: 'c' }]);
+    requests[0]!.answer();
+    await sent;
+    expect(requests.map((r) => r.records)).toEqual([['a', 'b'], ['c']]);
+  });
+});
