@@ -285,8 +285,11 @@ async function startGateway({ brokers, databaseUrl }) {
     const nodeArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'tmp/bench/profiles')}`] : [];
     const r = startService(service, env, { quiet: true, nodeArgs });
     const file = createWriteStream(join(logDir, `${name}.log`));
-    r.child.stdout.pipe(file);
-    r.child.stderr.pipe(file);
+    // Both streams into one file, closed when the process exits (not when the first stream ends, or the other one's
+    // last lines would be written after the end).
+    r.child.stdout.pipe(file, { end: false });
+    r.child.stderr.pipe(file, { end: false });
+    r.child.once('close', () => file.end());
     watched.push({ name, pid: r.child.pid });
     return r;
   });
