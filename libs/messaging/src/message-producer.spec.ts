@@ -1,6 +1,7 @@
 import type { ProducerBatch } from 'kafkajs';
 import type { KafkaConnection } from './kafka-connection';
-import { MessageProducer } from './message-producer';
+import { Partitioners, PartitionerArgs } from 'kafkajs';
+import { MessageProducer, keyedPartitionCache } from './message-producer';
 
 /** A kafkajs producer that records each request and answers it when told to. */
 function fakeConnection() {
@@ -53,5 +54,43 @@ describe('MessageProducer batching', () => {
     requests[0]!.answer();
     await sent;
     expect(requests.map((r) => r.records)).toEqual([['a', 'b'], ['c']]);
+  });
+});
+
+describe('keyedPartitionCache', () => {
+  const metadata = (count: number) =>
+    Array.from({ length: count }, (_, partitionId) => ({
+      partitionErrorCode: 0,
+      partitionId,
+      leader: 1,
+      replicas: [1],
+      isr: [1],
+    }));
+
+  it("chooses the default partitioner's partition for every key and partition count, however often asked", () => {
+    const cached = keyedPartitionCache();
+    const fresh = Partitioners.DefaultPartitioner();
+    for (const count of [1, 3, 6, 12]) {
+      for (let i = 0; i < 200; i++) {
+        const args: PartitionerArgs = {
+          topic: 'gateway.events.v1',
+          partitionMetadata: metadata(count),
+          message: { key: `src_${i % 50}`, value: 'x' },
+        };
+        expect(cached(args)).toBe(fresh(args));
+      }
+    }
+  });
+
+  it('keeps an explicit partition, and spreads records without a key', () => {
+    const cached = keyedPartitionCache();
+    const args = (message: PartitionerArgs['message']): PartitionerArgs => ({
+      topic: 't',
+      partitionMetadata: metadata(6),
+      message,
+    });
+    expect(cached(args({ key: 'src_1', value: 'x', partition: 4 }))).toBe(4);
+    const spread = new Set(Array.from({ length: 12 }, () => cached(args({ value: 'x' }))));
+    expect(spread.size).toBe(6);
   });
 });

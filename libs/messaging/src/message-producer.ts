@@ -1,4 +1,4 @@
-import { CompressionTypes, Producer } from 'kafkajs';
+import { CompressionTypes, ICustomPartitioner, Partitioners, Producer } from 'kafkajs';
 import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, Headers } from '@gateway/contracts';
 import { traceHeaders } from '@gateway/observability';
 import { KafkaConnection, withTimeout } from './kafka-connection';
@@ -45,6 +45,7 @@ export class MessageProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      createPartitioner: keyedPartitionCache,
       // Bounded retries (kafkajs warns this weakens exactly-once; we only need idempotent appends): a record that
       // cannot be written fails within seconds instead of waiting forever in memory during a broker outage.
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
@@ -143,3 +144,24 @@ export function canonicalEventRecord(event: CanonicalEventV1): OutgoingRecord {
     },
   };
 }
+
+/**
+ * kafkajs' default partitioner (murmur2 of the key, as the Java clients do, so a source's events stay in one
+ * partition), remembered per key and partition count: keys are source ids, few and repeated, and each record used to
+ * hash its key again (with a buffer and an array per record).
+ */
+export const keyedPartitionCache: ICustomPartitioner = () => {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const known = new Map<string, number>();
+  return (args) => {
+    const { topic, partitionMetadata, message } = args;
+    if (message.partition !== undefined || typeof message.key !== 'string') return partitioner(args);
+    const key = `${topic}\n${partitionMetadata.length}\n${message.key}`;
+    let partition = known.get(key);
+    if (partition === undefined) {
+      if (known.size >= 10_000) known.clear();
+      known.set(key, (partition = partitioner(args)));
+    }
+    return partition;
+  };
+};
