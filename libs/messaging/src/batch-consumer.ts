@@ -28,7 +28,7 @@ export interface BatchConsumerOptions {
   /**
    * After a small batch (under 100 records), wait this long before the next fetch, so that it carries more records.
    * A fetch returns as soon as one record arrives, and the broker's CPU goes by fetches, not records: at 500 records/s
-   * a fetch per record cost a local broker about a third of a core. Adds at most this much latency; 0 turns it off.
+   * a fetch per record cost a local broker about a third of its CPU. Adds at most this much latency; 0 turns it off.
    */
   fetchPauseMs?: number;
   /**
