@@ -47,11 +47,9 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     await this.consumer.pause();
     const handBack = this.dispatcher.drainQueued();
     // First attempts not started get pending rows (any instance's poller takes them); claimed ones their leases back.
-    const leased: string[] = [];
-    for (const w of handBack) {
-      if (isUnsaved(w.unsaved)) this.outcomes.handBack([w.unsaved]);
-      else leased.push(w.deliveryId);
-    }
+    const unsaved = handBack.flatMap((w) => (isUnsaved(w.unsaved) ? [w.unsaved] : []));
+    const leased = handBack.filter((w) => !isUnsaved(w.unsaved)).map((w) => w.deliveryId);
+    this.outcomes.handBack(unsaved);
     await this.dispatcher.stop();
     await this.sender.close();
     await this.outcomes.flushAll();

@@ -214,10 +214,11 @@ export class DeliveryStore {
   ): Promise<string[]> {
     if (!outcomes.length && !pending.length) return [];
     const a = outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []));
-    const created: Array<AttemptOutcome['delivery'] & { insert: RowIdentity & { createdAt: Date } }> = [];
+    // Rows created with this outcome (a first attempt from Kafka), and rows that exist and are updated; no copies.
+    const created: Array<Required<AttemptOutcome['delivery']>> = [];
     const d: Array<AttemptOutcome['delivery']> = [];
     for (const { delivery } of outcomes) {
-      if (delivery.insert) created.push(delivery as (typeof created)[number]);
+      if (delivery.insert) created.push(delivery as Required<AttemptOutcome['delivery']>);
       else d.push(delivery);
     }
     // The last attempt of each endpoint in the batch tells whether it is failing now.

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CanonicalEventV1, Topics } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
-import { MessageProducer, canonicalEventRecord } from '@gateway/messaging';
+import { MessageProducer, canonicalEventRecord, withTimeout } from '@gateway/messaging';
 import { IngestConfig } from '../ingest.config';
 
 /** Writes accepted events to the events topic and returns only once Kafka acknowledged them (acks=all). */
@@ -15,13 +15,13 @@ export class EventPublisher {
   ) {}
 
   async publish(event: CanonicalEventV1): Promise<void> {
-    const send = this.producer.send(Topics.events, [canonicalEventRecord(event)]);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timeout')), this.config.INGEST_KAFKA_ACK_TIMEOUT_MS);
-    });
+    const timeoutMs = this.config.INGEST_KAFKA_ACK_TIMEOUT_MS;
     try {
-      await Promise.race([send, timeout]);
+      await withTimeout(
+        this.producer.send(Topics.events, [canonicalEventRecord(event)]),
+        timeoutMs,
+        `no acknowledgement within ${timeoutMs} ms`,
+      );
     } catch (err) {
       this.logger.warn({
         msg: `event not acknowledged by Kafka: ${(err as Error).message}`,
@@ -31,8 +31,6 @@ export class EventPublisher {
       });
       // The provider must record a failure, never a false success.
       throw ApiError.unavailable('The event could not be stored right now; nothing was accepted. Try again.', 5);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
