@@ -1,4 +1,4 @@
-import { testInfra } from '@gateway/testing';
+import { eventually, testInfra } from '@gateway/testing';
 import { randomUUID } from 'node:crypto';
 import { BatchConsumer } from './batch-consumer';
 import { KafkaConnection } from './kafka-connection';
@@ -38,9 +38,8 @@ describe('BatchConsumer on a real broker', () => {
     try {
       await Promise.all([paused.consumer.start(), eager.consumer.start()]);
       // Both members hold the partition before anything is sent (each is its own group).
-      const deadline = Date.now() + 30_000;
       await producer.send({ topic, messages: [{ value: 'warm-up' }] });
-      while ((!paused.sizes.length || !eager.sizes.length) && Date.now() < deadline) await sleep(50);
+      await eventually(() => Promise.resolve(paused.sizes.length > 0 && eager.sizes.length > 0), 30_000, 50);
       paused.sizes.length = 0;
       eager.sizes.length = 0;
 
@@ -49,7 +48,7 @@ describe('BatchConsumer on a real broker', () => {
         await sleep(25);
       }
       const total = (sizes: number[]) => sizes.reduce((a, b) => a + b, 0);
-      while ((total(paused.sizes) < 30 || total(eager.sizes) < 30) && Date.now() < deadline) await sleep(50);
+      await eventually(() => Promise.resolve(total(paused.sizes) >= 30 && total(eager.sizes) >= 30), 30_000, 50);
 
       expect(total(paused.sizes)).toBe(30);
       expect(total(eager.sizes)).toBe(30);
