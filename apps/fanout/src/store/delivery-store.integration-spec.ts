@@ -185,5 +185,43 @@ describe('DeliveryStore on PostgreSQL', () => {
       await store.recordOutcomes([outcome(loser), outcome(gone)], new Date(0));
       expect(await rowsOf(e.id)).toEqual([{ id: winner.id, status: 'succeeded', attempt_count: 1, attempts: 1 }]);
     });
+
+    it('drops the attempt of a retried row deleted meanwhile, and keeps those of the rows that exist', async () => {
+      const e = { ...event({ n: 6 }), tenantId: tenant };
+      await store.persist([e], []);
+      const kept = first(e);
+      const deleted = first(e, `ep_outcomes_gone_${suffix}`);
+      await db.query(
+        `INSERT INTO endpoints (id, tenant_id, url, event_types, secret_sealed) VALUES ($1, $2, 'https://example.com', '{*}', 'x')`,
+        [deleted.identity.endpointId, tenant],
+      );
+      const failedFirst = (d: ReturnType<typeof first>) => ({
+        attempt: d.attempt(500),
+        delivery: {
+          id: d.id,
+          status: 'retrying' as const,
+          attemptCount: 1,
+          nextAttemptAt: new Date(),
+          lastStatusCode: 500,
+          lastError: 'endpoint answered 500',
+          completed: false,
+          insert: d.identity,
+        },
+      });
+      await store.recordOutcomes([failedFirst(kept), failedFirst(deleted)], new Date(0));
+      // The endpoint is deleted (its deliveries with it) while its retry is in flight.
+      await db.query(`DELETE FROM endpoints WHERE id = $1`, [deleted.identity.endpointId]);
+      const retried = (d: ReturnType<typeof first>) => ({
+        attempt: { ...d.attempt(200), id: `${d.attempt(200).id}_2`, number: 2 },
+        delivery: { id: d.id, ...succeeded, attemptCount: 2, lastError: null, completed: true },
+      });
+      await store.recordOutcomes([retried(kept), retried(deleted)], new Date(0));
+      expect(await rowsOf(e.id)).toEqual([{ id: kept.id, status: 'succeeded', attempt_count: 2, attempts: 2 }]);
+      const orphans = await db.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM delivery_attempts WHERE delivery_id = $1`,
+        [deleted.id],
+      );
+      expect(orphans[0]?.n).toBe(0);
+    });
   });
 });
