@@ -264,7 +264,9 @@ export class DeliveryStore {
         for (const row of rows) exist.add(row.id);
       }
       if (d.length) {
-        // In a CTE: TypeORM's query() returns [rows, count] for a bare UPDATE … RETURNING.
+        // In a CTE: TypeORM's query() returns [rows, count] for a bare UPDATE … RETURNING. The rows are found by
+        // `id = ANY` (an index scan of the batch's ids): joined on id alone, the planner hashed the whole table while
+        // it had fewer than a few hundred thousand rows, so each batch cost more as the table grew.
         const rows: Array<{ id: string }> = await tx.query(
           `WITH updated AS (
            UPDATE deliveries AS t SET
@@ -274,7 +276,7 @@ export class DeliveryStore {
             completed_at = CASE WHEN u.completed THEN now() ELSE NULL END, updated_at = now()
            FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::timestamptz[], $5::int[], $6::text[], $7::bool[])
                 AS u(id, status, attempt_count, next_attempt_at, last_status_code, last_error, completed)
-          WHERE t.id = u.id
+          WHERE t.id = ANY($1::varchar[]) AND t.id = u.id
           RETURNING t.id
          )
          SELECT id FROM updated`,
