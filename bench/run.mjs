@@ -315,7 +315,8 @@ async function startGateway({ brokers, databaseUrl }) {
     const service = { name, portVar: '', port: portOf[name] };
     const profiled = (flags.profile ?? '').split(',').includes(name);
     const nodeArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'tmp/bench/profiles')}`] : [];
-    const r = startService(service, env, { quiet: true, nodeArgs });
+    // As the images run them: no source-mapped stack traces.
+    const r = startService(service, env, { quiet: true, nodeArgs, sourceMaps: false });
     const file = createWriteStream(join(logDir, `${name}.log`));
     // Both streams into one file, closed when the process exits (not when the first stream ends, or the other one's
     // last lines would be written after the end).
