@@ -13,7 +13,11 @@ export interface SendResult {
   statusCode: number | null;
   /** Response body, truncated to the configured cap. */
   body: string | null;
-  headers: Record<string, string>;
+  /**
+   * Response headers (lower-case names) of an answer that is not a 2xx, where Retry-After matters; empty on a 2xx,
+   * whose headers nothing reads (building them showed in fan-out's profile).
+   */
+  headers: Readonly<Record<string, string>>;
   durationMs: number;
   firstByteMs: number | null;
   /** Null on a 2xx. */
@@ -170,7 +174,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     this.finish({
       statusCode,
       body: this.chunks.length ? Buffer.concat(this.chunks).toString('utf8') : null,
-      headers: headersOf(this.rawHeaders),
+      headers: ok ? NO_HEADERS : headersOf(this.rawHeaders),
       durationMs: this.elapsed(),
       firstByteMs: this.firstByteMs,
       errorClass: ok ? null : 'http_status',
@@ -190,8 +194,10 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   }
 }
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 function failure(errorClass: string, errorMessage: string, durationMs: number): SendResult {
-  return { statusCode: null, body: null, headers: {}, durationMs, firstByteMs: null, errorClass, errorMessage };
+  return { statusCode: null, body: null, headers: NO_HEADERS, durationMs, firstByteMs: null, errorClass, errorMessage };
 }
 
 /** Raw header pairs as lower-case names; repeated headers joined with ", ". */

@@ -35,6 +35,8 @@ const OVERLOAD = new Set(['timeout', 'connect_timeout']);
 export class DeliveryAttempter {
   private readonly logger = new Logger(DeliveryAttempter.name);
   private readonly schedule: number[];
+  /** Whether the per-attempt debug line is written (its fields are not even built otherwise: one per delivery). */
+  private readonly debug: boolean;
 
   constructor(
     private readonly endpoints: EndpointCache,
@@ -48,6 +50,7 @@ export class DeliveryAttempter {
     private readonly config: FanoutConfig,
   ) {
     this.schedule = parseRetrySchedule(config.GATEWAY_RETRY_SCHEDULE);
+    this.debug = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace';
   }
 
   /** One attempt, in its own span (a child of the ingest request's). */
@@ -107,10 +110,11 @@ export class DeliveryAttempter {
     span?.setAttributes({ 'gateway.delivery.status': status, 'http.response.status_code': result.statusCode ?? 0 });
     if (!succeeded)
       span?.setStatus({ code: SpanStatusCode.ERROR, message: result.errorMessage ?? result.errorClass ?? 'failed' });
-    this.logger.debug({
-      msg: `attempt ${number}: ${status}${result.statusCode ? ` (${result.statusCode})` : ''}`,
-      ...idsOf(work),
-    });
+    if (this.debug)
+      this.logger.debug({
+        msg: `attempt ${number}: ${status}${result.statusCode ? ` (${result.statusCode})` : ''}`,
+        ...idsOf(work),
+      });
     const outcome: AttemptOutcome = {
       attempt: {
         id: newId(IdPrefix.attempt),

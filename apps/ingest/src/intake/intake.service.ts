@@ -21,6 +21,8 @@ export class IntakeService {
   private readonly logger = new Logger(IntakeService.name);
   private readonly adapters: Map<string, ProviderAdapter>;
   private readonly limiter: RateLimiter;
+  /** Whether the per-event debug line is written (its fields are not even built otherwise: one per request). */
+  private readonly debug: boolean;
 
   constructor(
     private readonly sources: SourceCache,
@@ -33,6 +35,7 @@ export class IntakeService {
   ) {
     this.adapters = new Map<string, ProviderAdapter>([kaynko, digitax].map((adapter) => [adapter.provider, adapter]));
     this.limiter = new RateLimiter(config.INGEST_RATE_LIMIT_PER_SOURCE);
+    this.debug = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace';
   }
 
   accept(provider: string, sourceId: string, request: InboundRequest): Promise<{ id: string }> {
@@ -44,12 +47,13 @@ export class IntakeService {
         const event = await this.acceptOrThrow(provider, sourceId, request);
         this.metrics.recordAccepted(label, event.type, started);
         span?.setAttributes({ 'gateway.event.id': event.id, 'gateway.event.type': event.type });
-        this.logger.debug({
-          msg: `accepted ${event.type}`,
-          eventId: event.id,
-          tenantId: event.tenantId,
-          sourceId: event.sourceId,
-        });
+        if (this.debug)
+          this.logger.debug({
+            msg: `accepted ${event.type}`,
+            eventId: event.id,
+            tenantId: event.tenantId,
+            sourceId: event.sourceId,
+          });
         return { id: event.id };
       } catch (err) {
         const code = err instanceof ApiError ? err.code : 'internal_error';
