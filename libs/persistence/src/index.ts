@@ -9,6 +9,7 @@ export * from './entities/qerko-request.entity';
 export * from './entities/replay.entity';
 export * from './entities/source.entity';
 export * from './entities/tenant.entity';
+export * from './errors/data-error';
 export * from './persistence.module';
 export * from './sql/event-match';
 export * from './reseal-secrets';

@@ -3,6 +3,7 @@ import { validateSync } from 'class-validator';
 import { CanonicalEventV1, CanonicalEventV1Message, IdPrefix, Topics } from '@gateway/contracts';
 import { BatchConsumer, ConsumedRecord, KafkaConnection } from '@gateway/messaging';
 import { pickTraceHeaders } from '@gateway/observability';
+import { isDataError } from '@gateway/persistence';
 import { newId } from '@gateway/security';
 import { DeadLetterPublisher } from '../deliver/dead-letter.publisher';
 import { Dispatcher } from '../deliver/dispatcher';
@@ -197,12 +198,6 @@ export class EventsConsumer {
     this.dispatcher.enqueue(work);
     return barrier;
   }
-}
-
-/** PostgreSQL's "data exception" errors (class 22): the record itself cannot be stored, retrying will not help. */
-function isDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('22');
 }
 
 /** The event, or why the record is not one. */

@@ -126,7 +126,7 @@ describe('DeliveryStore on PostgreSQL', () => {
           durationMs: 3,
           statusCode,
           errorClass: statusCode < 300 ? null : 'http_status',
-          errorMessage: null,
+          errorMessage: null as string | null,
           responseBody: 'ok',
           timings: { firstByteMs: 2 },
         }),
@@ -140,6 +140,20 @@ describe('DeliveryStore on PostgreSQL', () => {
         [eventId],
       );
     const succeeded = { status: 'succeeded' as const, attemptCount: 1, nextAttemptAt: null, lastStatusCode: 200 };
+    /** A first attempt answered 500, creating its row (retrying). */
+    const failedFirst = (d: ReturnType<typeof first>, attempt = d.attempt(500)) => ({
+      attempt,
+      delivery: {
+        id: d.id,
+        status: 'retrying' as const,
+        attemptCount: 1,
+        nextAttemptAt: new Date(),
+        lastStatusCode: 500,
+        lastError: 'endpoint answered 500',
+        completed: false,
+        insert: d.identity,
+      },
+    });
 
     it("creates a first attempt's row together with its outcome: one insert, no pending row before", async () => {
       const e = { ...event({ n: 3 }), tenantId: tenant };
@@ -186,6 +200,19 @@ describe('DeliveryStore on PostgreSQL', () => {
       expect(await rowsOf(e.id)).toEqual([{ id: winner.id, status: 'succeeded', attempt_count: 1, attempts: 1 }]);
     });
 
+    it("stores a response body with a NUL character (which PostgreSQL's text refuses) instead of failing the batch", async () => {
+      const e = { ...event({ n: 7 }), tenantId: tenant };
+      await store.persist([e], []);
+      const d = first(e);
+      const attempt = { ...d.attempt(500), responseBody: 'bin\u0000ary', errorMessage: 'endpoint answered 500' };
+      await store.recordOutcomes([failedFirst(d, attempt)], new Date(0));
+      const [row] = await db.query<Array<{ response_body: string }>>(
+        `SELECT response_body FROM delivery_attempts WHERE id = $1`,
+        [attempt.id],
+      );
+      expect(row?.response_body).toBe('bin\uFFFDary');
+    });
+
     it('drops the attempt of a retried row deleted meanwhile, and keeps those of the rows that exist', async () => {
       const e = { ...event({ n: 6 }), tenantId: tenant };
       await store.persist([e], []);
@@ -195,19 +222,6 @@ describe('DeliveryStore on PostgreSQL', () => {
         `INSERT INTO endpoints (id, tenant_id, url, event_types, secret_sealed) VALUES ($1, $2, 'https://example.com', '{*}', 'x')`,
         [deleted.identity.endpointId, tenant],
       );
-      const failedFirst = (d: ReturnType<typeof first>) => ({
-        attempt: d.attempt(500),
-        delivery: {
-          id: d.id,
-          status: 'retrying' as const,
-          attemptCount: 1,
-          nextAttemptAt: new Date(),
-          lastStatusCode: 500,
-          lastError: 'endpoint answered 500',
-          completed: false,
-          insert: d.identity,
-        },
-      });
       await store.recordOutcomes([failedFirst(kept), failedFirst(deleted)], new Date(0));
       // The endpoint is deleted (its deliveries with it) while its retry is in flight.
       await db.query(`DELETE FROM endpoints WHERE id = $1`, [deleted.identity.endpointId]);

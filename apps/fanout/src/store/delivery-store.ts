@@ -256,7 +256,7 @@ export class DeliveryStore {
             created.map((x) => x.attemptCount),
             created.map((x) => x.nextAttemptAt?.toISOString() ?? null),
             created.map((x) => x.lastStatusCode),
-            created.map((x) => x.lastError),
+            created.map((x) => pgText(x.lastError)),
             created.map((x) => x.insert.createdAt.toISOString()),
             created.map((x) => x.completed),
           ],
@@ -286,7 +286,7 @@ export class DeliveryStore {
             d.map((x) => x.attemptCount),
             d.map((x) => x.nextAttemptAt?.toISOString() ?? null),
             d.map((x) => x.lastStatusCode),
-            d.map((x) => x.lastError),
+            d.map((x) => pgText(x.lastError)),
             d.map((x) => x.completed),
           ],
         );
@@ -315,8 +315,8 @@ export class DeliveryStore {
             kept.map((x) => x.durationMs),
             kept.map((x) => x.statusCode),
             kept.map((x) => x.errorClass),
-            kept.map((x) => x.errorMessage),
-            kept.map((x) => x.responseBody),
+            kept.map((x) => pgText(x.errorMessage)),
+            kept.map((x) => pgText(x.responseBody)),
             kept.map((x) => (x.timings ? JSON.stringify(x.timings) : null)),
           ],
         );
@@ -335,6 +335,15 @@ export class DeliveryStore {
       return failing.map((row) => row.id);
     });
   }
+}
+
+/**
+ * PostgreSQL's text cannot hold NUL, and one such value fails its whole batch (written again and again, it would
+ * hold back every delivery behind it). A subscriber's response body, or a message quoting one, keeps the character's
+ * place with U+FFFD.
+ */
+function pgText(value: string | null): string | null {
+  return value !== null && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
 }
 
 /** Deliveries written pending (to the retry queue, or leased by the instance holding them in memory). */

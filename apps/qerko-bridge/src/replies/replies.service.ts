@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { parseQerkoAnswer } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
+import { isDataError } from '@gateway/persistence';
 import { QerkoRequestsRepository } from '../requests/qerko-requests.repository';
 import { QerkoReplyDto } from './reply.dto';
 
@@ -31,8 +32,16 @@ export class RepliesService {
   async fromDelivery(tenantId: string, uuid: string, body: unknown): Promise<void> {
     const answer = parseQerkoAnswer(body);
     if (!answer) return;
-    if (!(await this.requests.storeAnswer(tenantId, uuid, answer, 'sync-response'))) {
-      this.logger.warn(`ignored a POS answer for ${uuid}: the request was already answered or is stale`);
+    let stored: Awaited<ReturnType<QerkoRequestsRepository['storeAnswer']>>;
+    try {
+      stored = await this.requests.storeAnswer(tenantId, uuid, answer, 'sync-response');
+    } catch (err) {
+      // An answer PostgreSQL cannot hold (a NUL character in it): ignored like an unreadable one, so the POS can still
+      // answer through /v1/qerko/replies; thrown, it would be consumed again and again and hold back later answers.
+      if (!isDataError(err)) throw err;
+      this.logger.warn(`ignored a POS answer for ${uuid}: it cannot be stored (${(err as Error).message})`);
+      return;
     }
+    if (!stored) this.logger.warn(`ignored a POS answer for ${uuid}: the request was already answered or is stale`);
   }
 }
