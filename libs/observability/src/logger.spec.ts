@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { GatewayLogger, createPinoLogger, textStream } from './logger';
+import { GatewayLogger, createPinoLogger, logsDebug, textStream } from './logger';
 import { addLogFields, logContextPerRequest } from './log-context';
 
 function capture(level = 'debug') {
@@ -89,5 +89,18 @@ describe('GatewayLogger (pino behind Nest)', () => {
       }),
     );
     expect(out).toEqual(['10:11:12.345 WARN  [X] m  eventId=evt_1\n']);
+  });
+});
+
+describe('logsDebug', () => {
+  it.each([
+    ['trace', true],
+    ['debug', true],
+    ['info', false],
+    ['warn', false],
+    ['error', false],
+    ['fatal', false],
+  ])('LOG_LEVEL=%s: %s', (level, expected) => {
+    expect(logsDebug({ LOG_LEVEL: level })).toBe(expected);
   });
 });

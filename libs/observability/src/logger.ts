@@ -31,6 +31,14 @@ const REDACTED = [
   'headers["signature-sha256"]',
 ];
 
+/**
+ * Whether LOG_LEVEL lets debug lines through. Hot paths test it once, at start-up, before building a per-event or
+ * per-delivery debug line: with debug off, the line's fields are not even built.
+ */
+export function logsDebug(settings: Pick<LoggerSettings, 'LOG_LEVEL'>): boolean {
+  return settings.LOG_LEVEL === 'debug' || settings.LOG_LEVEL === 'trace';
+}
+
 /** A pino logger writing one JSON object a line: level, time, service, message, and the unit of work's ids. */
 export function createPinoLogger(service: string, settings: LoggerSettings, destination?: DestinationStream): Logger {
   return pino(

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { CanonicalEventV1 } from '@gateway/contracts';
 import { IdPrefix } from '@gateway/contracts';
-import { Span, SpanKind, SpanStatusCode, inSpan, traceHeaders } from '@gateway/observability';
+import { Span, SpanKind, SpanStatusCode, inSpan, logsDebug, traceHeaders } from '@gateway/observability';
 import { newId } from '@gateway/security';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
@@ -50,7 +50,7 @@ export class DeliveryAttempter {
     private readonly config: FanoutConfig,
   ) {
     this.schedule = parseRetrySchedule(config.GATEWAY_RETRY_SCHEDULE);
-    this.debug = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace';
+    this.debug = logsDebug(config);
   }
 
   /** One attempt, in its own span (a child of the ingest request's). */

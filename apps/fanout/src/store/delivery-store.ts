@@ -204,8 +204,8 @@ export class DeliveryStore {
   /**
    * Writes many outcomes in one transaction (the attempt log is never the bottleneck): first the rows of deliveries
    * saved as pending (`pending`), then the rows of first attempts with their outcome, the updates of rows that
-   * existed, the attempts of the rows that exist, and endpoints' failing-since marks. Returns enabled endpoints that have failed continuously
-   * since before `failingCutoff`.
+   * existed, the attempts of the rows that exist, and endpoints' failing-since marks. Returns enabled endpoints that
+   * have failed continuously since before `failingCutoff`.
    */
   async recordOutcomes(
     outcomes: AttemptOutcome[],

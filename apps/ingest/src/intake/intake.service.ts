@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1 } from '@gateway/contracts';
 import { ApiError, RateLimiter } from '@gateway/http';
-import { SpanKind, inSpan } from '@gateway/observability';
+import { SpanKind, inSpan, logsDebug } from '@gateway/observability';
 import { IngestConfig } from '../ingest.config';
 import { DigitaxAdapter } from '../providers/digitax.adapter';
 import { KaynkoAdapter } from '../providers/kaynko.adapter';
@@ -35,7 +35,7 @@ export class IntakeService {
   ) {
     this.adapters = new Map<string, ProviderAdapter>([kaynko, digitax].map((adapter) => [adapter.provider, adapter]));
     this.limiter = new RateLimiter(config.INGEST_RATE_LIMIT_PER_SOURCE);
-    this.debug = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace';
+    this.debug = logsDebug(config);
   }
 
   accept(provider: string, sourceId: string, request: InboundRequest): Promise<{ id: string }> {
