@@ -449,10 +449,8 @@ async function fixedRun(loadgen, receivers, lag, target, indices) {
  * losses and duplicates of all rounds (none may hide in a round that is not the median).
  */
 function medianRound(rounds) {
-  const sorted = [...rounds].sort((a, b) => a.deliveriesPerSecond - b.deliveriesPerSecond);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)];
   return {
-    throughput: median,
+    throughput: median(rounds, (r) => r.deliveriesPerSecond),
     rounds: rounds.map((r) => ({ deliveriesPerSecond: r.deliveriesPerSecond, eventsPerSecond: r.eventsPerSecond })),
     lostInRounds: rounds.reduce((sum, r) => sum + r.lost, 0),
     duplicatesInRounds: rounds.reduce((sum, r) => sum + r.duplicates, 0),
@@ -653,8 +651,9 @@ function assemble(m) {
   return results;
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
+/** The middle item by `by` (the lower middle of an even count). */
+function median(items, by = (x) => x) {
+  const sorted = [...items].sort((a, b) => by(a) - by(b));
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
