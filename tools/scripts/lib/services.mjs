@@ -27,9 +27,9 @@ export function localKeys() {
 }
 
 /**
- * `sourceMaps` maps stack traces to the TypeScript sources (for `npm start`). It is off in the images and the
- * benchmark: Node then parses and keeps the source map of every module it loads, TypeORM's included, which took about
- * 20 MB of each service's heap.
+ * `sourceMaps` maps stack traces to the TypeScript sources (for `npm start`). The images and the benchmark run without
+ * it: with it, Node parses and keeps the source map of every module it loads, TypeORM's included, about 20 MB of each
+ * service's heap.
  */
 export function startService(service, env, { quiet = false, nodeArgs = [], sourceMaps = true } = {}) {
   const entry = join(ROOT, `dist/apps/${service.name}/src/main.js`);
