@@ -184,6 +184,26 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     }
   });
 
+  it('refuses a NUL character (%00) in a path or a query with 400 on every service, never a 500', async () => {
+    const requests: Array<[method: string, url: string, key: string | undefined]> = [
+      ['GET', `${admin}/v1/tenants/%00`, gateway.operatorKey],
+      ['GET', `${admin}/v1/endpoints/ep_%00`, a.key],
+      ['GET', `${admin}/v1/deliveries?eventId=%00`, a.key],
+      ['POST', `${gateway.url('ingest')}/v1/ingest/kaynko/%00`, undefined],
+      ['POST', `${gateway.url('qerko-bridge')}/v1/qerko/%00/webhook`, undefined],
+    ];
+    for (const [method, url, key] of requests) {
+      const res = await call(method, url, { key, body: method === 'POST' ? {} : undefined });
+      expect({ url, status: res.status, code: res.body.error?.code }).toEqual({
+        url,
+        status: 400,
+        code: 'invalid_url',
+      });
+    }
+    // An encoded percent sign followed by zeros is not a NUL: an unknown id, as ever.
+    expect((await call('GET', `${admin}/v1/endpoints/ep_%2500`, { key: a.key })).status).toBe(404);
+  });
+
   it('400 lists each bad field', async () => {
     const res = await call('POST', `${admin}/v1/endpoints`, {
       key: a.key,
