@@ -159,6 +159,9 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     await page.getByLabel('Endpoint').selectOption({ index: 1 });
     await page.getByRole('button', { name: 'Replay these events' }).click();
     await page.locator('.progress-frame', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
+    // `completed` says every delivery is scheduled; the bar fills as they finish (the page polls every second), which
+    // can be a poll later.
+    await page.locator('progress[value="1"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('progress').getAttribute('value')).toBe('1');
     await shot('replay');
     await section('Qerko');
