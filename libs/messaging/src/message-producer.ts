@@ -28,6 +28,8 @@ export class MessageProducer {
   private inFlight = false;
   private lingering: NodeJS.Timeout | null = null;
   private connected = false;
+  /** Records per produce request at most. */
+  private readonly maxBatch: number;
 
   constructor(
     connection: KafkaConnection,
@@ -41,6 +43,7 @@ export class MessageProducer {
       lingerMs?: number;
     } = {},
   ) {
+    this.maxBatch = options.maxBatchRecords ?? 1000;
     this.producer = connection.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -86,7 +89,7 @@ export class MessageProducer {
   private flush(): void {
     if (this.inFlight || this.lingering || !this.queue.length) return;
     const lingerMs = this.options.lingerMs ?? 0;
-    if (lingerMs > 0 && this.queue.length < (this.options.maxBatchRecords ?? 1000)) {
+    if (lingerMs > 0 && this.queue.length < this.maxBatch) {
       this.lingering = setTimeout(() => {
         this.lingering = null;
         this.sendQueued();
@@ -99,7 +102,7 @@ export class MessageProducer {
   /** Sends what is queued (up to maxBatchRecords) as one request; when it is answered, what queued meanwhile. */
   private sendQueued(): void {
     if (this.inFlight || !this.queue.length) return;
-    const batch = this.queue.splice(0, this.options.maxBatchRecords ?? 1000);
+    const batch = this.queue.splice(0, this.maxBatch);
     this.inFlight = true;
     const byTopic = new Map<string, Pending[]>();
     for (const item of batch) byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item]);
