@@ -12,6 +12,7 @@ import { Replays1764000000000 } from './migrations/1764000000000-replays';
 import { QerkoRequests1764100000000 } from './migrations/1764100000000-qerko-requests';
 import { QerkoRequestsReceived1764200000000 } from './migrations/1764200000000-qerko-requests-received';
 import { FanoutInstances1764300000000 } from './migrations/1764300000000-fanout-instances';
+import { FirstAttemptInDelivery1764400000000 } from './migrations/1764400000000-first-attempt-in-delivery';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   QerkoRequests1764100000000,
   QerkoRequestsReceived1764200000000,
   FanoutInstances1764300000000,
+  FirstAttemptInDelivery1764400000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

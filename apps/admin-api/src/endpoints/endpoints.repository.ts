@@ -31,7 +31,10 @@ export class EndpointsRepository {
     return (await this.endpoints.findOneBy({ id }))!;
   }
 
-  /** Attempts in the window: counts, latency percentiles and failures by error class. */
+  /**
+   * Attempts in the window, from the attempt log (delivery_attempts and the first attempts kept in deliveries): counts,
+   * latency percentiles and failures by error class.
+   */
   async stats(
     endpointId: string,
     since: Date,
@@ -51,11 +54,11 @@ export class EndpointsRepository {
               percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
               percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95,
               percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99
-         FROM delivery_attempts WHERE endpoint_id = $1 AND started_at >= $2`,
+         FROM delivery_attempt_log WHERE endpoint_id = $1 AND started_at >= $2`,
       [endpointId, since.toISOString()],
     );
     const failures = await this.endpoints.query<Array<{ reason: string; count: number }>>(
-      `SELECT error_class AS reason, count(*)::int AS count FROM delivery_attempts
+      `SELECT error_class AS reason, count(*)::int AS count FROM delivery_attempt_log
         WHERE endpoint_id = $1 AND started_at >= $2 AND error_class IS NOT NULL
         GROUP BY error_class ORDER BY count DESC`,
       [endpointId, since.toISOString()],
@@ -74,7 +77,7 @@ export class EndpointsRepository {
               count(*)::int AS attempts,
               count(*) FILTER (WHERE error_class IS NULL)::int AS succeeded,
               percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95
-         FROM delivery_attempts WHERE endpoint_id = $1 AND started_at >= $2
+         FROM delivery_attempt_log WHERE endpoint_id = $1 AND started_at >= $2
         GROUP BY 1 ORDER BY 1`,
       [endpointId, since.toISOString(), bucketSeconds],
     );

@@ -135,7 +135,7 @@ describe('DeliveryStore on PostgreSQL', () => {
     const rowsOf = (eventId: string) =>
       db.query<Array<{ id: string; status: string; attempt_count: number; attempts: number }>>(
         `SELECT d.id, d.status, d.attempt_count,
-                (SELECT count(*)::int FROM delivery_attempts a WHERE a.delivery_id = d.id) AS attempts
+                (SELECT count(*)::int FROM delivery_attempt_log a WHERE a.delivery_id = d.id) AS attempts
            FROM deliveries d WHERE d.event_id = $1 ORDER BY d.id`,
         [eventId],
       );
@@ -170,6 +170,43 @@ describe('DeliveryStore on PostgreSQL', () => {
       );
       expect(await rowsOf(e.id)).toEqual([{ id: d.id, status: 'succeeded', attempt_count: 1, attempts: 1 }]);
       expect(await store.existingDeliveries([e.id])).toEqual(new Set([`${e.id} ${endpoint}`]));
+    });
+
+    it('keeps the attempt a row is created with in the row, later ones in rows of their own; the log has both', async () => {
+      const e = { ...event({ n: 8 }), tenantId: tenant };
+      await store.persist([e], []);
+      const d = first(e);
+      const firstAttempt = { ...d.attempt(500), errorMessage: 'endpoint answered 500', responseBody: 'busy' };
+      await store.recordOutcomes([failedFirst(d, firstAttempt)], new Date(0));
+      const retry = { ...d.attempt(200), id: `${d.attempt(200).id}_2`, number: 2, responseBody: 'ok' };
+      await store.recordOutcomes(
+        [{ attempt: retry, delivery: { id: d.id, ...succeeded, attemptCount: 2, lastError: null, completed: true } }],
+        new Date(0),
+      );
+      const own = await db.query<Array<{ id: string }>>(`SELECT id FROM delivery_attempts WHERE delivery_id = $1`, [
+        d.id,
+      ]);
+      expect(own).toEqual([{ id: retry.id }]);
+      const log = await db.query<Array<Record<string, unknown>>>(
+        `SELECT id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code, error_class, error_message,
+                response_body, timings
+           FROM delivery_attempt_log WHERE delivery_id = $1 ORDER BY number`,
+        [d.id],
+      );
+      const asRow = (x: typeof retry) => ({
+        id: x.id,
+        delivery_id: d.id,
+        endpoint_id: endpoint,
+        number: x.number,
+        started_at: x.startedAt,
+        duration_ms: x.durationMs,
+        status_code: x.statusCode,
+        error_class: x.errorClass,
+        error_message: x.errorMessage,
+        response_body: x.responseBody,
+        timings: x.timings,
+      });
+      expect(log).toEqual([asRow(firstAttempt), asRow(retry)]);
     });
 
     it('writes a pending row and then its outcome as an update, in one write, in that order', async () => {
@@ -207,7 +244,7 @@ describe('DeliveryStore on PostgreSQL', () => {
       const attempt = { ...d.attempt(500), responseBody: 'bin\u0000ary', errorMessage: 'endpoint answered 500' };
       await store.recordOutcomes([failedFirst(d, attempt)], new Date(0));
       const [row] = await db.query<Array<{ response_body: string }>>(
-        `SELECT response_body FROM delivery_attempts WHERE id = $1`,
+        `SELECT response_body FROM delivery_attempt_log WHERE id = $1`,
         [attempt.id],
       );
       expect(row?.response_body).toBe('bin\uFFFDary');
@@ -232,7 +269,7 @@ describe('DeliveryStore on PostgreSQL', () => {
       await store.recordOutcomes([retried(kept), retried(deleted)], new Date(0));
       expect(await rowsOf(e.id)).toEqual([{ id: kept.id, status: 'succeeded', attempt_count: 2, attempts: 2 }]);
       const orphans = await db.query<Array<{ n: number }>>(
-        `SELECT count(*)::int AS n FROM delivery_attempts WHERE delivery_id = $1`,
+        `SELECT count(*)::int AS n FROM delivery_attempt_log WHERE delivery_id = $1`,
         [deleted.id],
       );
       expect(orphans[0]?.n).toBe(0);

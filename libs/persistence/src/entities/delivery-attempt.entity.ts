@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { ViewColumn, ViewEntity } from 'typeorm';
 
 export interface AttemptTimings {
   dnsMs?: number;
@@ -7,41 +7,46 @@ export interface AttemptTimings {
   firstByteMs?: number;
 }
 
-/** One HTTP attempt of a delivery: what we sent when, and what came back. */
-@Entity({ name: 'delivery_attempts' })
+/**
+ * One HTTP attempt of a delivery: what we sent when, and what came back. Read from the view delivery_attempt_log:
+ * attempts have rows of their own in delivery_attempts, except a first attempt made as its delivery was created, which
+ * is kept in the delivery's row (the `first_attempt_*` columns; see migration 1764400000000). Written only by fan-out,
+ * in SQL.
+ */
+@ViewEntity({ name: 'delivery_attempt_log', synchronize: false })
 export class DeliveryAttemptEntity {
-  @PrimaryColumn({ type: 'varchar', length: 40 })
+  @ViewColumn()
   id: string;
 
-  @Column({ name: 'delivery_id', type: 'varchar', length: 40 })
+  @ViewColumn({ name: 'delivery_id' })
   deliveryId: string;
 
-  @Column({ name: 'endpoint_id', type: 'varchar', length: 40 })
+  @ViewColumn({ name: 'endpoint_id' })
   endpointId: string;
 
-  @Column({ type: 'integer' })
+  @ViewColumn()
   number: number;
 
-  @Column({ name: 'started_at', type: 'timestamptz' })
+  @ViewColumn({ name: 'started_at' })
   startedAt: Date;
 
-  @Column({ name: 'duration_ms', type: 'integer' })
+  @ViewColumn({ name: 'duration_ms' })
   durationMs: number;
 
-  @Column({ name: 'status_code', type: 'integer', nullable: true })
+  @ViewColumn({ name: 'status_code' })
   statusCode: number | null;
 
   /** `timeout`, `dns`, `connect`, `tls`, `refused_address`, `http_status`, `reset`, … (null on success). */
-  @Column({ name: 'error_class', type: 'varchar', length: 32, nullable: true })
+  @ViewColumn({ name: 'error_class' })
   errorClass: string | null;
 
-  @Column({ name: 'error_message', type: 'text', nullable: true })
+  @ViewColumn({ name: 'error_message' })
   errorMessage: string | null;
 
   /** The response body, truncated to the configured cap. */
-  @Column({ name: 'response_body', type: 'text', nullable: true })
+  @ViewColumn({ name: 'response_body' })
   responseBody: string | null;
 
-  @Column({ type: 'jsonb', nullable: true })
+  @ViewColumn()
   timings: AttemptTimings | null;
 }

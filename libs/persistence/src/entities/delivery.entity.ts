@@ -6,6 +6,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /**
  * One event to one endpoint. `nextAttemptAt` + `leaseUntil` make the table the durable retry queue:
  * a worker claims due rows by setting a lease, so retries survive restarts and never block each other.
+ * The row also holds the attempt it was created with (`first_attempt_*` columns, written by fan-out in SQL and not
+ * mapped here): read attempts through DeliveryAttemptEntity (the view delivery_attempt_log).
  */
 @Entity({ name: 'deliveries' })
 export class DeliveryEntity {
