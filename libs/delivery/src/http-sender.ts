@@ -5,7 +5,7 @@ import { DnsLookupError, UrlGuard, UrlRefusedError } from '@gateway/security';
 export interface SendRequest {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
   timeoutMs: number;
 }
 

@@ -5,7 +5,8 @@ import type { DeliveryTarget } from './delivery-target';
 export const USER_AGENT = `PosEventGateway/${process.env['npm_package_version'] ?? '0.1.0'} (webhooks)`;
 
 export interface RenderedRequest {
-  body: string;
+  /** UTF-8 bytes, shared by every endpoint and attempt of the event (read-only). */
+  body: Buffer;
   headers: Record<string, string>;
 }
 
@@ -26,20 +27,21 @@ export function renderRequest(
   const base = { ...endpoint.headers, 'content-type': 'application/json', 'user-agent': USER_AGENT };
   if (endpoint.format === 'kaynko') {
     const name = event.provider === 'kaynko' ? event.type.slice('kaynko.'.length) : event.type;
-    const body = cachedBody(event, 'kaynko', () => JSON.stringify({ event: name, data: event.data, timestamp }));
+    const body = cachedBody(event, 'kaynko', () => ({ event: name, data: event.data, timestamp }));
     return { body, headers: { ...base, 'x-kaynko-event': name, 'x-kaynko-signature': signKaynko(secrets[0]!, body) } };
   }
-  const body = cachedBody(event, 'standard', () => JSON.stringify({ type: event.type, timestamp, data: event.data }));
+  const body = cachedBody(event, 'standard', () => ({ type: event.type, timestamp, data: event.data }));
   return { body, headers: { ...base, ...standardWebhookHeaders(secrets, event.id, Math.floor(now / 1000), body) } };
 }
 
 /**
- * An event's body per format, serialised once however many endpoints (and attempts from memory) it goes to; held only
- * as long as the event object itself.
+ * An event's body per format, serialised and encoded once however many endpoints (and attempts from memory) it goes
+ * to, as the bytes both the signature and the request use (a string would be encoded again for each); held only as
+ * long as the event object itself.
  */
-const bodies = new WeakMap<CanonicalEventV1, Partial<Record<DeliveryTarget['format'], string>>>();
-function cachedBody(event: CanonicalEventV1, format: DeliveryTarget['format'], serialise: () => string): string {
+const bodies = new WeakMap<CanonicalEventV1, Partial<Record<DeliveryTarget['format'], Buffer>>>();
+function cachedBody(event: CanonicalEventV1, format: DeliveryTarget['format'], body: () => object): Buffer {
   let cached = bodies.get(event);
   if (!cached) bodies.set(event, (cached = {}));
-  return (cached[format] ??= serialise());
+  return (cached[format] ??= Buffer.from(JSON.stringify(body())));
 }

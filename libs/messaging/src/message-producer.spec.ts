@@ -5,7 +5,7 @@ import { MessageProducer, keyedPartitionCache } from './message-producer';
 
 /** A kafkajs producer that records each request and answers it when told to. */
 function fakeConnection() {
-  const requests: Array<{ records: string[]; answer: () => void }> = [];
+  const requests: Array<{ records: string[]; topics: Array<[string, string[]]>; answer: () => void }> = [];
   const producer = {
     events: { CONNECT: 'connect', DISCONNECT: 'disconnect' },
     on: () => undefined,
@@ -15,6 +15,7 @@ function fakeConnection() {
       new Promise<void>((resolve) =>
         requests.push({
           records: (batch.topicMessages ?? []).flatMap((t) => t.messages.map((m) => String(m.value))),
+          topics: (batch.topicMessages ?? []).map((t) => [t.topic, t.messages.map((m) => String(m.value))]),
           answer: resolve,
         }),
       ),
@@ -37,6 +38,22 @@ describe('MessageProducer batching', () => {
     requests[0]!.answer();
     await first;
     expect(requests.map((r) => r.records)).toEqual([['a'], ['b', 'c']]);
+  });
+
+  it('sends records queued for several topics in one request, grouped by topic, each in the order sent', async () => {
+    const { connection, requests } = fakeConnection();
+    const producer = new MessageProducer(connection);
+    const first = producer.send('events', [{ value: 'e0' }]);
+    void producer.send('events', [{ value: 'e1' }]);
+    void producer.send('dead-letter', [{ value: 'd1' }]);
+    void producer.send('events', [{ value: 'e2' }, { value: 'e3' }]);
+    void producer.send('dead-letter', [{ value: 'd2' }]);
+    requests[0]!.answer();
+    await first;
+    expect(requests[1]!.topics).toEqual([
+      ['events', ['e1', 'e2', 'e3']],
+      ['dead-letter', ['d1', 'd2']],
+    ]);
   });
 
   it('with lingerMs, a record that finds nothing in flight waits for others, and they go out together', async () => {

@@ -105,7 +105,11 @@ export class MessageProducer {
     const batch = this.queue.splice(0, this.maxBatch);
     this.inFlight = true;
     const byTopic = new Map<string, Pending[]>();
-    for (const item of batch) byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item]);
+    for (const item of batch) {
+      const items = byTopic.get(item.topic);
+      if (items) items.push(item);
+      else byTopic.set(item.topic, [item]);
+    }
     this.producer
       .sendBatch({
         acks: -1,
