@@ -749,6 +749,7 @@ function updateDocs(r, file) {
     '',
     `Events lost across scenarios 3 and 4 (accepted with 2xx but not delivered to a healthy endpoint): ${r.lost}.`,
     ...cpuTable(r.cpuPercentOfOneCore, table),
+    ...perDeliveryTable(r.cpuPercentOfOneCore, e.ten.rounds, table),
   ].join('\n');
   const [head] = text.split(begin);
   const [, tail] = text.split(end);
@@ -778,6 +779,32 @@ function cpuTable(cpu, table) {
     table(
       ['phase', ...names, 'total'],
       Object.entries(cpu).map(([phase, c]) => [phase, ...names.map((n) => String(c[n] ?? '')), String(c.total)]),
+    ),
+  ];
+}
+
+/**
+ * CPU per delivery in each ten-endpoint round (µs), by process. The last column divides the box's by the subscribers'
+ * own: they run the same code in every build, so their cost per delivery tracks the machine's speed in that minute,
+ * and the ratio compares builds across runs better than a rate does (docs/benchmarks.md, "One row per delivery").
+ */
+function perDeliveryTable(cpu, rounds, table) {
+  const phases = (rounds ?? []).map((r, i) => [r, cpu?.[`ten endpoints max (round ${i + 1})`]]).filter(([, c]) => c);
+  if (!phases.length) return [];
+  const names = Object.keys(phases[0][1]).filter((n) => n !== 'total');
+  const us = (percent, rate) => round((percent / 100) * (1e6 / rate), 0);
+  return [
+    '',
+    '### CPU per delivery in the ten-endpoint rounds (µs)',
+    '',
+    table(
+      ['round', ...names, 'total', 'total ÷ receivers'],
+      phases.map(([r, c], i) => [
+        `${i + 1} (${r.deliveriesPerSecond} deliveries/s)`,
+        ...names.map((n) => String(us(c[n] ?? 0, r.deliveriesPerSecond))),
+        String(us(c.total, r.deliveriesPerSecond)),
+        c.receivers ? String(round(c.total / c.receivers, 2)) : '',
+      ]),
     ),
   ];
 }
