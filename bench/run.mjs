@@ -164,7 +164,7 @@ async function main() {
   const tenRounds = [];
   const isolationRounds = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const suffix = ROUNDS > 1 ? ` (round ${r + 1})` : '';
+    const suffix = roundSuffix(r, ROUNDS);
     if (wanted('ten'))
       tenRounds.push(await maxRun(loadgen, receivers, lag, setup.ten, PLAN.e2eTen, setup.ten.indices, suffix));
     if (wanted('isolation')) {
@@ -760,6 +760,11 @@ function updateDocs(r, file) {
   });
 }
 
+/** What names round `i` of `count` in phase names (nothing when there is one round). */
+function roundSuffix(i, count) {
+  return count > 1 ? ` (round ${i + 1})` : '';
+}
+
 /** A scenario's rounds, when it ran several: ", median of 3 rounds: a, b, c". */
 function roundsOf(scenario) {
   const rounds = scenario.rounds ?? [];
@@ -789,7 +794,9 @@ function cpuTable(cpu, table) {
  * and the ratio compares builds across runs better than a rate does (docs/benchmarks.md, "One row per delivery").
  */
 function perDeliveryTable(cpu, rounds, table) {
-  const phases = (rounds ?? []).map((r, i) => [r, cpu?.[`ten endpoints max (round ${i + 1})`]]).filter(([, c]) => c);
+  const phases = (rounds ?? [])
+    .map((r, i, all) => [r, cpu?.[`ten endpoints max${roundSuffix(i, all.length)}`]])
+    .filter(([, c]) => c);
   if (!phases.length) return [];
   const names = Object.keys(phases[0][1]).filter((n) => n !== 'total');
   const us = (percent, rate) => round((percent / 100) * (1e6 / rate), 0);

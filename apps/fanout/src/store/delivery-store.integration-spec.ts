@@ -155,6 +155,12 @@ describe('DeliveryStore on PostgreSQL', () => {
       },
     });
 
+    /** A second attempt answered 200, updating the row. */
+    const retried = (d: ReturnType<typeof first>) => ({
+      attempt: { ...d.attempt(200), id: `${d.attempt(200).id}_2`, number: 2 },
+      delivery: { id: d.id, ...succeeded, attemptCount: 2, lastError: null, completed: true },
+    });
+
     it("creates a first attempt's row together with its outcome: one insert, no pending row before", async () => {
       const e = { ...event({ n: 3 }), tenantId: tenant };
       await store.persist([e], []);
@@ -178,11 +184,8 @@ describe('DeliveryStore on PostgreSQL', () => {
       const d = first(e);
       const firstAttempt = { ...d.attempt(500), errorMessage: 'endpoint answered 500', responseBody: 'busy' };
       await store.recordOutcomes([failedFirst(d, firstAttempt)], new Date(0));
-      const retry = { ...d.attempt(200), id: `${d.attempt(200).id}_2`, number: 2, responseBody: 'ok' };
-      await store.recordOutcomes(
-        [{ attempt: retry, delivery: { id: d.id, ...succeeded, attemptCount: 2, lastError: null, completed: true } }],
-        new Date(0),
-      );
+      const { attempt: retry } = retried(d);
+      await store.recordOutcomes([retried(d)], new Date(0));
       const own = await db.query<Array<{ id: string }>>(`SELECT id FROM delivery_attempts WHERE delivery_id = $1`, [
         d.id,
       ]);
@@ -262,10 +265,6 @@ describe('DeliveryStore on PostgreSQL', () => {
       await store.recordOutcomes([failedFirst(kept), failedFirst(deleted)], new Date(0));
       // The endpoint is deleted (its deliveries with it) while its retry is in flight.
       await db.query(`DELETE FROM endpoints WHERE id = $1`, [deleted.identity.endpointId]);
-      const retried = (d: ReturnType<typeof first>) => ({
-        attempt: { ...d.attempt(200), id: `${d.attempt(200).id}_2`, number: 2 },
-        delivery: { id: d.id, ...succeeded, attemptCount: 2, lastError: null, completed: true },
-      });
       await store.recordOutcomes([retried(kept), retried(deleted)], new Date(0));
       expect(await rowsOf(e.id)).toEqual([{ id: kept.id, status: 'succeeded', attempt_count: 2, attempts: 2 }]);
       const orphans = await db.query<Array<{ n: number }>>(
