@@ -196,7 +196,7 @@ async function main() {
   }
 
   if (flags.only) {
-    const brief = (run) => run && { perSecond: run.perSecond, latency: run.latency };
+    const brief = (run) => run && { perSecond: run.perSecond, latency: run.latency, sendLateness: run.sendLateness };
     const figures = { ingestMax: brief(ingestMax), ingestFixed: brief(ingestFixed), e2e, isolation, peakRss, cpu };
     console.log(JSON.stringify(figures, (k, v) => (k === 'rejected' ? undefined : v), 1));
     return null;
@@ -743,6 +743,7 @@ function updateDocs(r, file) {
       ],
     ),
     '',
+    ...generatorLateness(b.http.fixedRate, ingest.fixedRate),
     '### Peak RSS during scenario 3 (MB)',
     '',
     table(Object.keys(memory.peakRssMb), [Object.values(memory.peakRssMb).map(String)]),
@@ -793,6 +794,20 @@ function cpuTable(cpu, table) {
  * own: they run the same code in every build, so their cost per delivery tracks the machine's speed in that minute,
  * and the ratio compares builds across runs better than a rate does (docs/benchmarks.md, "One row per delivery").
  */
+/**
+ * How late the load generator itself sent requests at the fixed rate (p99 against each request's schedule): when it
+ * is small, the latency figures are the gateway's, not the generator's. Absent from results older than the field.
+ */
+function generatorLateness(httpFixed, ingestFixed) {
+  if (!httpFixed.sendLateness || !ingestFixed.sendLateness) return [];
+  const p = (run) => `p99 ${run.sendLateness.p99} ms (max ${run.sendLateness.max})`;
+  return [
+    `The load generator's own lateness at the fixed rate (how late a request left against its schedule): ` +
+      `${p(httpFixed)} against the bare server, ${p(ingestFixed)} against ingest.`,
+    '',
+  ];
+}
+
 function perDeliveryTable(cpu, rounds, table) {
   const phases = (rounds ?? [])
     .map((r, i, all) => [r, cpu?.[`ten endpoints max${roundSuffix(i, all.length)}`]])

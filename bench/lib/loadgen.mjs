@@ -40,6 +40,8 @@ function newRun({ url, body, connections }) {
     path: target.pathname + target.search,
     make: bodyFactory(body),
     latencies: [],
+    /** Open model only: how late each request left against its schedule (the generator's own delay). */
+    lateness: [],
     statuses: {},
     errors: {},
     /** seq → [sentAt, status] (kaynko bodies only, for end-to-end latency). */
@@ -51,6 +53,7 @@ function newRun({ url, body, connections }) {
 async function sendOne(run, seq, scheduledAt) {
   const { body, headers } = run.make(seq);
   const started = nowMs();
+  if (scheduledAt !== undefined) run.lateness.push(started - scheduledAt);
   let status = 0;
   try {
     const res = await run.pool.request({ path: run.path, method: 'POST', headers, body });
@@ -80,6 +83,7 @@ function report(run, startedAt, endedAt) {
     elapsedMs: Math.round(elapsedMs),
     perSecond: Math.round((ok / elapsedMs) * 1000),
     latency: summarize(run.latencies),
+    ...(run.lateness.length ? { sendLateness: summarize(run.lateness) } : {}),
     sent: run.sent,
   };
 }

@@ -42,6 +42,9 @@ describe('npm run bench -- --smoke', () => {
       expect(perSecond).toBeGreaterThan(0);
     expect(r.ingest.max.ok).toBe(r.ingest.max.requests);
     expect(r.ingest.fixedRate.latency.count).toBe(r.ingest.fixedRate.requests);
+    // Fixed-rate runs report how late the generator itself sent each request (one figure per request sent).
+    for (const run of [r.baselines.http.fixedRate, r.ingest.fixedRate])
+      expect(run.sendLateness.count).toBe(run.requests);
 
     for (const [scenario, endpoints] of [
       [r.endToEnd.one, 1],
