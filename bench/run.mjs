@@ -790,11 +790,6 @@ function cpuTable(cpu, table) {
 }
 
 /**
- * CPU per delivery in each ten-endpoint round (µs), by process. The last column divides the box's by the subscribers'
- * own: they run the same code in every build, so their cost per delivery tracks the machine's speed in that minute,
- * and the ratio compares builds across runs better than a rate does (docs/benchmarks.md, "One row per delivery").
- */
-/**
  * How late the load generator itself sent requests at the fixed rate (p99 against each request's schedule): when it
  * is small, the latency figures are the gateway's, not the generator's. Absent from results older than the field.
  */
@@ -808,6 +803,11 @@ function generatorLateness(httpFixed, ingestFixed) {
   ];
 }
 
+/**
+ * CPU per delivery in each ten-endpoint round (µs), by process. The last column divides the box's by the subscribers'
+ * own: they run the same code in every build, so their cost per delivery tracks the machine's speed in that minute,
+ * and the ratio compares builds across runs better than a rate does (docs/benchmarks.md, "One row per delivery").
+ */
 function perDeliveryTable(cpu, rounds, table) {
   const phases = (rounds ?? [])
     .map((r, i, all) => [r, cpu?.[`ten endpoints max${roundSuffix(i, all.length)}`]])
