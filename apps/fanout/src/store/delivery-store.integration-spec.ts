@@ -156,10 +156,13 @@ describe('DeliveryStore on PostgreSQL', () => {
     });
 
     /** A second attempt answered 200, updating the row. */
-    const retried = (d: ReturnType<typeof first>) => ({
-      attempt: { ...d.attempt(200), id: `${d.attempt(200).id}_2`, number: 2 },
-      delivery: { id: d.id, ...succeeded, attemptCount: 2, lastError: null, completed: true },
-    });
+    const retried = (d: ReturnType<typeof first>) => {
+      const attempt = d.attempt(200);
+      return {
+        attempt: { ...attempt, id: `${attempt.id}_2`, number: 2 },
+        delivery: { id: d.id, ...succeeded, attemptCount: 2, lastError: null, completed: true },
+      };
+    };
 
     it("creates a first attempt's row together with its outcome: one insert, no pending row before", async () => {
       const e = { ...event({ n: 3 }), tenantId: tenant };
@@ -184,8 +187,9 @@ describe('DeliveryStore on PostgreSQL', () => {
       const d = first(e);
       const firstAttempt = { ...d.attempt(500), errorMessage: 'endpoint answered 500', responseBody: 'busy' };
       await store.recordOutcomes([failedFirst(d, firstAttempt)], new Date(0));
-      const { attempt: retry } = retried(d);
-      await store.recordOutcomes([retried(d)], new Date(0));
+      const second = retried(d); // once: each call stamps its attempt with the time of the call
+      const retry = second.attempt;
+      await store.recordOutcomes([second], new Date(0));
       const own = await db.query<Array<{ id: string }>>(`SELECT id FROM delivery_attempts WHERE delivery_id = $1`, [
         d.id,
       ]);
