@@ -95,6 +95,21 @@ describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgre
       headers: { 'x-kaynko-event': 'sale.completed', 'x-kaynko-signature': sign(body) },
     });
     expect(res.status).toBe(415);
+    expectError(await kaynko(body, 'sale.completed', { 'content-type': ';;;' }), 415, 'unsupported_media_type');
+  });
+
+  it('answers on the URL a provider was given whatever its case or a trailing slash; a bad URL gets a 4xx', async () => {
+    const body = JSON.stringify(KAYNKO_EXAMPLES['sale.completed']);
+    const url = new URL(kaynkoUrl);
+    for (const variant of [`${kaynkoUrl}/`, `${url.origin}${url.pathname.replace('/v1/ingest/', '/V1/Ingest/')}`]) {
+      expect(
+        (await post(variant, body, { 'x-kaynko-event': 'sale.completed', 'x-kaynko-signature': sign(body) })).status,
+      ).toBe(202);
+    }
+    const ingest = gateway.url('ingest');
+    expectError(await post(`${ingest}/v1/ingest/kaynko/%zz`, body), 400, 'invalid_url');
+    expectError(await post(`${ingest}/v1/ingest/kaynko`, body), 404, 'not_found');
+    expectError(await call('GET', kaynkoUrl), 404, 'not_found');
   });
 
   it('413 for a body over the limit', async () => {
@@ -205,5 +220,11 @@ describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgre
     );
     expect(text).toMatch(/ingest_events_rejected_total\{[^}]*reason="invalid_signature"[^}]*\} \d+/);
     expect(text).toContain('ingest_acceptance_seconds_bucket');
+    // HTTP requests by route template, never the raw path; unknown paths under one label.
+    expect(text).toMatch(
+      /http_requests_total\{route="\/v1\/ingest\/:provider\/:sourceId",method="POST",status="202"[^}]*\} \d+/,
+    );
+    expect(text).toMatch(/http_requests_total\{route="unmatched",method="POST",status="404"[^}]*\} \d+/);
+    expect(text).not.toContain(kaynkoId);
   });
 });

@@ -24,11 +24,11 @@ export const ENTRY_POINTS = {
 
 /**
  * Packages that a dependency loads by name at run time, which no require() in our code shows: TypeORM's
- * PostgreSQL driver, Nest's HTTP platform (and the peer @nestjs/common needs).
+ * PostgreSQL driver (and the peer @nestjs/common needs). Nest's HTTP platform is not one of them: every service's
+ * main passes its adapter (Express's or Fastify's), so the scan sees which one it loads.
  */
 const LOADED_AT_RUN_TIME = {
   typeorm: ['pg'],
-  '@nestjs/core': ['@nestjs/platform-express'],
   '@nestjs/common': ['rxjs'],
 };
 

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { loadConfigOrExit } from '@gateway/config';
 import { configureHttpApp, startObservability } from '@gateway/http';
 import { logContextPerRequest } from '@gateway/observability';
@@ -10,7 +11,7 @@ import { serveOpenApi } from './openapi';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(AdminApiConfig, 'admin-api');
-  const app = await NestFactory.create(AppModule.forConfig(config), {
+  const app = await NestFactory.create(AppModule.forConfig(config), new ExpressAdapter(), {
     logger: startObservability('admin-api', config),
   });
   // Ids found while handling a request (tenant, Qerko request…) go on its log lines; this service's requests are

@@ -1,21 +1,26 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfigOrExit } from '@gateway/config';
-import { configureHttpApp, startObservability } from '@gateway/http';
+import { configureHttpApp, gatewayFastifyOptions, startObservability } from '@gateway/http';
 import { AppModule } from './app.module';
 import { IngestConfig } from './ingest.config';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(IngestConfig, 'ingest');
-  // No body parser: signatures are computed over the exact bytes received, which the controller reads itself.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
-    bodyParser: false,
-    logger: startObservability('ingest', config),
-  });
+  // Fastify, where the other services use Express: per request, Express re-parents Node's request and response
+  // objects, and at 500 events/s what that leaves behind filled ingest's old generation about once a second; those
+  // full collections set its p99 (docs/benchmarks.md, "Ingest on Fastify").
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forConfig(config),
+    new FastifyAdapter(gatewayFastifyOptions()),
+    { bodyParser: false, logger: startObservability('ingest', config) },
+  );
+  // Signatures are computed over the exact bytes received, which the controller reads itself: no body parser.
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (_request, _body, done) => done(null));
   configureHttpApp(app, config);
-  // Every answer is a one-off (202 with the event id, or an error): an ETag, hashed from each body, would never be used.
-  app.set('etag', false);
   await app.listen(config.INGEST_PORT, '0.0.0.0');
 }
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfigOrExit } from '@gateway/config';
 import { configureHttpApp, startObservability } from '@gateway/http';
 import { logContextPerRequest } from '@gateway/observability';
@@ -10,7 +10,7 @@ import { QerkoBridgeConfig } from './qerko-bridge.config';
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(QerkoBridgeConfig, 'qerko-bridge');
   // rawBody: the webhook's signature covers the exact bytes received; /v1/qerko/replies uses the parsed JSON.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), new ExpressAdapter(), {
     logger: startObservability('qerko-bridge', config),
     rawBody: true,
   });

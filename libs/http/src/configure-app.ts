@@ -2,46 +2,76 @@ import type { Server } from 'node:http';
 import { INestApplication, Logger } from '@nestjs/common';
 import type { BaseServiceConfig } from '@gateway/config';
 import { GatewayLogger, createPinoLogger, startTracing, stopTracing } from '@gateway/observability';
-import type { NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import { ApiError } from './api-error';
 import { ErrorFilter } from './error.filter';
-import { HttpMetricsMiddleware } from './metrics.module';
+import { HttpMetrics } from './metrics.module';
 import { createValidationPipe } from './validation';
 
-/** What every HTTP service sets up the same way: one error shape, strict validation, graceful shutdown. */
+interface Draining {
+  draining: boolean;
+}
+
+/**
+ * What every HTTP service sets up the same way, on Express or on Fastify: one error shape, strict validation, request
+ * metrics, URLs with NUL refused, graceful shutdown.
+ */
 export function configureHttpApp(
   app: INestApplication,
   config: Pick<BaseServiceConfig, 'SHUTDOWN_TIMEOUT_SECONDS'>,
 ): void {
-  const metrics = app.get(HttpMetricsMiddleware, { strict: false });
-  const shutdown = { draining: false };
+  const metrics = app.get(HttpMetrics, { strict: false });
+  const shutdown: Draining = { draining: false };
+  const http = app.getHttpAdapter();
+  if (http.getType() === 'fastify') fastifyFrontDoor(http.getInstance() as FastifyInstance, metrics, shutdown);
+  else expressFrontDoor(app, http.getInstance() as Express, metrics, shutdown);
+  app.useGlobalFilters(new ErrorFilter(http));
+  app.useGlobalPipes(createValidationPipe());
+  gracefulShutdown(app, shutdown, config.SHUTDOWN_TIMEOUT_SECONDS);
+}
+
+function expressFrontDoor(app: INestApplication, express: Express, metrics: HttpMetrics, shutdown: Draining): void {
   app.use((req: Request, res: Response, next: NextFunction) => {
     // While draining, every answer closes its keep-alive connection, so the server can finish closing.
     if (shutdown.draining) res.setHeader('connection', 'close');
-    metrics.use(req, res, () => (req.url.includes('%00') ? refuseNul(res) : next()));
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path;
+      metrics.record(route, req.method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    if (!req.url.includes('%00')) return next();
+    res.statusCode = 400;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify(nulInUrl().toBody()));
   });
-  app.useGlobalFilters(new ErrorFilter());
-  app.useGlobalPipes(createValidationPipe());
-  gracefulShutdown(app, shutdown, config.SHUTDOWN_TIMEOUT_SECONDS);
-  const server = app.getHttpAdapter().getInstance() as {
-    disable?: (name: string) => void;
-    set?: (k: string, v: unknown) => void;
-  };
-  server.disable?.('x-powered-by');
-  server.set?.('query parser', 'simple');
+  express.disable('x-powered-by');
+  express.set('query parser', 'simple');
+}
+
+/** The same on Fastify, as its hooks (they see the matched route; Fastify sends no X-Powered-By). */
+function fastifyFrontDoor(fastify: FastifyInstance, metrics: HttpMetrics, shutdown: Draining): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (shutdown.draining) void reply.header('connection', 'close');
+    if (!request.url.includes('%00')) return done();
+    void reply.code(400).send(nulInUrl().toBody());
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.record(request.routeOptions.url, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
 }
 
 /**
  * A NUL character (`%00`) in the path or the query string: no id or filter holds one, and PostgreSQL refuses it in
- * text, which surfaced as a 500 (`GET /v1/tenants/%00`). Refused here, for every route of every service, in the one
- * error shape.
+ * text, which surfaced as a 500 (`GET /v1/tenants/%00`). Refused before any handler, for every route of every
+ * service, in the one error shape.
  */
-function refuseNul(res: Response): void {
-  const error = ApiError.badRequest(
+function nulInUrl(): ApiError {
+  return ApiError.badRequest(
     'invalid_url',
     'The request URL contains a NUL character (%00), which no id or filter can hold.',
   );
-  res.status(400).json(error.toBody());
 }
 
 /**

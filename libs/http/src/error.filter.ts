@@ -1,5 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpServer, Logger } from '@nestjs/common';
 import { ErrorBody } from '@gateway/contracts';
 import { ApiError } from './api-error';
 
@@ -16,17 +15,22 @@ const CODES: Record<number, string> = {
   503: 'unavailable',
 };
 
-/** Every error of every HTTP API leaves through here, in one shape. Unexpected errors never leak details. */
+/**
+ * Every error of every HTTP API leaves through here, in one shape. Unexpected errors never leak details. It answers
+ * through the app's HTTP adapter, so it serves Express and Fastify services alike.
+ */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
+  constructor(private readonly http: HttpServer) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    if (res.headersSent) return;
+    const res: unknown = host.switchToHttp().getResponse();
+    if (this.http.isHeadersSent(res)) return;
     const { status, body, headers } = this.toResponse(exception);
-    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-    res.status(status).json(body);
+    for (const [name, value] of Object.entries(headers)) this.http.setHeader(res, name, value);
+    this.http.reply(res, body, status);
   }
 
   private toResponse(exception: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {

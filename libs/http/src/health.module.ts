@@ -10,7 +10,6 @@ import {
   Res,
   SetMetadata,
 } from '@nestjs/common';
-import type { Response } from 'express';
 
 export interface HealthCheck {
   name: string;
@@ -58,11 +57,13 @@ class HealthController {
     return { status: 'ok' };
   }
 
+  /** `status` is Express's response's and Fastify's reply's alike. */
   @Get('ready')
-  async ready(@Res() res: Response) {
+  async ready(@Res({ passthrough: true }) res: { status(code: number): unknown }) {
     const results = await this.registry.run();
     const ok = results.every(([, state]) => state === 'ok');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
+    res.status(ok ? 200 : 503);
+    return { status: ok ? 'ok' : 'unavailable', checks: Object.fromEntries(results) };
   }
 }
 

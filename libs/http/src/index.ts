@@ -7,3 +7,4 @@ export * from './rate-limiter';
 export * from './metrics.module';
 export * from './json-body';
 export * from './raw-body';
+export * from './fastify-options';

@@ -1,5 +1,4 @@
-import { Controller, DynamicModule, Get, Global, Injectable, Module, NestMiddleware, Res } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import { Controller, DynamicModule, Get, Global, Injectable, Module, Res } from '@nestjs/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PublicRoute } from './health.module';
 
@@ -12,16 +11,20 @@ export class MetricsRegistry extends Registry {}
 class MetricsController {
   constructor(private readonly registry: MetricsRegistry) {}
 
+  /** `header` is Express's response's and Fastify's reply's alike. */
   @Get()
-  async metrics(@Res() res: Response): Promise<void> {
-    res.setHeader('content-type', this.registry.contentType);
-    res.end(await this.registry.metrics());
+  async metrics(@Res({ passthrough: true }) res: { header(name: string, value: string): unknown }): Promise<string> {
+    res.header('content-type', this.registry.contentType);
+    return this.registry.metrics();
   }
 }
 
-/** HTTP requests by route template (never the raw path: ids would explode cardinality), method and status. */
+/**
+ * HTTP requests by route template (never the raw path: ids would explode cardinality), method and status. Each HTTP
+ * platform calls `record` once per answered request (see `configure-app.ts`).
+ */
 @Injectable()
-export class HttpMetricsMiddleware implements NestMiddleware {
+export class HttpMetrics {
   private readonly requests: Counter<'route' | 'method' | 'status'>;
   private readonly duration: Histogram<'route' | 'method'>;
 
@@ -41,15 +44,11 @@ export class HttpMetricsMiddleware implements NestMiddleware {
     });
   }
 
-  use(req: Request, res: Response, next: NextFunction): void {
-    const started = process.hrtime.bigint();
-    res.once('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      const labels = { route, method: req.method };
-      this.requests.inc({ ...labels, status: String(res.statusCode) });
-      this.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-    });
-    next();
+  /** `route` is the matched route's template, or undefined when no route matched. */
+  record(route: string | undefined, method: string, status: number, seconds: number): void {
+    const labels = { route: route ?? 'unmatched', method };
+    this.requests.inc({ ...labels, status: String(status) });
+    this.duration.observe(labels, seconds);
   }
 }
 
@@ -63,8 +62,8 @@ export class MetricsModule {
     return {
       module: MetricsModule,
       controllers: [MetricsController],
-      providers: [{ provide: MetricsRegistry, useValue: registry }, HttpMetricsMiddleware],
-      exports: [MetricsRegistry, HttpMetricsMiddleware],
+      providers: [{ provide: MetricsRegistry, useValue: registry }, HttpMetrics],
+      exports: [MetricsRegistry, HttpMetrics],
     };
   }
 }

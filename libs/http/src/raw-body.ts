@@ -1,11 +1,12 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { ApiError } from './api-error';
 
 /**
  * Reads the exact request bytes (signatures are computed over them), refusing anything over `limit` with 413 —
- * from Content-Length at once, or while streaming when the length is not declared or lies.
+ * from Content-Length at once, or while streaming when the length is not declared or lies. Takes Node's own request
+ * (Express's request is one; Fastify's is `request.raw`).
  */
-export async function readRawBody(req: Request, limit: number): Promise<Buffer> {
+export async function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooLarge = () => new ApiError(413, 'payload_too_large', `The request body exceeds ${limit} bytes.`);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {

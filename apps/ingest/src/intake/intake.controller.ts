@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { IngestConfig } from '../ingest.config';
 import { IntakeService } from './intake.service';
 import { PublicRoute, readRawBody } from '@gateway/http';
@@ -15,8 +15,12 @@ export class IntakeController {
 
   @Post(':provider/:sourceId')
   @HttpCode(202)
-  async accept(@Param('provider') provider: string, @Param('sourceId') sourceId: string, @Req() req: Request) {
-    const body = await readRawBody(req, this.config.INGEST_MAX_BODY_BYTES);
+  async accept(
+    @Param('provider') provider: string,
+    @Param('sourceId') sourceId: string,
+    @Req() req: FastifyRequest<{ Querystring: Record<string, unknown> }>,
+  ) {
+    const body = await readRawBody(req.raw, this.config.INGEST_MAX_BODY_BYTES);
     return this.intake.accept(provider, sourceId, {
       headers: req.headers,
       query: req.query,
