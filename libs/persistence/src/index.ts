@@ -12,4 +12,5 @@ export * from './entities/tenant.entity';
 export * from './errors/data-error';
 export * from './persistence.module';
 export * from './sql/event-match';
+export * from './sql/pg-array';
 export * from './reseal-secrets';

@@ -6,6 +6,7 @@ import { EndpointHealthRegistry } from './endpoint-health';
 import { FanoutMetrics } from './fanout.metrics';
 
 interface EndpointQueue {
+  endpointId: string;
   items: DeliveryWork[];
   inFlight: number;
 }
@@ -88,13 +89,13 @@ export class Dispatcher {
 
   /** Endpoints whose in-memory queue is full: the poller leaves their due rows for later. */
   fullEndpoints(): string[] {
-    return [...this.queues].filter(([id]) => !this.hasRoom(id)).map(([id]) => id);
+    return [...this.queues.keys()].filter((id) => !this.hasRoom(id));
   }
 
   enqueue(work: DeliveryWork[]): void {
     for (const item of work) {
       let queue = this.queues.get(item.endpointId);
-      if (!queue) this.queues.set(item.endpointId, (queue = { items: [], inFlight: 0 }));
+      if (!queue) this.queues.set(item.endpointId, (queue = { endpointId: item.endpointId, items: [], inFlight: 0 }));
       queue.items.push(item);
       this.queued++;
     }
@@ -107,15 +108,17 @@ export class Dispatcher {
     let nextToken = Infinity;
     while (progress && this.inFlight < global && !this.stopping) {
       progress = false;
-      for (const [endpointId, queue] of this.queues) {
+      // Over the queues themselves (each knows its endpoint): entries() would allocate a pair per queue per pass,
+      // and this runs after every attempt.
+      for (const queue of this.queues.values()) {
         if (this.inFlight >= global) break;
-        if (!queue.items.length || queue.inFlight >= this.limitOf(endpointId)) continue;
-        const wait = this.takeToken(endpointId);
+        if (!queue.items.length || queue.inFlight >= this.limitOf(queue.endpointId)) continue;
+        const wait = this.takeToken(queue.endpointId);
         if (wait > 0) {
           nextToken = Math.min(nextToken, wait);
           continue;
         }
-        this.start(endpointId, queue, queue.items.shift()!);
+        this.start(queue, queue.items.shift()!);
         progress = true;
       }
     }
@@ -148,20 +151,26 @@ export class Dispatcher {
     return ((1 - bucket.tokens) / rate) * 1000;
   }
 
-  private start(endpointId: string, queue: EndpointQueue, work: DeliveryWork): void {
+  private start(queue: EndpointQueue, work: DeliveryWork): void {
     this.queued--;
     this.inFlight++;
     queue.inFlight++;
-    this.attempter
-      .attempt(work)
-      .catch((err: Error) => this.logger.error(`attempt of ${work.deliveryId} failed unexpectedly: ${err.message}`))
-      .finally(() => {
-        this.inFlight--;
-        queue.inFlight--;
-        if (!queue.items.length && !queue.inFlight) this.queues.delete(endpointId);
-        if (this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
-        this.pump();
-      });
+    // One promise per attempt (then with both callbacks), not a catch and a finally on top.
+    this.attempter.attempt(work).then(
+      () => this.finished(queue),
+      (err: Error) => {
+        this.logger.error(`attempt of ${work.deliveryId} failed unexpectedly: ${err.message}`);
+        this.finished(queue);
+      },
+    );
+  }
+
+  private finished(queue: EndpointQueue): void {
+    this.inFlight--;
+    queue.inFlight--;
+    if (!queue.items.length && !queue.inFlight) this.queues.delete(queue.endpointId);
+    if (this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
+    this.pump();
   }
 
   /** Stops starting attempts and waits for those in flight (each bounded by its endpoint's timeout). */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CanonicalEventV1 } from '@gateway/contracts';
-import type { AttemptTimings, DeliveryStatus } from '@gateway/persistence';
+import { type AttemptTimings, type DeliveryStatus, pgArray } from '@gateway/persistence';
 
 export interface NewDelivery {
   id: string;
@@ -87,14 +87,14 @@ export class DeliveryStore {
          ON CONFLICT (id) DO NOTHING
          RETURNING id`,
         [
-          events.map((e) => e.id),
-          events.map((e) => e.tenantId),
-          events.map((e) => e.sourceId),
-          events.map((e) => e.type),
-          events.map((e) => e.provider),
-          events.map((e) => e.receivedAt),
-          events.map((e) => e.occurredAt),
-          events.map((e) => JSON.stringify(e.data)),
+          pgArray(events.map((e) => e.id)),
+          pgArray(events.map((e) => e.tenantId)),
+          pgArray(events.map((e) => e.sourceId)),
+          pgArray(events.map((e) => e.type)),
+          pgArray(events.map((e) => e.provider)),
+          pgArray(events.map((e) => e.receivedAt)),
+          pgArray(events.map((e) => e.occurredAt)),
+          pgArray(events.map((e) => JSON.stringify(e.data))),
         ],
       );
       await insertPending(tx, deliveries);
@@ -268,26 +268,26 @@ export class DeliveryStore {
            ON CONFLICT (event_id, endpoint_id) WHERE replay_id IS NULL DO NOTHING
            RETURNING id`,
           [
-            created.map((x) => x.delivery.id),
-            created.map((x) => x.delivery.insert.eventId),
-            created.map((x) => x.delivery.insert.endpointId),
-            created.map((x) => x.delivery.insert.tenantId),
-            created.map((x) => x.delivery.insert.eventType),
-            created.map((x) => x.delivery.status),
-            created.map((x) => x.delivery.attemptCount),
-            created.map((x) => x.delivery.nextAttemptAt?.toISOString() ?? null),
-            created.map((x) => x.delivery.lastStatusCode),
-            created.map((x) => pgText(x.delivery.lastError)),
-            created.map((x) => x.delivery.insert.createdAt.toISOString()),
-            created.map((x) => x.delivery.completed),
-            created.map((x) => x.first?.id ?? null),
-            created.map((x) => x.first?.startedAt.toISOString() ?? null),
-            created.map((x) => x.first?.durationMs ?? null),
-            created.map((x) => x.first?.statusCode ?? null),
-            created.map((x) => x.first?.errorClass ?? null),
-            created.map((x) => pgText(x.first?.errorMessage ?? null)),
-            created.map((x) => pgText(x.first?.responseBody ?? null)),
-            created.map((x) => (x.first?.timings ? JSON.stringify(x.first.timings) : null)),
+            pgArray(created.map((x) => x.delivery.id)),
+            pgArray(created.map((x) => x.delivery.insert.eventId)),
+            pgArray(created.map((x) => x.delivery.insert.endpointId)),
+            pgArray(created.map((x) => x.delivery.insert.tenantId)),
+            pgArray(created.map((x) => x.delivery.insert.eventType)),
+            pgArray(created.map((x) => x.delivery.status)),
+            pgArray(created.map((x) => x.delivery.attemptCount)),
+            pgArray(created.map((x) => x.delivery.nextAttemptAt?.toISOString() ?? null)),
+            pgArray(created.map((x) => x.delivery.lastStatusCode)),
+            pgArray(created.map((x) => pgText(x.delivery.lastError))),
+            pgArray(created.map((x) => x.delivery.insert.createdAt.toISOString())),
+            pgArray(created.map((x) => x.delivery.completed)),
+            pgArray(created.map((x) => x.first?.id ?? null)),
+            pgArray(created.map((x) => x.first?.startedAt.toISOString() ?? null)),
+            pgArray(created.map((x) => x.first?.durationMs ?? null)),
+            pgArray(created.map((x) => x.first?.statusCode ?? null)),
+            pgArray(created.map((x) => x.first?.errorClass ?? null)),
+            pgArray(created.map((x) => pgText(x.first?.errorMessage ?? null))),
+            pgArray(created.map((x) => pgText(x.first?.responseBody ?? null))),
+            pgArray(created.map((x) => (x.first?.timings ? JSON.stringify(x.first.timings) : null))),
           ],
         );
         for (const row of rows) exist.add(row.id);
@@ -310,13 +310,13 @@ export class DeliveryStore {
          )
          SELECT id FROM updated`,
           [
-            d.map((x) => x.id),
-            d.map((x) => x.status),
-            d.map((x) => x.attemptCount),
-            d.map((x) => x.nextAttemptAt?.toISOString() ?? null),
-            d.map((x) => x.lastStatusCode),
-            d.map((x) => pgText(x.lastError)),
-            d.map((x) => x.completed),
+            pgArray(d.map((x) => x.id)),
+            pgArray(d.map((x) => x.status)),
+            pgArray(d.map((x) => x.attemptCount)),
+            pgArray(d.map((x) => x.nextAttemptAt?.toISOString() ?? null)),
+            pgArray(d.map((x) => x.lastStatusCode)),
+            pgArray(d.map((x) => pgText(x.lastError))),
+            pgArray(d.map((x) => x.completed)),
           ],
         );
         for (const row of rows) exist.add(row.id);
@@ -336,17 +336,17 @@ export class DeliveryStore {
                        error_message, response_body, timings)
          ON CONFLICT (id) DO NOTHING`,
           [
-            kept.map((x) => x.id),
-            kept.map((x) => x.deliveryId),
-            kept.map((x) => x.endpointId),
-            kept.map((x) => x.number),
-            kept.map((x) => x.startedAt.toISOString()),
-            kept.map((x) => x.durationMs),
-            kept.map((x) => x.statusCode),
-            kept.map((x) => x.errorClass),
-            kept.map((x) => pgText(x.errorMessage)),
-            kept.map((x) => pgText(x.responseBody)),
-            kept.map((x) => (x.timings ? JSON.stringify(x.timings) : null)),
+            pgArray(kept.map((x) => x.id)),
+            pgArray(kept.map((x) => x.deliveryId)),
+            pgArray(kept.map((x) => x.endpointId)),
+            pgArray(kept.map((x) => x.number)),
+            pgArray(kept.map((x) => x.startedAt.toISOString())),
+            pgArray(kept.map((x) => x.durationMs)),
+            pgArray(kept.map((x) => x.statusCode)),
+            pgArray(kept.map((x) => x.errorClass)),
+            pgArray(kept.map((x) => pgText(x.errorMessage))),
+            pgArray(kept.map((x) => pgText(x.responseBody))),
+            pgArray(kept.map((x) => (x.timings ? JSON.stringify(x.timings) : null))),
           ],
         );
       if (!lastByEndpoint.size) return [];
@@ -390,15 +390,15 @@ async function insertPending(tx: EntityManager, deliveries: NewDelivery[]): Prom
        JOIN endpoints e ON e.id = d.endpoint_id
      ON CONFLICT (event_id, endpoint_id) WHERE replay_id IS NULL DO NOTHING`,
     [
-      deliveries.map((d) => d.id),
-      deliveries.map((d) => d.eventId),
-      deliveries.map((d) => d.endpointId),
-      deliveries.map((d) => d.tenantId),
-      deliveries.map((d) => d.eventType),
-      deliveries.map((d) => d.nextAttemptAt.toISOString()),
-      deliveries.map((d) => d.leaseUntil?.toISOString() ?? null),
-      deliveries.map((d) => (d.leaseUntil ? d.leaseOwner : null)),
-      deliveries.map((d) => d.createdAt?.toISOString() ?? null),
+      pgArray(deliveries.map((d) => d.id)),
+      pgArray(deliveries.map((d) => d.eventId)),
+      pgArray(deliveries.map((d) => d.endpointId)),
+      pgArray(deliveries.map((d) => d.tenantId)),
+      pgArray(deliveries.map((d) => d.eventType)),
+      pgArray(deliveries.map((d) => d.nextAttemptAt.toISOString())),
+      pgArray(deliveries.map((d) => d.leaseUntil?.toISOString() ?? null)),
+      pgArray(deliveries.map((d) => (d.leaseUntil ? d.leaseOwner : null))),
+      pgArray(deliveries.map((d) => d.createdAt?.toISOString() ?? null)),
     ],
   );
 }
