@@ -23,6 +23,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureBuilt, ensureDependencies, freePorts, log, ROOT } from '../tools/scripts/lib/util.mjs';
 import { cpuMeter } from './lib/cpu.mjs';
+import { imageEnv } from './lib/image-env.mjs';
 import { round, sleep, summarize } from './lib/stats.mjs';
 
 const { values: flags } = parseArgs({
@@ -288,10 +289,6 @@ async function startGateway({ brokers, databaseUrl }) {
   const portOf = Object.fromEntries(SERVICES.map((s, i) => [s, ports[i]]));
   const env = {
     NODE_ENV: 'production',
-    // The heap limit and malloc arenas the images set (Dockerfile): without a heap limit V8 lets garbage pile up to a
-    // few hundred MB.
-    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=128',
-    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     LOG_LEVEL: 'info',
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: brokers,
@@ -315,8 +312,12 @@ async function startGateway({ brokers, databaseUrl }) {
     const service = { name, portVar: '', port: portOf[name] };
     const profiled = (flags.profile ?? '').split(',').includes(name);
     const nodeArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'tmp/bench/profiles')}`] : [];
-    // As the images run them: no source-mapped stack traces.
-    const r = startService(service, env, { quiet: true, nodeArgs, sourceMaps: false });
+    // As the images run them: their heap and malloc settings (without a heap limit V8 lets garbage pile up to a few
+    // hundred MB), and no source-mapped stack traces. BENCH_NODE_OPTIONS and MALLOC_ARENA_MAX override them for all.
+    const own = imageEnv(ROOT, name);
+    if (process.env.BENCH_NODE_OPTIONS) own.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
+    if (process.env.MALLOC_ARENA_MAX) own.MALLOC_ARENA_MAX = process.env.MALLOC_ARENA_MAX;
+    const r = startService(service, { ...env, ...own }, { quiet: true, nodeArgs, sourceMaps: false });
     const file = createWriteStream(join(logDir, `${name}.log`));
     // Both streams into one file, closed when the process exits (not when the first stream ends, or the other one's
     // last lines would be written after the end).

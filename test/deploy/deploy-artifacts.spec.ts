@@ -79,6 +79,22 @@ describe('Dockerfile: one small non-root image per service', () => {
     expect(cmd).toEqual(['node', servicePackage(target).main]);
   });
 
+  it.each(SERVICES)(
+    'runs %s with a bounded heap and two malloc arenas (its own ENV over the runtime stage)',
+    (service) => {
+      const env = (stage: string) =>
+        Object.fromEntries(
+          stages.get(stage)!.instructions.flatMap((i) => {
+            const m = /^ENV\s+(\w+)=(?:"([^"]*)"|(\S+))$/.exec(i);
+            return m ? [[m[1]!, m[2] ?? m[3]!]] : [];
+          }),
+        );
+      const effective = { ...env('runtime'), ...env(service) };
+      expect(effective.NODE_OPTIONS).toMatch(/(^| )--max-old-space-size=128( |$)/);
+      expect(effective.MALLOC_ARENA_MAX).toBe('2');
+    },
+  );
+
   it.each(SERVICES)('exposes %s on its configured port with a health check on /health/ready', (service) => {
     const { defaultPort } = configOf(service);
     const stage = stages.get(service)!;
