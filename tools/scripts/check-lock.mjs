@@ -56,7 +56,7 @@ if (changes.length) {
   for (const change of changes.slice(0, 30)) console.error(`  ${change}`);
   process.exit(1);
 }
-const ignored = [...Object.keys(installed.packages ?? {})].length - after.size;
+const ignored = Object.keys(installed.packages ?? {}).length - after.size;
 console.log(
   `package-lock.json: what installs here is as committed (${ignored} other platforms' optional entries not compared)`,
 );

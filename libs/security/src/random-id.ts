@@ -4,6 +4,8 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZabcdefghjkmnpqrstvwxyz';
 const CODES = Buffer.from(ALPHABET, 'latin1');
 const TIME_CHARS = 9;
 const RANDOM_CHARS = 16;
+/** Where ids are assembled (grown for a longer prefix). */
+let scratch = Buffer.alloc(64);
 
 /**
  * `<prefix>_<time><random>`: sortable by creation time (milliseconds, 9 chars), then 16 random chars.
@@ -28,14 +30,13 @@ export function newId(prefix: string, now = Date.now()): string {
   return scratch.toString('latin1', 0, length);
 }
 
-let scratch = Buffer.alloc(64);
+const pool = Buffer.alloc(4096);
+let offset = pool.length;
 
 /**
  * Where the next 16 random bytes start in a pool refilled 4 KiB at a time: one call into the CSPRNG per 256 ids
  * instead of one per id (the per-call cost showed in fan-out's profile).
  */
-const pool = Buffer.alloc(4096);
-let offset = pool.length;
 function randomOffset(): number {
   if (offset + RANDOM_CHARS > pool.length) {
     randomFillSync(pool);
