@@ -5,7 +5,7 @@
 # Multi-stage: everything is compiled once in `build`; each service's stage then holds only that service's compiled
 # code and its production dependencies (tools/scripts/service-package.mjs follows the service's require() graph and
 # fails the build if it needs a package that is not a production dependency). Node's LTS slim image, non-root.
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

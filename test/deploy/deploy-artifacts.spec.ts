@@ -1,13 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 
 /**
  * What platform teams deploy: the Dockerfile's per-service images, docker-compose.yml and the Helm chart. No Docker
- * engine or Helm runs here, so the files are parsed, the chart is rendered with Go's text/template (Helm's engine,
- * tools/helm-render), and every environment a deployment gives a service is checked by that service's own config
- * class — the same validation that stops a misconfigured service at boot.
+ * engine or cluster runs here, so the real tools check what they can without one: the Compose CLI validates and
+ * interpolates docker-compose.yml (`config`), Helm lints and renders the chart (`lint --strict`, `template`). Every
+ * environment a deployment gives a service is then checked by that service's own config class — the same
+ * validation that stops a misconfigured service at boot.
  */
 const ROOT = join(__dirname, '../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -151,23 +153,48 @@ describe('per-service production dependencies (tools/scripts/service-package.mjs
   });
 });
 
-/** `${VAR:?message}`, `${VAR:-default}` and `${VAR}` as compose interpolates them, from `env`. */
-function interpolate(value: string, env: Record<string, string>): string {
-  return value.replace(/\$\{(\w+)(?::([?-])([^}]*))?\}/g, (_, name: string, op?: string, arg?: string) => {
-    if (env[name]) return env[name];
-    if (op === '?') throw new Error(`compose needs ${name}: ${arg}`);
-    return op === '-' ? (arg ?? '') : '';
+/**
+ * A real CLI the deployment tests run: `npm test` finds the machine's own Helm and Compose or builds each once from
+ * its Go module (tools/scripts/lib/go-tools.mjs), and passes the command here.
+ */
+function cli(variable: 'TEST_HELM_COMMAND' | 'TEST_COMPOSE_COMMAND', args: string[], env: Record<string, string> = {}) {
+  const raw = process.env[variable];
+  if (!raw) throw new Error(`${variable} is unset: run the deployment tests through \`npm test\`, which provides it`);
+  const [command, ...prefix] = JSON.parse(raw) as string[];
+  // A clean environment: nothing of the developer's shell (or a .env file) leaks into interpolation.
+  const home = mkdtempSync(join(tmpdir(), 'deploy-cli-'));
+  const result = spawnSync(command!, [...prefix, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', HOME: home, ...env },
+    encoding: 'utf8',
   });
+  rmSync(home, { recursive: true, force: true });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('docker-compose.yml: the whole stack with one `docker compose up`', () => {
-  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
-    services: Record<string, Record<string, any>>;
-  };
+describe('docker-compose.yml: the whole stack with one `docker compose up` (checked by the Compose CLI)', () => {
   const userEnv = {
     GATEWAY_OPERATOR_KEY: 'op_compose_check_0123456789abcdef',
     GATEWAY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
   };
+  /** `docker compose config`: the file validated against the Compose schema and interpolated, as `up` would. */
+  const config = (env: Record<string, string>) =>
+    cli(
+      'TEST_COMPOSE_COMMAND',
+      ['--file', 'docker-compose.yml', '--env-file', '/dev/null', 'config', '--format', 'json'],
+      env,
+    );
+  const rendered = config(userEnv);
+  const compose = (rendered.status === 0 ? JSON.parse(rendered.stdout) : { services: {} }) as {
+    services: Record<string, Record<string, any>>;
+  };
+
+  it('is a valid Compose file', () => {
+    expect(rendered.stderr).toBe('');
+    expect(rendered.status).toBe(0);
+    expect(Object.keys(compose.services).sort()).toEqual(['kafka', 'postgres', 'migrate', ...SERVICES].sort());
+  });
 
   it('runs Kafka from the official image in KRaft mode, and PostgreSQL, both with health checks', () => {
     const { kafka, postgres } = compose.services;
@@ -181,83 +208,81 @@ describe('docker-compose.yml: the whole stack with one `docker compose up`', () 
 
   it('migrates once, from the migrate image, after PostgreSQL is healthy', () => {
     const { migrate } = compose.services;
-    expect(migrate!.build).toEqual({ context: '.', target: 'migrate' });
+    expect(migrate!.build).toEqual({ context: ROOT, dockerfile: 'Dockerfile', target: 'migrate' });
     expect(migrate!.restart).toBe('no');
-    expect(migrate!.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(migrate!.depends_on).toEqual({ postgres: { condition: 'service_healthy', required: true } });
     expect(migrate!.environment.DATABASE_URL).toMatch(/^postgres:\/\/\w+:\w+@postgres:5432\//);
   });
 
   it.each(SERVICES)('starts %s from its own image after the migration, with a configuration it accepts', (name) => {
     const service = compose.services[name]!;
-    expect(service.build).toEqual({ context: '.', target: name });
+    expect(service.build).toEqual({ context: ROOT, dockerfile: 'Dockerfile', target: name });
     expect(service.depends_on).toEqual({
-      migrate: { condition: 'service_completed_successfully' },
-      kafka: { condition: 'service_healthy' },
+      migrate: { condition: 'service_completed_successfully', required: true },
+      kafka: { condition: 'service_healthy', required: true },
     });
-    const env = Object.fromEntries(
-      Object.entries(service.environment as Record<string, string>).map(([k, v]) => [
-        k,
-        interpolate(String(v), userEnv),
-      ]),
-    );
     const { validate, defaultPort } = configOf(name);
-    const config = validate(env);
+    const config = validate(service.environment as Record<string, string>);
     expect(config['KAFKA_BROKERS']).toEqual(['kafka:9092']);
-    for (const port of (service.ports as string[] | undefined) ?? [])
-      expect(port).toBe(`${defaultPort}:${defaultPort}`);
+    for (const port of (service.ports as Array<{ target: number; published: string }> | undefined) ?? [])
+      expect(port).toMatchObject({ target: defaultPort, published: String(defaultPort) });
     // Graceful shutdown (SHUTDOWN_TIMEOUT_SECONDS) fits in the time compose waits before SIGKILL.
-    expect(Number(String(service.stop_grace_period).replace('s', ''))).toBeGreaterThan(
+    expect(service.stop_grace_period).toMatch(/^\d+s$/);
+    expect(Number.parseInt(service.stop_grace_period as string, 10)).toBeGreaterThan(
       config['SHUTDOWN_TIMEOUT_SECONDS'] as number,
     );
   });
 
   it('refuses to start without the operator and encryption keys', () => {
-    const env = compose.services['admin-api']!.environment as Record<string, string>;
-    expect(() => interpolate(env['GATEWAY_OPERATOR_KEY']!, {})).toThrow(/GATEWAY_OPERATOR_KEY/);
-    expect(() => interpolate(env['GATEWAY_ENCRYPTION_KEY']!, {})).toThrow(/GATEWAY_ENCRYPTION_KEY/);
+    const missing = config({});
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('required variable GATEWAY_OPERATOR_KEY is missing a value');
+    expect(missing.stderr).toContain('required variable GATEWAY_ENCRYPTION_KEY is missing a value');
   });
 });
 
 type Manifest = { kind: string; metadata: { name: string; annotations?: Record<string, string> }; [k: string]: any };
 const CHART = 'deploy/helm/pos-event-gateway';
+const PRODUCTION_VALUES = `${CHART}/ci/production-values.yaml`;
 const SECRETS = {
   databaseUrl: 'postgres://gateway:pw@db.internal:5432/gateway',
   encryptionKey: Buffer.alloc(32, 9).toString('base64'),
   operatorKey: 'op_helm_check_0123456789abcdef',
 };
 
-/** The chart rendered as `helm template gw` would, with values.yaml overridden by `override` (deep-merged). */
-function renderChart(override: Record<string, any> = {}): {
-  manifests: Manifest[];
-  error: string;
-  status: number | null;
-} {
-  const merge = (base: any, extra: any): any =>
-    extra && typeof extra === 'object' && !Array.isArray(extra)
-      ? Object.fromEntries(
-          [...new Set([...Object.keys(base ?? {}), ...Object.keys(extra)])].map((k) => [
-            k,
-            k in extra ? merge(base?.[k], extra[k]) : base[k],
-          ]),
-        )
-      : extra;
-  const values = merge(parse(read(`${CHART}/values.yaml`)), override);
-  const result = spawnSync('go', ['run', join(ROOT, 'tools/helm-render/main.go'), join(ROOT, CHART)], {
-    input: JSON.stringify({ Values: values, Release: { Name: 'gw', Namespace: 'pos', Service: 'Helm' } }),
-    cwd: ROOT,
-  });
-  if (result.error) throw result.error;
-  const docs = parseAllDocuments(result.stdout.toString(), { uniqueKeys: true });
+/** `helm template gw --namespace pos` of the chart, with `override` as one more values file over `valuesFiles`. */
+function renderChart(
+  override: Record<string, any> = {},
+  valuesFiles: string[] = [],
+): { manifests: Manifest[]; error: string; status: number | null } {
+  const dir = mkdtempSync(join(tmpdir(), 'helm-values-'));
+  const overrideFile = join(dir, 'override.json'); // JSON is YAML
+  writeFileSync(overrideFile, JSON.stringify(override));
+  const files = [...valuesFiles.map((f) => join(ROOT, f)), overrideFile].flatMap((f) => ['--values', f]);
+  const result = cli('TEST_HELM_COMMAND', ['template', 'gw', join(ROOT, CHART), '--namespace', 'pos', ...files]);
+  rmSync(dir, { recursive: true, force: true });
+  const docs = result.status === 0 ? parseAllDocuments(result.stdout, { uniqueKeys: true }) : [];
   for (const doc of docs) if (doc.errors.length) throw new Error(`rendered YAML is invalid: ${doc.errors[0]!.message}`);
   return {
     manifests: docs.map((d) => d.toJS() as Manifest).filter(Boolean),
-    error: result.stderr.toString(),
+    error: result.stderr,
     status: result.status,
   };
 }
 
-describe('Helm chart (rendered with Go text/template, the engine Helm uses)', () => {
+describe('Helm chart (linted and rendered by Helm itself)', () => {
   jest.setTimeout(60_000);
+
+  it.each([
+    ['the default values', []],
+    ['the production-like values', ['--values', join(ROOT, PRODUCTION_VALUES)]],
+  ])('passes `helm lint --strict` with %s', (_, args) => {
+    const lint = cli('TEST_HELM_COMMAND', ['lint', '--strict', join(ROOT, CHART), ...args]);
+    expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(lint.stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
+    expect(lint.status).toBe(0);
+  });
+
   const { manifests, error } = renderChart({ secrets: SECRETS });
   const byKind = (kind: string) => manifests.filter((m) => m.kind === kind);
   const deployment = (service: string) =>
@@ -333,7 +358,8 @@ describe('Helm chart (rendered with Go text/template, the engine Helm uses)', ()
 
     const without = renderChart({ secrets: SECRETS, autoscaling: { fanout: { enabled: false } } }).manifests;
     expect(without.filter((m) => m.kind === 'HorizontalPodAutoscaler')).toEqual([]);
-    expect(without.find((m) => m.metadata.name === 'gw-pos-event-gateway-fanout')!['spec'].replicas).toBe(2);
+    const fanout = without.find((m) => m.kind === 'Deployment' && m.metadata.name === 'gw-pos-event-gateway-fanout');
+    expect(fanout!['spec'].replicas).toBe(2);
   });
 
   it('migrates in a pre-install/pre-upgrade hook Job, after the hook Secret it reads exists', () => {
@@ -361,5 +387,47 @@ describe('Helm chart (rendered with Go text/template, the engine Helm uses)', ()
       (e) => e.valueFrom.secretKeyRef.name,
     );
     expect(refs).toEqual(['gateway-credentials']);
+  });
+
+  it('renders the production-like values: your Secret, your registry, managed Kafka over TLS with its CA mounted', () => {
+    const production = renderChart({}, [PRODUCTION_VALUES]);
+    expect(production.error).toBe('');
+    const kinds = production.manifests.map((m) => m.kind);
+    expect(kinds).not.toContain('Secret');
+    const settings = production.manifests.find((m) => m.kind === 'ConfigMap')!['data'] as Record<string, string>;
+    for (const service of SERVICES) {
+      const pod = production.manifests.find(
+        (m) => m.kind === 'Deployment' && m.metadata.name === `gw-pos-event-gateway-${service}`,
+      )!['spec'].template.spec;
+      const [container] = pod.containers;
+      expect(container.image).toBe(`registry.example.com/pos/gateway/${service}:0.1.0`);
+      expect(pod.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
+      const env: Record<string, string> = { ...settings };
+      for (const item of container.env as Array<{ name: string; value?: string; valueFrom?: any }>) {
+        if (item.value !== undefined) env[item.name] = item.value;
+        const ref = item.valueFrom?.secretKeyRef;
+        if (!ref) continue;
+        expect(ref.name).toBe('pos-gateway-credentials');
+        // What the operator's Secret would hold, so that the service's own config class judges the rest.
+        env[item.name] =
+          {
+            DATABASE_URL: SECRETS.databaseUrl,
+            GATEWAY_ENCRYPTION_KEY: SECRETS.encryptionKey,
+            GATEWAY_OPERATOR_KEY: SECRETS.operatorKey,
+            KAFKA_SASL_USERNAME: 'gateway',
+            KAFKA_SASL_PASSWORD: 'kafka-password',
+          }[item.name] ?? '';
+      }
+      const config = configOf(service).validate(env);
+      expect(config['KAFKA_SSL']).toBe(true);
+      expect(config['KAFKA_SASL_MECHANISM']).toBe('scram-sha-512');
+      const mount = (container.volumeMounts as Array<{ name: string; mountPath: string }>).find(
+        (m) => m.name === 'kafka-ca',
+      )!;
+      expect(settings['KAFKA_SSL_CA_FILE']!.startsWith(`${mount.mountPath}/`)).toBe(true);
+      expect(pod.volumes).toContainEqual({ name: 'kafka-ca', secret: { secretName: 'kafka-ca' } });
+    }
+    const job = production.manifests.find((m) => m.kind === 'Job')!;
+    expect(job['spec'].template.spec.containers[0].image).toBe('registry.example.com/pos/gateway/migrate:0.1.0');
   });
 });

@@ -49,7 +49,7 @@ try {
   // PostgreSQL + schema
   const db = await resolveDatabase({ database: 'gateway' });
   cleanups.push(() => db.stop());
-  log('postgres', `using ${db.url.replace(/:[^:@/]+@/, ':***@')}`);
+  log('postgres', `using ${db.source}: ${db.url.replace(/:[^:@/]+@/, ':***@')}`);
   const { runMigrations } = require(join(ROOT, 'dist/libs/persistence/src/data-source.js'));
   const applied = await runMigrations(db.url);
   log('postgres', applied.length ? `applied migrations: ${applied.join(', ')}` : 'schema up to date');

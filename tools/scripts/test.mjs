@@ -4,13 +4,28 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { ensureBuilt, ensureChromium, ensureDependencies, ensureGo, freePorts, log, ROOT, run } from './lib/util.mjs';
+import { ensureGoTool } from './lib/go-tools.mjs';
+import {
+  ensureBuilt,
+  ensureChromium,
+  ensureDependencies,
+  ensureGo,
+  ensurePython,
+  freePorts,
+  log,
+  ROOT,
+  run,
+} from './lib/util.mjs';
 
 const jestArgs = process.argv.slice(2);
 ensureDependencies();
 ensureBuilt();
 ensureGo();
+ensurePython();
 ensureChromium();
+// The deployment tests check docker-compose.yml and the Helm chart with the real tools (test/deploy).
+const helm = ensureGoTool('helm');
+const compose = ensureGoTool('compose');
 
 if (!process.env.SKIP_STATIC_CHECKS) {
   log('test', 'static checks: typecheck, lint (module boundaries included), format');
@@ -32,13 +47,13 @@ process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
 let code = 1;
 try {
   // Free ports and a database named after this checkout: two checkouts (or a developer and CI) can test at once.
-  const [port, controllerPort] = await freePorts(2);
+  const [port, controllerPort, postgresPort] = await freePorts(3);
   log('kafka', `starting a throwaway broker for the tests on 127.0.0.1:${port}…`);
   const kafka = await startKafka({ port, controllerPort, dataDir: join(ROOT, '.data/kafka/test'), fresh: true });
   cleanups.push(() => kafka.stop());
 
   const database = `gateway_test_${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`;
-  const db = await resolveDatabase({ database, recreate: true, embeddedPort: 54330 });
+  const db = await resolveDatabase({ database, recreate: true, cluster: 'test', port: postgresPort });
   cleanups.push(() => db.stop());
   const { runMigrations } = await import(join(ROOT, 'dist/libs/persistence/src/data-source.js'));
   await runMigrations(db.url);
@@ -53,6 +68,8 @@ try {
         TEST_KAFKA_BROKERS: kafka.brokers,
         TEST_DATABASE_URL: db.url,
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        TEST_HELM_COMMAND: JSON.stringify(helm),
+        TEST_COMPOSE_COMMAND: JSON.stringify(compose),
       },
     });
     jest.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));

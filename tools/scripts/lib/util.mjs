@@ -102,9 +102,14 @@ function ensureDebianPackage({ probe, pkg, why }) {
   }
 }
 
-/** Go's toolchain, for the test that renders the Helm chart with Go's text/template (tools/helm-render). */
+/** Go's toolchain, which builds Helm and Compose for the deployment tests when the machine has neither. */
 export function ensureGo() {
-  ensureDebianPackage({ probe: ['go', 'version'], pkg: 'golang-go', why: 'the Helm chart test' });
+  ensureDebianPackage({ probe: ['go', 'version'], pkg: 'golang-go', why: 'the deployment tests' });
+}
+
+/** Python 3, which runs the seed's signature-verification snippet (libs/webhooks). */
+export function ensurePython() {
+  ensureDebianPackage({ probe: ['python3', '--version'], pkg: 'python3', why: 'the seed Python snippet test' });
 }
 
 /** Chromium, which playwright-core drives for the console's browser tests (browsers cannot be downloaded here). */
