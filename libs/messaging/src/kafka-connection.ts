@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Admin, Kafka, logLevel as KafkaLogLevel, LogEntry, SASLOptions } from 'kafkajs';
 import type { BaseServiceConfig } from '@gateway/config';
 import { TOPIC_SPECS, TopicSpec } from '@gateway/contracts';
+import './kafkajs-request-queue';
 
 const TRANSIENT =
   /coordinator is loading|coordinator is not available|Topic creation errors|already exists|Restarting the consumer|not the correct coordinator/i;
