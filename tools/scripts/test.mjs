@@ -9,7 +9,6 @@ import {
   ensureBuilt,
   ensureChromium,
   ensureDependencies,
-  ensureGo,
   ensurePython,
   freePorts,
   log,
@@ -20,7 +19,6 @@ import {
 const jestArgs = process.argv.slice(2);
 ensureDependencies();
 ensureBuilt();
-ensureGo();
 ensurePython();
 ensureChromium();
 // The deployment tests check docker-compose.yml and the Helm chart with the real tools (test/deploy).

@@ -41,7 +41,10 @@ export function ensureGoTool(name) {
   const binary = join(dir, tool.binary);
   if (existsSync(binary)) return [binary];
   if (!succeeds('go', ['version'])) {
-    throw new Error(`the deployment tests need ${name}: install it, or Go to build it from ${tool.module}`);
+    // Not Debian's golang-go: bookworm's 1.19 is too old to build either tool.
+    throw new Error(
+      `the deployment tests need ${name}: install it, or Go 1.26+ to build ${tool.module}@${tool.version} once`,
+    );
   }
   log(
     'build',

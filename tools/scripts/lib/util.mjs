@@ -102,11 +102,6 @@ function ensureDebianPackage({ probe, pkg, why }) {
   }
 }
 
-/** Go's toolchain, which builds Helm and Compose for the deployment tests when the machine has neither. */
-export function ensureGo() {
-  ensureDebianPackage({ probe: ['go', 'version'], pkg: 'golang-go', why: 'the deployment tests' });
-}
-
 /** Python 3, which runs the seed's signature-verification snippet (libs/webhooks). */
 export function ensurePython() {
   ensureDebianPackage({ probe: ['python3', '--version'], pkg: 'python3', why: 'the seed Python snippet test' });
