@@ -53,7 +53,6 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
         body: { url: receiver.url(), eventTypes: ['kaynko.*'] },
       })
     ).body.id;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
     const body = JSON.stringify(KAYNKO_EXAMPLES['sale.completed']);
     a.event = (
       await call('POST', source.ingestUrl, {

@@ -109,7 +109,6 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
       key,
       body: { provider: 'kaynko', name: 'Shop 1', secret: SECRET },
     });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
     await section('Deliveries');
     await page.getByRole('heading', { name: 'Recent deliveries' }).waitFor();
 

@@ -71,15 +71,12 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     return { key, api, endpoint, send, delivery };
   }
 
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 1000)); // config changes apply within a second
-
   it('retries 500s on the schedule with the same webhook-id, then succeeds, logging every attempt', async () => {
     const t = await tenant();
     const r = await receiver();
     let calls = 0;
     r.behaviour = (_, res) => void res.writeHead(++calls <= 2 ? 500 : 200).end(calls <= 2 ? 'boom' : 'ok');
     const ep = await t.endpoint({ url: r.url() });
-    await settle();
     const { id } = await t.send();
     const d = await t.delivery(ep.id, (x) => x.status === 'succeeded');
     expect(d.attemptLog.map((a: any) => a.statusCode)).toEqual([500, 500, 200]);
@@ -101,7 +98,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     r.behaviour = (_, res) =>
       void (r.requests.length === 1 ? res.writeHead(429, { 'retry-after': '2' }).end() : res.writeHead(204).end());
     const ep = await t.endpoint({ url: r.url() });
-    await settle();
     await t.send();
     await t.delivery(ep.id, (x) => x.status === 'succeeded');
     expect(r.requests[1]!.at - r.requests[0]!.at).toBeGreaterThanOrEqual(1900);
@@ -113,7 +109,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const target = await receiver();
     r.behaviour = (_, res) => void res.writeHead(302, { location: target.url('/elsewhere') }).end();
     const ep = await t.endpoint({ url: r.url() });
-    await settle();
     await t.send();
     const d = await t.delivery(ep.id, (x) => x.attempts >= 2);
     expect(d.attemptLog[0]).toMatchObject({ statusCode: 302, errorClass: 'http_status' });
@@ -135,7 +130,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
       await t.endpoint({ url: huge.url() }),
     ];
     await t.endpoint({ url: healthy.url() });
-    await settle();
     const sentAt = Date.now();
     await t.send();
     await healthy.waitFor(1, 5000);
@@ -160,7 +154,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const ops = await receiver();
     const ep = await t.endpoint({ url: gone.url() });
     await t.endpoint({ url: ops.url(), eventTypes: ['gateway.endpoint.disabled'] });
-    await settle();
     await t.send();
     const d = await t.delivery(ep.id, (x) => x.status === 'failed');
     expect(d.attempts).toBe(1);
@@ -178,7 +171,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const r = await receiver();
     r.behaviour = (_, res) => void res.writeHead(503).end();
     const ep = await t.endpoint({ url: r.url() });
-    await settle();
     const { id } = await t.send();
     const d = await t.delivery(ep.id, (x) => x.status === 'failed', 20_000);
     expect(d.attempts).toBe(RETRY_SCHEDULE.split(',').length + 1);
@@ -212,7 +204,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const pings = await receiver();
     await t.endpoint({ url: all.url(), eventTypes: ['*'] });
     await t.endpoint({ url: pings.url(), eventTypes: ['kaynko.ping'] });
-    await settle();
     const first = await t.send('sale.completed', 7);
     const again = await t.send('sale.completed', 7);
     expect(again.id).toBe(first.id);
@@ -229,7 +220,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const r = await receiver();
     const secret = 'merchant-own-secret ✓';
     await t.endpoint({ url: r.url(), format: 'kaynko', secret });
-    await settle();
     await t.send();
     const [q] = await r.waitFor(1);
     const expected = 'sha256=' + createHmac('sha256', secret).update(q!.body).digest('hex');
@@ -247,7 +237,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const ep = await t.endpoint({ url: r.url() });
     const rotated = await t.api('POST', `/v1/endpoints/${ep.id}/rotate-secret`);
     expect(rotated.body.secret).toMatch(/^whsec_/);
-    await settle();
     await t.send();
     const [q] = await r.waitFor(1);
     expect(q!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
@@ -260,7 +249,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const t = await tenant();
     const r = await receiver();
     await t.endpoint({ url: r.url() });
-    await settle();
     const kafka = new Kafka({ brokers: testInfra().kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
@@ -301,7 +289,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const t = await tenant();
     const r = await receiver();
     await t.endpoint({ url: r.url(), rateLimitPerSecond: 2 });
-    await settle();
     for (let i = 0; i < 6; i++) await t.send();
     const got = await r.waitFor(6, 15_000);
     // 2/s with a burst of 2: six deliveries need at least two seconds.
@@ -320,7 +307,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     } finally {
       await db.end();
     }
-    await settle();
     await t.send();
     const disabled = await eventually(async () => {
       const endpoint = (await t.api('GET', `/v1/endpoints/${ep.id}`)).body;
@@ -334,7 +320,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const r = await receiver();
     r.behaviour = (_, res) => void res.writeHead(r.requests.length === 1 ? 500 : 200).end();
     const ep = await t.endpoint({ url: r.url() });
-    await settle();
     await t.send();
     await r.waitFor(1);
     const waiting = await t.delivery(ep.id, (x) => x.status === 'retrying');
@@ -351,7 +336,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     // The first request is never answered (fan-out dies holding it); later ones are.
     r.behaviour = (_, res) => void (r.requests.length > 1 && res.writeHead(200).end());
     const ep = await t.endpoint({ url: r.url(), timeoutMs: 20_000 });
-    await settle();
     await t.send();
     await r.waitFor(1);
     const db = new Client({ connectionString: testInfra().databaseUrl });
@@ -380,7 +364,6 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     let answer: () => void = () => undefined;
     r.behaviour = (_, res) => void (answer = () => res.writeHead(200).end());
     const ep = await t.endpoint({ url: r.url(), timeoutMs: 20_000 });
-    await settle();
     await t.send();
     await r.waitFor(1);
     const pending = await t.delivery(ep.id, (x) => x.status === 'pending', 10_000);
@@ -424,7 +407,6 @@ describe('SSRF at delivery time (fan-out refuses what registration let through)'
         body: { url: `http://localhost:${r.port}/hook`, eventTypes: ['*'] },
       })
     ).body;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
     const body = JSON.stringify(KAYNKO_EXAMPLES['debt.settled']);
     await call('POST', source.ingestUrl, {
       rawBody: body,

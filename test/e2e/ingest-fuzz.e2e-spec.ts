@@ -103,7 +103,6 @@ describe('ingest under generated hostile input (property-based)', () => {
     ).body.ingestUrl;
     digitaxUrl = (await call('POST', `${admin}/v1/sources`, { key, body: { provider: 'digitax', name: 'D' } })).body
       .ingestUrl;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
   });
 
   afterAll(async () => {

@@ -39,7 +39,6 @@ describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgre
     const source = await createSource({ provider: 'kaynko', name: 'Shop', secret: SECRET });
     [kaynkoUrl, kaynkoId] = [source.ingestUrl, source.id];
     digitaxUrl = (await createSource({ provider: 'digitax', name: 'eTIMS' })).ingestUrl;
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // config changes reach ingest within a second
   });
 
   afterAll(() => gateway.stop());
@@ -184,15 +183,11 @@ describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgre
 
     const disabled = await createSource({ provider: 'kaynko', name: 'Closed shop' });
     await call('POST', `${gateway.url('admin-api')}/v1/sources/${disabled.id}/disable`, { key });
-    await eventually(
-      async () => (await post(disabled.ingestUrl, body, { 'x-kaynko-event': 'sale.completed' })).status === 404,
-      5000,
-    );
+    expectError(await post(disabled.ingestUrl, body, { 'x-kaynko-event': 'sale.completed' }), 404, 'not_found');
   });
 
   it('429 with Retry-After when one source sends too fast', async () => {
     const source = await createSource({ provider: 'kaynko', name: 'Busy shop' });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
     const body = JSON.stringify(KAYNKO_EXAMPLES['session.opened']);
     const results = await Promise.all(
       Array.from({ length: 60 }, () => post(source.ingestUrl, body, { 'x-kaynko-event': 'session.opened' })),

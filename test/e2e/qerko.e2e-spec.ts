@@ -58,7 +58,6 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
       key,
       body: { url: ops.url('/ops'), eventTypes: ['gateway.qerko.payment_unanswered'] },
     });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
   });
 
   afterAll(async () => {

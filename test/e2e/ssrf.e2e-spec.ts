@@ -77,7 +77,6 @@ describe('SSRF: refused at registration and at delivery (four processes, real Ka
       key,
       body: { url: redirector.url('/moved'), eventTypes: ['kaynko.debt.settled'] },
     });
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // fan-out's endpoint cache hears of them
     const body = JSON.stringify(KAYNKO_EXAMPLES['debt.settled']);
     const accepted = await call('POST', ingestUrl, {
       rawBody: body,

@@ -69,6 +69,17 @@ export class BaseServiceConfig {
   @IsString()
   OTEL_SERVICE_NAME = '';
 
+  /**
+   * Ingest, fan-out and the Qerko bridge: how long a request (or a fan-out batch) may wait for this instance to apply
+   * the configuration changes published before it arrived. Past it, ingest and the bridge answer 503 and fan-out
+   * takes the batch again: never a decision on a configuration older than what admin-api confirmed.
+   */
+  @ToNumber()
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  CONFIG_FRESHNESS_TIMEOUT_MS = 2000;
+
   /** Seconds allowed for a graceful shutdown before the process exits anyway. */
   @ToNumber()
   @IsInt()

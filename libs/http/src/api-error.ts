@@ -45,6 +45,19 @@ export class ApiError extends HttpException {
   static tooManyRequests(retryAfterSeconds: number, message = 'Too many requests.') {
     return new ApiError(429, 'rate_limited', message, undefined, { 'retry-after': String(retryAfterSeconds) });
   }
+  /**
+   * A service could not confirm, within CONFIG_FRESHNESS_TIMEOUT_MS, that it has applied every configuration change
+   * published before the request (Kafka or PostgreSQL unreachable): it decides nothing rather than decide on old
+   * configuration.
+   */
+  static configNotCurrent(cause: Error) {
+    return Object.assign(
+      ApiError.unavailable(
+        'The gateway cannot confirm that its configuration is current; nothing was accepted. Retry shortly.',
+      ),
+      { cause },
+    );
+  }
   static unavailable(message: string, retryAfterSeconds = 1) {
     return new ApiError(503, 'unavailable', message, undefined, { 'retry-after': String(retryAfterSeconds) });
   }

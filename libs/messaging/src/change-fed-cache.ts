@@ -1,18 +1,35 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigChangeV1 } from '@gateway/contracts';
+import { NotCaughtUpError } from './broadcast-subscriber';
 import { ConfigChangeListener } from './config-change-listener';
 import { KafkaConnection } from './kafka-connection';
 
+/** How long a starting instance waits to catch up with the changes before it reports ready. */
+const START_TIMEOUT_MS = 30_000;
+
+/** Thrown by `current()`: the replica cannot be confirmed current (a bounded wait ran out). Answer 503. */
+export class ConfigNotCurrentError extends Error {}
+
 /**
- * The lifecycle of an in-memory replica of configuration rows (sources in ingest, endpoints in fan-out), so the
- * hot path never reads the database: listen to config changes first, then load everything (a change committed in
- * between is applied twice rather than missed), then reload everything periodically as a safety net.
+ * The lifecycle of an in-memory replica of configuration rows (sources in ingest and the Qerko bridge, endpoints in
+ * fan-out), so the hot path never reads the database, and the guarantee that makes it safe:
+ *
+ * `current()` resolves once the replica has applied every change published before the call. admin-api answers 2xx
+ * only after its change is on the topic, so a request that awaits `current()` is decided under every change
+ * confirmed before it arrived (read-your-writes, on every instance). Between changes the wait is one coalesced
+ * end-offset request to the broker; no database read.
+ *
+ * Start: listen first (at the topic's end offsets), then load everything (a change committed in between is applied
+ * twice rather than missed). Changes and full reloads run one at a time, in order, so a slow periodic reload never
+ * overwrites a newer change with its older snapshot.
  */
 export class ChangeFedCache {
   private readonly logger: Logger;
   private readonly listener: ConfigChangeListener;
   private timer?: NodeJS.Timeout;
   private loaded = false;
+  /** The tail of the one-at-a-time queue of changes and reloads. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     name: string,
@@ -20,13 +37,15 @@ export class ChangeFedCache {
     private readonly options: {
       /** Replaces the whole replica from the database. */
       loadAll: () => Promise<void>;
-      /** Applies one change (typically: reload that row, or drop it). */
+      /** Applies one change (typically: reload that row, or drop it). Retried until it succeeds. */
       apply: (change: ConfigChangeV1) => Promise<void>;
       resyncSeconds: number;
+      /** How long `current()` may wait before it gives up (CONFIG_FRESHNESS_TIMEOUT_MS). */
+      freshnessTimeoutMs: number;
     },
   ) {
     this.logger = new Logger(name);
-    this.listener = new ConfigChangeListener(kafka, options.apply);
+    this.listener = new ConfigChangeListener(kafka, (change) => this.serially(() => options.apply(change)));
   }
 
   /** Loaded, and still receiving changes. */
@@ -34,12 +53,29 @@ export class ChangeFedCache {
     return this.loaded && this.listener.healthy;
   }
 
+  /**
+   * Resolves once every configuration change published before this call is applied here; rejects with
+   * ConfigNotCurrentError after CONFIG_FRESHNESS_TIMEOUT_MS (Kafka unreachable, or a change that cannot be applied
+   * because PostgreSQL is).
+   */
+  async current(timeoutMs = this.options.freshnessTimeoutMs): Promise<void> {
+    try {
+      await this.listener.caughtUp(timeoutMs);
+    } catch (err) {
+      if (err instanceof NotCaughtUpError) throw new ConfigNotCurrentError(err.message);
+      throw err;
+    }
+  }
+
   async start(): Promise<void> {
     await this.listener.start();
-    await this.options.loadAll();
+    await this.serially(() => this.options.loadAll());
+    await this.current(START_TIMEOUT_MS);
     this.loaded = true;
     this.timer = setInterval(() => {
-      this.options.loadAll().catch((err: Error) => this.logger.warn(`periodic resync failed: ${err.message}`));
+      this.serially(() => this.options.loadAll()).catch((err: Error) =>
+        this.logger.warn(`periodic resync failed: ${err.message}`),
+      );
     }, this.options.resyncSeconds * 1000);
     this.timer.unref();
   }
@@ -47,5 +83,11 @@ export class ChangeFedCache {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.listener.stop();
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 }

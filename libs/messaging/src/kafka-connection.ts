@@ -136,6 +136,13 @@ export class KafkaConnection {
     }
   }
 
+  /** The offset after the last record of each partition of `topic` (its high watermark), read now from the broker. */
+  async endOffsets(topic: string): Promise<Array<{ partition: number; offset: bigint }>> {
+    const admin = await this.sharedAdmin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.map(({ partition, high }) => ({ partition, offset: BigInt(high) }));
+  }
+
   /** Records of `topic` that `groupId` has not committed yet, per partition (for the consumer-lag metric). */
   async consumerLag(
     groupId: string,

@@ -137,29 +137,7 @@ export class GatewayProcesses {
       url: options.endpointUrl,
       eventTypes: options.eventTypes ?? ['kaynko.sale.completed'],
     });
-    await this.untilIngestKnows(source.ingestUrl!);
-    // Fan-out learns of the endpoint through the same change feed: config changes apply within a second.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
     return { sourceId: source.id, ingestUrl: source.ingestUrl!, endpointId: endpoint.id };
-  }
-
-  /**
-   * Waits until ingest has learnt of a new source from the change feed: it answers 401 to an unsigned ping (and
-   * changes nothing) instead of 404.
-   */
-  private async untilIngestKnows(ingestUrl: string, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const res = await fetch(ingestUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-kaynko-event': 'ping' },
-        body: '{"event":"ping","data":{}}',
-      });
-      await res.arrayBuffer();
-      if (res.status !== 404) return;
-      if (Date.now() > deadline) throw new Error(`ingest did not learn of ${ingestUrl} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
   }
 
   /** POST to the admin API that must create something (201), for the fixtures above. */

@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CONFIG_CHANGE_SCHEMA, ConfigChangeV1, ConfigEntity, Topics } from '@gateway/contracts';
+import { ApiError } from '@gateway/http';
 import { MessageProducer } from '@gateway/messaging';
 
 /**
- * Tells ingest and fan-out that a row changed, after the change is committed. They reload that row, so a change
- * takes effect within a second without them reading the database per event. If Kafka is down the change still
- * applies at their next periodic resync.
+ * Tells ingest, fan-out and the Qerko bridge that a row changed, after the change is committed, and returns only once
+ * the broker has the record: they decide every request that arrives after that under the change (each waits until it
+ * has applied every change on the topic before deciding), so a 2xx from admin-api means "in force everywhere, now".
  */
 @Injectable()
 export class ConfigChangePublisher {
@@ -13,6 +14,10 @@ export class ConfigChangePublisher {
 
   constructor(private readonly producer: MessageProducer) {}
 
+  /**
+   * Publishes the change; if Kafka does not take it, throws a 503 saying the change is saved but not yet in force
+   * (the services' periodic full reload applies it), rather than a 2xx the guarantee would not hold for.
+   */
   async changed(
     entity: ConfigEntity,
     id: string,
@@ -30,8 +35,14 @@ export class ConfigChangePublisher {
     try {
       await this.producer.send(Topics.configChanges, [{ key: id, value: JSON.stringify(change) }]);
     } catch (err) {
-      this.logger.warn(
-        `could not publish the ${entity} ${id} change (applies at the next resync): ${(err as Error).message}`,
+      this.logger.warn(`could not publish the ${entity} ${id} change: ${(err as Error).message}`);
+      throw new ApiError(
+        503,
+        'change_not_propagated',
+        `The ${entity} change is saved, but the gateway's services could not be told of it (Kafka unavailable): it ` +
+          'takes effect at their next periodic reload, within a minute. Read it back before repeating the request.',
+        undefined,
+        { 'retry-after': '5' },
       );
     }
   }

@@ -45,6 +45,9 @@ export class EventsConsumer {
       partitionsConsumedConcurrently: config.FANOUT_PARTITIONS_CONCURRENTLY,
       fetchPauseMs: config.FANOUT_FETCH_PAUSE_MS,
       handle: async (records, { heartbeat }) => {
+        // Matched under every configuration change published before the batch was fetched (an event accepted after
+        // admin-api confirmed a change was published after it). Not current in time: the batch comes again.
+        await this.endpoints.current();
         const barriers: SaveBarrier[] = [];
         for (let i = 0; i < records.length; i += CHUNK) {
           barriers.push(await this.handle(records.slice(i, i + CHUNK), heartbeat));

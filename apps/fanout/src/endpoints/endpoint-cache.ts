@@ -42,11 +42,20 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
       loadAll: () => this.reloadAll(),
       apply: (change) => this.apply(change),
       resyncSeconds: config.ENDPOINT_RESYNC_SECONDS,
+      freshnessTimeoutMs: config.CONFIG_FRESHNESS_TIMEOUT_MS,
     });
   }
 
   get ready(): boolean {
     return this.sync.ready;
+  }
+
+  /**
+   * Resolves once every configuration change published before the call is applied here (see ChangeFedCache);
+   * ConfigNotCurrentError after CONFIG_FRESHNESS_TIMEOUT_MS.
+   */
+  current(): Promise<void> {
+    return this.sync.current();
   }
 
   get(id: string): CachedEndpoint | undefined {

@@ -66,6 +66,11 @@ export class IntakeService {
 
   private async acceptOrThrow(provider: string, sourceId: string, request: InboundRequest): Promise<CanonicalEventV1> {
     const adapter = this.adapters.get(provider);
+    // Decided under every configuration change admin-api confirmed before this request (one coalesced broker
+    // round trip, no database read).
+    await this.sources.current().catch((err: Error) => {
+      throw ApiError.configNotCurrent(err);
+    });
     const source = this.sources.get(sourceId);
     if (!adapter || !source || source.provider !== provider || !source.enabled) throw ApiError.notFound('Source');
 

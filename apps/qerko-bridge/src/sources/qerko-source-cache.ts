@@ -43,11 +43,20 @@ export class QerkoSourceCache implements OnModuleInit, BeforeApplicationShutdown
       },
       apply: (change) => this.apply(change),
       resyncSeconds: config.SOURCE_RESYNC_SECONDS,
+      freshnessTimeoutMs: config.CONFIG_FRESHNESS_TIMEOUT_MS,
     });
   }
 
   get ready(): boolean {
     return this.sync.ready;
+  }
+
+  /**
+   * Resolves once every configuration change published before the call is applied here (see ChangeFedCache);
+   * ConfigNotCurrentError after CONFIG_FRESHNESS_TIMEOUT_MS.
+   */
+  current(): Promise<void> {
+    return this.sync.current();
   }
 
   get(id: string): QerkoSource | undefined {

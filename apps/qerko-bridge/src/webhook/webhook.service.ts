@@ -48,6 +48,10 @@ export class WebhookService {
     query: Record<string, unknown>,
     body: Buffer,
   ): Promise<WebhookAnswer> {
+    // Decided under every configuration change admin-api confirmed before this request (no database read).
+    await this.sources.current().catch((err: Error) => {
+      throw ApiError.configNotCurrent(err);
+    });
     const source = this.sources.get(sourceId);
     if (!source || !source.enabled) throw ApiError.notFound('Source');
     addLogFields({ tenantId: source.tenantId, sourceId: source.id });
