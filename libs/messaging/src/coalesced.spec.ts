@@ -4,7 +4,7 @@ import { Coalesced } from './broadcast-subscriber';
 function manualCalls() {
   const calls: Array<{ resolve: (n: number) => void; reject: (err: Error) => void }> = [];
   const fn = () => new Promise<number>((resolve, reject) => calls.push({ resolve, reject }));
-  const answer = (i: number) => calls[i].resolve(i);
+  const answer = (i: number) => calls[i]!.resolve(i);
   return { calls, fn, answer };
 }
 
@@ -40,7 +40,7 @@ describe('Coalesced', () => {
     const coalesced = new Coalesced(fn);
     const first = coalesced.fresh();
     const second = coalesced.fresh();
-    calls[0].reject(new Error('broker down'));
+    calls[0]!.reject(new Error('broker down'));
     await expect(first).rejects.toThrow('broker down');
     await Promise.resolve();
     answer(1);
