@@ -29,7 +29,8 @@ export class FanoutConfig extends UrlPolicyConfig {
 
   /**
    * Deliveries waiting in memory (for endpoints that keep up) at which this instance stops taking new events from
-   * Kafka until attempts catch up: back-pressure keeps events in Kafka instead of overflowing into Postgres.
+   * Kafka until attempts catch up: back-pressure keeps events in Kafka instead of overflowing into Postgres. The retry
+   * poller claims due deliveries from Postgres only while fewer than this many are in memory.
    */
   @ToNumber()
   @IsInt()

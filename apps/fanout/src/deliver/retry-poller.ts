@@ -4,8 +4,7 @@ import { DeliveryStore } from '../store/delivery-store';
 import { InstanceRegistry } from '../store/instance-registry';
 import { Dispatcher } from './dispatcher';
 
-/** Most deliveries held in memory by this instance; more stay in Postgres until there is room. */
-const MAX_QUEUED = 5000;
+/** Most due deliveries claimed per poll; at most FANOUT_MAX_QUEUED are held in memory, the rest wait in Postgres. */
 const CLAIM_BATCH = 500;
 
 /**
@@ -50,7 +49,7 @@ export class RetryPoller {
   private async poll(): Promise<void> {
     let claimed = 0;
     try {
-      const room = Math.min(CLAIM_BATCH, MAX_QUEUED - this.dispatcher.queuedCount);
+      const room = Math.min(CLAIM_BATCH, this.config.FANOUT_MAX_QUEUED - this.dispatcher.queuedCount);
       if (room > 0) {
         const due = await this.store.claimDue(room, this.config.FANOUT_LEASE_SECONDS, this.dispatcher.fullEndpoints(), {
           id: this.instance.id,
