@@ -13,6 +13,7 @@ import { QerkoRequests1764100000000 } from './migrations/1764100000000-qerko-req
 import { QerkoRequestsReceived1764200000000 } from './migrations/1764200000000-qerko-requests-received';
 import { FanoutInstances1764300000000 } from './migrations/1764300000000-fanout-instances';
 import { FirstAttemptInDelivery1764400000000 } from './migrations/1764400000000-first-attempt-in-delivery';
+import { IdsCollateC1764500000000 } from './migrations/1764500000000-ids-collate-c';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -37,6 +38,7 @@ export const MIGRATIONS = [
   QerkoRequestsReceived1764200000000,
   FanoutInstances1764300000000,
   FirstAttemptInDelivery1764400000000,
+  IdsCollateC1764500000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** The attempt log as one relation: attempts in their own rows, and first attempts kept in their delivery's row. */
-const ATTEMPT_LOG_VIEW = `
+export const ATTEMPT_LOG_VIEW = `
   CREATE OR REPLACE VIEW delivery_attempt_log AS
     SELECT id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code, error_class, error_message,
            response_body, timings
