@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { GatewayProcesses, Receiver, call, eventually } from '@gateway/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { GatewayProcesses, Receiver, call, eventually, testInfra } from '@gateway/testing';
 
 const API_KEY = 'qerko-restaurant-api-key-0001';
 const POS_ID = '7d0a3c9e-3f5e-4b7a-9a53-0c9b1f1e2d3c';
@@ -112,6 +113,61 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
       uuid: request.uuid,
       error: { code: 'BILL_NOT_FOUND', message: 'No such bill' },
     });
+  });
+
+  it('dead-letters a record on the replies topic that is not a qerko-reply.v1, and keeps answering', async () => {
+    pos.behaviour = (_, res) =>
+      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: BILL }));
+    const request = frame('getBill', ['B-18', null]);
+    const kafka = new Kafka({ brokers: testInfra().kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    // Keyed like the request's own answer, so they sit ahead of it in the same partition.
+    const wrongShape = JSON.stringify({
+      schema: 'qerko-reply.v1',
+      tenantId,
+      uuid: request.uuid,
+      answer: { error: 'no' },
+      at: 'now',
+    });
+    await producer.send({
+      topic: 'gateway.qerko-replies.v1',
+      messages: [
+        { key: request.uuid, value: 'null' },
+        { key: request.uuid, value: wrongShape },
+      ],
+    });
+    await producer.disconnect();
+    const res = await send(request);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ type: 'method-call-response', uuid: request.uuid, result: BILL });
+
+    const consumer = kafka.consumer({ groupId: `replies-poison-check-${randomUUID()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'gateway.dead-letter.v1', fromBeginning: true });
+    const letters: Array<Record<string, any>> = [];
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: ({ message }) => {
+          const letter = JSON.parse(message.value!.toString());
+          if (letter.payload === 'null' || letter.payload === wrongShape) letters.push(letter);
+          if (letters.length === 2) resolve();
+          return Promise.resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    const byPayload = Object.fromEntries(letters.map((l) => [l.payload, l]));
+    expect(byPayload['null']).toMatchObject({
+      origin: 'qerko-bridge',
+      reason: 'not a JSON object',
+      source: { topic: 'gateway.qerko-replies.v1' },
+    });
+    expect(byPayload[wrongShape]).toMatchObject({
+      origin: 'qerko-bridge',
+      source: { topic: 'gateway.qerko-replies.v1' },
+    });
+    expect(byPayload[wrongShape]!.reason).toMatch(/^not a qerko-reply\.v1: .*answer.*at /);
   });
 
   it('answers 202 when the POS answers later, then posts exactly one /reply with the API key and Pos-Id', async () => {

@@ -6,7 +6,7 @@ import { KafkaConnection, kafkaSecurity, MessagingModule } from '@gateway/messag
 import { EndpointEntity, PersistenceModule } from '@gateway/persistence';
 import { SecretBox, UrlGuard } from '@gateway/security';
 import { EventsConsumer } from './consume/events-consumer';
-import { DeadLetterPublisher } from './deliver/dead-letter.publisher';
+
 import { DeliveryAttempter } from './deliver/delivery-attempter';
 import { Dispatcher } from './deliver/dispatcher';
 import { EndpointDisabler } from './deliver/endpoint-disabler';
@@ -85,7 +85,6 @@ export class AppModule {
               responseBodyLimitBytes: config.FANOUT_RESPONSE_BODY_LIMIT_BYTES,
             }),
         },
-        DeadLetterPublisher,
         EndpointDisabler,
         FanoutMetrics,
         QerkoReplyForwarder,

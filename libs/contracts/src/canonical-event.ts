@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import { readMessage } from './read-message';
 
 export const PROVIDERS = ['kaynko', 'digitax', 'qerko', 'gateway'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -57,4 +58,14 @@ export class CanonicalEventV1Message implements CanonicalEventV1 {
   @IsObject()
   @Type(() => Object)
   data: Record<string, unknown>;
+}
+
+/** A record of `gateway.events.v1` as the event, or why it is not one. */
+export function readCanonicalEvent(value: Buffer | null): CanonicalEventV1 | string {
+  return readMessage(
+    value,
+    CanonicalEventV1Message,
+    ['schema', 'id', 'type', 'provider', 'sourceId', 'tenantId', 'receivedAt', 'occurredAt', 'data'],
+    CANONICAL_EVENT_SCHEMA,
+  );
 }

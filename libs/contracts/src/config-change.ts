@@ -1,4 +1,5 @@
 import { IsIn, IsISO8601, IsString } from 'class-validator';
+import { readMessage } from './read-message';
 
 export const CONFIG_CHANGE_SCHEMA = 'config-change.v1';
 export const CONFIG_ENTITIES = ['tenant', 'api-key', 'source', 'endpoint'] as const;
@@ -35,4 +36,14 @@ export class ConfigChangeV1Message implements ConfigChangeV1 {
 
   @IsISO8601()
   at: string;
+}
+
+/** A record of `gateway.config-changes.v1` as the change, or why it is not one. */
+export function readConfigChange(value: Buffer | null): ConfigChangeV1 | string {
+  return readMessage(
+    value,
+    ConfigChangeV1Message,
+    ['schema', 'entity', 'id', 'tenantId', 'op', 'at'],
+    CONFIG_CHANGE_SCHEMA,
+  );
 }

@@ -8,6 +8,7 @@ export * from './providers/digitax';
 export * from './providers/gateway';
 export * from './providers/kaynko';
 export * from './providers/qerko';
+export * from './read-message';
 export * from './topics';
 export * from './validation';
 export * from './scopes';

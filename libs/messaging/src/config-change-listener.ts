@@ -1,7 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
-import { ConfigChangeV1, ConfigChangeV1Message, Topics } from '@gateway/contracts';
+import { ConfigChangeV1, Topics, readConfigChange } from '@gateway/contracts';
 import { BroadcastSubscriber } from './broadcast-subscriber';
 import { KafkaConnection } from './kafka-connection';
 
@@ -21,9 +19,9 @@ export class ConfigChangeListener {
 
   constructor(connection: KafkaConnection, apply: (change: ConfigChangeV1) => Promise<void>) {
     this.subscriber = new BroadcastSubscriber(connection, Topics.configChanges, async (value, heartbeat) => {
-      const change = parseConfigChange(value);
-      if (!change) {
-        this.logger.warn('skipped an invalid config-change record');
+      const change = readConfigChange(value);
+      if (typeof change === 'string') {
+        this.logger.warn(`skipped a config-change record: ${change}`);
         return;
       }
       for (let attempt = 1, wait = RETRY_FIRST_MS; ; attempt++, wait = Math.min(wait * 2, RETRY_MAX_MS)) {
@@ -59,16 +57,5 @@ export class ConfigChangeListener {
 
   stop(): Promise<void> {
     return this.subscriber.stop();
-  }
-}
-
-export function parseConfigChange(value: Buffer | null): ConfigChangeV1 | null {
-  try {
-    const parsed: unknown = JSON.parse(value?.toString('utf8') ?? '');
-    if (typeof parsed !== 'object' || parsed === null) return null;
-    const message = plainToInstance(ConfigChangeV1Message, parsed);
-    return validateSync(message).length ? null : message;
-  } catch {
-    return null;
   }
 }

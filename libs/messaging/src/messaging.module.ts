@@ -1,4 +1,6 @@
 import { DynamicModule, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { DeadLetterV1 } from '@gateway/contracts';
+import { DeadLetterPublisher } from './dead-letter.publisher';
 import { KafkaConnection, KafkaConnectionOptions } from './kafka-connection';
 import { MessageProducer } from './message-producer';
 
@@ -24,23 +26,29 @@ class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
 
 @Module({})
 export class MessagingModule {
-  static forRoot(options: KafkaConnectionOptions & { sendTimeoutMs?: number; lingerMs?: number }): DynamicModule {
+  /** `clientId` names the service to the broker and in the dead letters it writes. */
+  static forRoot(
+    options: KafkaConnectionOptions & {
+      clientId: DeadLetterV1['origin'];
+      sendTimeoutMs?: number;
+      lingerMs?: number;
+    },
+  ): DynamicModule {
     const connection = new KafkaConnection(options);
+    const producer = new MessageProducer(connection, {
+      sendTimeoutMs: options.sendTimeoutMs,
+      lingerMs: options.lingerMs,
+    });
     return {
       module: MessagingModule,
       global: true,
       providers: [
         { provide: KafkaConnection, useValue: connection },
-        {
-          provide: MessageProducer,
-          useValue: new MessageProducer(connection, {
-            sendTimeoutMs: options.sendTimeoutMs,
-            lingerMs: options.lingerMs,
-          }),
-        },
+        { provide: MessageProducer, useValue: producer },
+        { provide: DeadLetterPublisher, useValue: new DeadLetterPublisher(producer, options.clientId) },
         MessagingLifecycle,
       ],
-      exports: [KafkaConnection, MessageProducer],
+      exports: [KafkaConnection, MessageProducer, DeadLetterPublisher],
     };
   }
 }

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { validateSync } from 'class-validator';
-import { CanonicalEventV1, CanonicalEventV1Message, IdPrefix, Topics } from '@gateway/contracts';
-import { BatchConsumer, ConsumedRecord, KafkaConnection } from '@gateway/messaging';
+import { CanonicalEventV1, IdPrefix, Topics, readCanonicalEvent } from '@gateway/contracts';
+import { BatchConsumer, ConsumedRecord, DeadLetterPublisher, KafkaConnection } from '@gateway/messaging';
 import { pickTraceHeaders } from '@gateway/observability';
 import { isDataError } from '@gateway/persistence';
 import { newId } from '@gateway/security';
-import { DeadLetterPublisher } from '../deliver/dead-letter.publisher';
+
 import { Dispatcher } from '../deliver/dispatcher';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
@@ -132,13 +131,9 @@ export class EventsConsumer {
     // The trace each event belongs to (from its record's traceparent), continued by its deliveries' attempts.
     const traces = new Map<string, Record<string, string>>();
     for (const record of records) {
-      const parsed = parseEvent(record.value);
+      const parsed = readCanonicalEvent(record.value);
       if (typeof parsed === 'string') {
-        await this.deadLetters.publish({
-          reason: parsed,
-          source: { topic: record.topic, partition: record.partition, offset: record.offset },
-          ...encodePayload(record.value),
-        });
+        await this.deadLetters.rejectRecord(record, parsed);
       } else if (!seen.has(parsed.id)) {
         // The same event twice in a batch (a provider's retry of the same body) is handled once.
         seen.add(parsed.id);
@@ -200,46 +195,5 @@ export class EventsConsumer {
     this.outcomes.track(work.map((w) => w.unsaved));
     this.dispatcher.enqueue(work);
     return barrier;
-  }
-}
-
-/** The event, or why the record is not one. */
-export function parseEvent(value: Buffer | null): CanonicalEventV1 | string {
-  if (!value) return 'empty record';
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString('utf8'));
-  } catch {
-    return 'not valid JSON';
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'not a JSON object';
-  // The message's fields on an instance of the class, which is all class-validator needs: no deep copy of `data`
-  // (class-transformer's plainToInstance walked every nested value of every event), and named fields only, so a
-  // `__proto__` key in the record cannot swap the class (and with it the rules) for another.
-  const { schema, id, type, provider, sourceId, tenantId, receivedAt, occurredAt, data } = json as CanonicalEventV1;
-  const message = Object.assign(new CanonicalEventV1Message(), {
-    schema,
-    id,
-    type,
-    provider,
-    sourceId,
-    tenantId,
-    receivedAt,
-    occurredAt,
-    data,
-  });
-  const errors = validateSync(message, { forbidUnknownValues: false });
-  if (errors.length) {
-    return `not a canonical-event.v1: ${errors.map((e) => `${e.property} ${Object.values(e.constraints ?? {}).join(', ') || 'invalid'}`).join('; ')}`;
-  }
-  return json as CanonicalEventV1;
-}
-
-function encodePayload(value: Buffer | null): { payload?: string; payloadEncoding?: 'utf8' | 'base64' } {
-  if (!value) return {};
-  try {
-    return { payload: new TextDecoder('utf-8', { fatal: true }).decode(value), payloadEncoding: 'utf8' };
-  } catch {
-    return { payload: value.toString('base64'), payloadEncoding: 'base64' };
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { CanonicalEventV1 } from '@gateway/contracts';
 import { IdPrefix } from '@gateway/contracts';
+import { DeadLetterPublisher } from '@gateway/messaging';
 import { Span, SpanKind, SpanStatusCode, inSpan, logsDebug, traceHeaders } from '@gateway/observability';
 import { newId } from '@gateway/security';
 import { EndpointCache } from '../endpoints/endpoint-cache';
@@ -8,7 +9,6 @@ import { FanoutConfig } from '../fanout.config';
 import { AttemptOutcome } from '../store/delivery-store';
 import { OutcomeWriter } from '../store/outcome-writer';
 import { UnsavedDelivery, isUnsaved, rowOf } from '../store/unsaved-delivery';
-import { DeadLetterPublisher } from './dead-letter.publisher';
 import { EndpointDisabler } from './endpoint-disabler';
 import { AttemptSignal, EndpointHealthRegistry } from './endpoint-health';
 import { FanoutMetrics } from './fanout.metrics';

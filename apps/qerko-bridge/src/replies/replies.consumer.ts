@@ -1,15 +1,18 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { QERKO_REPLY_SCHEMA, QerkoReplyV1, Topics } from '@gateway/contracts';
-import { BatchConsumer, KafkaConnection } from '@gateway/messaging';
+import { Injectable } from '@nestjs/common';
+import { Topics, readQerkoReply } from '@gateway/contracts';
+import { BatchConsumer, DeadLetterPublisher, KafkaConnection } from '@gateway/messaging';
 import { RepliesService } from './replies.service';
 
-/** Synchronous POS answers handed over by fan-out on `gateway.qerko-replies.v1`. */
+/**
+ * Synchronous POS answers handed over by fan-out on `gateway.qerko-replies.v1`. A record that is not a
+ * qerko-reply.v1 goes to the dead-letter topic with the reason (its offset is committed after that), so it never
+ * blocks the answers behind it.
+ */
 @Injectable()
 export class RepliesConsumer {
-  private readonly logger = new Logger(RepliesConsumer.name);
   private readonly consumer: BatchConsumer;
 
-  constructor(kafka: KafkaConnection, replies: RepliesService) {
+  constructor(kafka: KafkaConnection, replies: RepliesService, deadLetters: DeadLetterPublisher) {
     this.consumer = new BatchConsumer(kafka, {
       groupId: 'qerko-bridge',
       topics: [Topics.qerkoReplies],
@@ -17,15 +20,9 @@ export class RepliesConsumer {
       partitionsConsumedConcurrently: 3,
       handle: async (records) => {
         for (const record of records) {
-          let reply: QerkoReplyV1;
-          try {
-            reply = JSON.parse(record.value?.toString('utf8') ?? '') as QerkoReplyV1;
-          } catch {
-            this.logger.warn(`skipped an unreadable record at ${record.topic}/${record.partition}@${record.offset}`);
-            continue;
-          }
-          if (reply.schema !== QERKO_REPLY_SCHEMA || typeof reply.uuid !== 'string') continue;
-          await replies.fromDelivery(reply.tenantId, reply.uuid, reply.answer);
+          const reply = readQerkoReply(record.value);
+          if (typeof reply === 'string') await deadLetters.rejectRecord(record, reply);
+          else await replies.fromDelivery(reply.tenantId, reply.uuid, reply.answer);
         }
       },
     });

@@ -1,4 +1,15 @@
-import { IsIn, IsNumber, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  IsIn,
+  IsISO8601,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateBy,
+} from 'class-validator';
+import { readMessage } from '../read-message';
 
 /**
  * Qerko → POS requests. The v4 webhook body is not public: we assume Qerko's WebSocket frame
@@ -123,6 +134,36 @@ export interface QerkoReplyV1 {
   uuid: string;
   answer: { result: unknown } | { error: { code: string; message: string } };
   at: string;
+}
+
+/** Validation class for the records of `gateway.qerko-replies.v1`. */
+export class QerkoReplyV1Message implements QerkoReplyV1 {
+  @IsIn([QERKO_REPLY_SCHEMA])
+  schema: typeof QERKO_REPLY_SCHEMA;
+
+  @IsString()
+  @IsNotEmpty()
+  tenantId: string;
+
+  @Matches(/^[0-9A-Za-z-]{8,64}$/, { message: 'uuid must be an identifier of 8 to 64 letters, digits or dashes' })
+  uuid: string;
+
+  @ValidateBy({
+    name: 'isQerkoAnswer',
+    validator: {
+      validate: (value: unknown) => parseQerkoAnswer(value) !== null,
+      defaultMessage: () => 'answer must be {"result": …} or {"error": {"code": string, "message": string}}',
+    },
+  })
+  answer: QerkoReplyV1['answer'];
+
+  @IsISO8601({ strict: true })
+  at: string;
+}
+
+/** A record of `gateway.qerko-replies.v1` as the reply, or why it is not one. */
+export function readQerkoReply(value: Buffer | null): QerkoReplyV1 | string {
+  return readMessage(value, QerkoReplyV1Message, ['schema', 'tenantId', 'uuid', 'answer', 'at'], QERKO_REPLY_SCHEMA);
 }
 
 /** Reads a POS's answer (`{"result"}` or `{"error": {code, message}}`) from a delivery's response body. */
