@@ -29,7 +29,8 @@ async function withTopic(brokers, fn) {
   const kafka = new Kafka({ clientId: 'bench-baseline', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] });
+  await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] });
+  await waitForLeaders(admin, topic);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   const consumer = kafka.consumer({ groupId: `${topic}.group`, maxWaitTimeInMs: 100, sessionTimeout: 10_000 });
   await Promise.all([producer.connect(), consumer.connect()]);
@@ -40,6 +41,24 @@ async function withTopic(brokers, fn) {
     await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
     await admin.deleteTopics({ topics: [topic] }).catch(() => {});
     await admin.disconnect();
+  }
+}
+
+/**
+ * Until every partition of the new topic has a leader. kafkajs's own wait (createTopics' waitForLeaders) gives up on
+ * the first "does not host this topic-partition" from a broker that has not heard of the topic yet.
+ */
+async function waitForLeaders(admin, topic, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const [{ partitions }] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+      if (partitions.length && partitions.every((p) => p.leader >= 0)) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`${topic} has no leaders after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

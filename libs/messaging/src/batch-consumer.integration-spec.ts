@@ -1,7 +1,7 @@
 import { eventually, testInfra } from '@gateway/testing';
 import { randomUUID } from 'node:crypto';
 import { BatchConsumer } from './batch-consumer';
-import { KafkaConnection } from './kafka-connection';
+import { KafkaConnection, waitForLeaders } from './kafka-connection';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -16,7 +16,8 @@ describe('BatchConsumer on a real broker', () => {
     const topic = `it.batch-consumer.${randomUUID()}`;
     const admin = connection.kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+    await waitForLeaders(admin, [topic]);
     const producer = connection.kafka.producer();
     await producer.connect();
 

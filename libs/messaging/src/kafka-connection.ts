@@ -107,7 +107,9 @@ export class KafkaConnection {
     if (!missing.length) return;
     try {
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs's own wait gives up on the first "does not host this topic-partition" from a broker that has not
+        // heard of the topic yet; waitForLeaders below retries it.
+        waitForLeaders: false,
         topics: missing.map((spec) => ({
           topic: spec.name,
           numPartitions: spec.partitions,
@@ -119,6 +121,10 @@ export class KafkaConnection {
       // Another service may have created the same topic concurrently.
       if (!String((err as Error).message).includes('already exists')) throw err;
     }
+    await waitForLeaders(
+      admin,
+      missing.map((spec) => spec.name),
+    );
   }
 
   /** True when the cluster answered within the last few seconds (cached so health probes stay cheap). */
@@ -176,4 +182,25 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, message = `timed
       timer = setTimeout(() => reject(new Error(message)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Resolves once every partition of `topics` has a leader, asking the cluster's metadata again while a broker does not
+ * know a new topic yet (KRaft brokers learn of it a moment after the controller created it). Throws after `timeoutMs`.
+ */
+export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let why: string;
+    try {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics });
+      const leaderless = described.filter((t) => !t.partitions.length || t.partitions.some((p) => p.leader < 0));
+      if (!leaderless.length) return;
+      why = `no leader yet for ${leaderless.map((t) => t.name).join(', ')}`;
+    } catch (err) {
+      why = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} not ready after ${timeoutMs} ms: ${why}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
