@@ -90,7 +90,6 @@ describe('chaos: faults under a steady signed load (real Kafka and PostgreSQL, f
         body: { url: receiver.url(), eventTypes: ['kaynko.sale.completed'] },
       });
     }
-    await pause(1500); // the services' caches hear of the new source and endpoints
 
     const load = new SignedLoad({ url: source.body.ingestUrl, secret, prefix, ratePerSecond: RATE });
     const started = Date.now();

@@ -6,10 +6,16 @@ const SALE = KAYNKO_EXAMPLES['sale.completed'];
 /**
  * A provider at a steady rate: signed Kaynko sales, each unique (receipt `<prefix>-<n>`), sent on schedule whatever
  * the answers. Remembers which got a 2xx — the events the gateway promised to deliver.
+ *
+ * Given several ingest URLs it acts as a load balancer in front of them: requests go round robin, and one that got no
+ * answer at all (the instance is restarting) is sent once more to the next URL. Event ids derive from the body, so a
+ * body accepted twice is still one event.
  */
 export class SignedLoad {
   /** Receipt → when ingest answered 2xx for it. */
   readonly accepted = new Map<string, number>();
+  /** Receipt → when its request was sent (the first time). */
+  readonly sentAt = new Map<string, number>();
   /** Answered, but not 2xx (e.g. 503 while Kafka is down): the provider knows and retries. */
   refused = 0;
   /** No answer at all (connection refused or reset, timeout): the provider knows too. */
@@ -18,7 +24,16 @@ export class SignedLoad {
   private timer?: NodeJS.Timeout;
   private seq = 0;
 
-  constructor(private readonly options: { url: string; secret: string; prefix: string; ratePerSecond: number }) {}
+  private readonly urls: string[];
+
+  constructor(readonly options: { url: string | string[]; secret: string; prefix: string; ratePerSecond: number }) {
+    this.urls = Array.isArray(options.url) ? options.url : [options.url];
+  }
+
+  /** The receipt number of `receipt` (its `<n>`). */
+  static seq(receipt: string): number {
+    return Number(receipt.slice(receipt.lastIndexOf('-') + 1));
+  }
 
   start(): void {
     const started = Date.now();
@@ -39,16 +54,24 @@ export class SignedLoad {
     const receipt = `${this.options.prefix}-${n}`;
     const body = JSON.stringify({ ...SALE, data: { ...SALE.data, saleId: n, receiptNumber: receipt } });
     const signature = `sha256=${createHmac('sha256', this.options.secret).update(body).digest('hex')}`;
-    const request = fetch(this.options.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-kaynko-event': 'sale.completed',
-        'x-kaynko-signature': signature,
-      },
-      body,
-      signal: AbortSignal.timeout(15_000),
-    })
+    const post = (url: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-kaynko-event': 'sale.completed',
+          'x-kaynko-signature': signature,
+        },
+        body,
+        signal: AbortSignal.timeout(15_000),
+      });
+    const first = n % this.urls.length;
+    this.sentAt.set(receipt, Date.now());
+    const request = post(this.urls[first]!)
+      .catch((err: Error) => {
+        if (this.urls.length === 1) throw err;
+        return post(this.urls[(first + 1) % this.urls.length]!);
+      })
       .then(async (res) => {
         await res.arrayBuffer();
         if (res.ok) this.accepted.set(receipt, Date.now());

@@ -21,6 +21,8 @@ export interface RunningService {
   url: string;
   process: ChildProcess;
   logs: string[];
+  /** The settings it was started with beyond the gateway's own. */
+  env?: Record<string, string>;
 }
 
 /** Free TCP ports on loopback. */
@@ -52,6 +54,8 @@ export class GatewayProcesses {
 
   private readonly ports = new Map<ServiceName, number>();
   private readonly extras: RunningService[] = [];
+  /** Instances replaced by restartInstance (their logs are still checked for secrets at stop). */
+  private readonly retired: RunningService[] = [];
 
   constructor(
     private readonly extraEnv: Record<string, string> = {},
@@ -86,28 +90,36 @@ export class GatewayProcesses {
 
   /** Kills one service (SIGKILL by default: a crash) and waits until it is gone. */
   async kill(name: ServiceName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const service = this.services.get(name)!;
-    const exited = new Promise<void>((resolve) =>
-      service.process.exitCode !== null ? resolve() : service.process.once('exit', () => resolve()),
-    );
-    service.process.kill(signal);
-    await exited;
+    await killProcess(this.services.get(name)!.process, signal);
   }
 
   /** One more instance of a service (same configuration, its own port), for multi-instance tests. */
   async startExtra(name: ServiceName, env: Record<string, string> = {}): Promise<RunningService> {
     const [port] = await freePorts(1);
-    const child = spawn(process.execPath, [join(this.rootOf(name), `dist/apps/${name}/src/main.js`)], {
-      cwd: this.rootOf(name),
-      env: { ...process.env, ...this.env, ...this.serviceEnv[name], ...env, [PORT_VARS[name]]: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const logs: string[] = [];
-    for (const stream of [child.stdout, child.stderr]) stream.on('data', (d: Buffer) => logs.push(d.toString()));
-    const service = { name, port: port!, url: `http://127.0.0.1:${port}`, process: child, logs };
+    const service = this.spawn(name, port!, env);
     this.extras.push(service);
     await waitReady(service);
     return service;
+  }
+
+  /** Every running instance of a service: the first one, then the extras in the order they started. */
+  instances(name: ServiceName): RunningService[] {
+    return [this.services.get(name)!, ...this.extras.filter((s) => s.name === name)];
+  }
+
+  /**
+   * Stops one instance (SIGTERM: a rolling restart; SIGKILL: a crash), then starts it again on the same port with the
+   * same settings and waits until it is ready. Returns the new instance, which takes the old one's place.
+   */
+  async restartInstance(service: RunningService, signal: NodeJS.Signals = 'SIGTERM'): Promise<RunningService> {
+    if (signal === 'SIGTERM') await stopProcess(service.process, 30_000);
+    else await killProcess(service.process, signal);
+    const next = this.spawn(service.name, service.port, service.env);
+    if (this.services.get(service.name) === service) this.services.set(service.name, next);
+    else this.extras[this.extras.indexOf(service)] = next;
+    this.retired.push(service);
+    await waitReady(next);
+    return next;
   }
 
   /** Starts a (killed or stopped) service again on the same port. */
@@ -156,9 +168,16 @@ export class GatewayProcesses {
   }
 
   private async startOne(name: ServiceName, port: number): Promise<void> {
+    const service = this.spawn(name, port);
+    this.services.set(name, service);
+    await waitReady(service);
+  }
+
+  /** Starts one process of a service on `port` (its settings, then `env`). */
+  private spawn(name: ServiceName, port: number, env: Record<string, string> = {}): RunningService {
     const child = spawn(process.execPath, [join(this.rootOf(name), `dist/apps/${name}/src/main.js`)], {
       cwd: this.rootOf(name),
-      env: { ...process.env, ...this.env, ...this.serviceEnv[name] },
+      env: { ...process.env, ...this.env, ...this.serviceEnv[name], ...env, [PORT_VARS[name]]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs: string[] = [];
@@ -171,9 +190,7 @@ export class GatewayProcesses {
         if (process.env['GATEWAY_TEST_LOGS']) appendFileSync(logFile, d);
       });
     }
-    const service = { name, port, url: `http://127.0.0.1:${port}`, process: child, logs };
-    this.services.set(name, service);
-    await waitReady(service);
+    return { name, port, url: `http://127.0.0.1:${port}`, process: child, logs, env };
   }
 
   /**
@@ -181,7 +198,7 @@ export class GatewayProcesses {
    * the test handled (keys, source and endpoint secrets, the operator and encryption keys) may appear in it.
    */
   async stop(): Promise<void> {
-    const all = [...this.services.values(), ...this.extras];
+    const all = [...this.services.values(), ...this.extras, ...this.retired];
     await Promise.all(all.map((s) => stopProcess(s.process, 20_000)));
     rememberSecret(this.operatorKey);
     rememberSecret(this.encryptionKey);
@@ -213,6 +230,13 @@ async function waitReady(service: RunningService, timeoutMs = 60_000): Promise<v
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${service.name} not ready after ${timeoutMs} ms (${last}):\n${service.logs.join('')}`);
+}
+
+async function killProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  await exited;
 }
 
 export async function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
