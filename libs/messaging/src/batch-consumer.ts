@@ -43,6 +43,12 @@ export interface BatchConsumerOptions {
     records: ConsumedRecord[],
     partition: { topic: string; partition: number; heartbeat: () => Promise<void> },
   ) => Promise<void | { durable: Promise<void> }>;
+  /**
+   * Called when this member learns that the group is rebalancing: partitions may move to other members, which consume
+   * again from the last committed offset. A handler with records taken but not yet durable should make them visible
+   * to the next owner now.
+   */
+  onRebalancing?: () => void;
 }
 
 /**
@@ -76,6 +82,8 @@ export class BatchConsumer {
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
+    const { onRebalancing } = options;
+    if (onRebalancing) this.consumer.on(this.consumer.events.REBALANCING, () => onRebalancing());
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.crashed = payload.restart ? null : payload.error;
     });

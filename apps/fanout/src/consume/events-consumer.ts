@@ -43,6 +43,8 @@ export class EventsConsumer {
       fromBeginning: true,
       partitionsConsumedConcurrently: config.FANOUT_PARTITIONS_CONCURRENTLY,
       fetchPauseMs: config.FANOUT_FETCH_PAUSE_MS,
+      // First attempts held in memory have no rows yet: a new owner of their partition would make them again.
+      onRebalancing: () => outcomes.saveHeldNow(),
       handle: async (records, { heartbeat }) => {
         // Matched under every configuration change published before the batch was fetched (an event accepted after
         // admin-api confirmed a change was published after it). Not current in time: the batch comes again.

@@ -119,4 +119,26 @@ describe('OutcomeWriter and first attempts without a row', () => {
     await writer.flushAll();
     expect(store.writes[0]!.pending).toEqual([expect.objectContaining({ id: 'dlv_back', leaseUntil: null })]);
   });
+
+  it('on a rebalance, writes every held first attempt at once as pending and leased to this instance', async () => {
+    const { store, writer } = setup(1000);
+    writer.onModuleInit();
+    const barrier = new SaveBarrier(2);
+    const [a, b] = [unsaved('dlv_a', barrier), { ...unsaved('dlv_b', barrier), endpointId: 'ep_2' }];
+    writer.track([a, b]);
+    writer.saveHeldNow();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(store.writes).toHaveLength(1);
+    expect(store.writes[0]!.pending).toEqual([
+      expect.objectContaining({ id: 'dlv_a', leaseOwner: 'fo_test', leaseUntil: expect.any(Date) }),
+      expect.objectContaining({ id: 'dlv_b', leaseOwner: 'fo_test', leaseUntil: expect.any(Date) }),
+    ]);
+    await expect(barrier.done).resolves.toBeUndefined();
+    expect(writer.holds('evt_1', 'ep_1')).toBe(false);
+    // Their outcomes, later, update the rows; no second pending write when FANOUT_SAVE_AFTER_MS passes.
+    writer.record(outcome('dlv_a'));
+    await jest.advanceTimersByTimeAsync(1100);
+    expect(store.writes.flatMap((w) => w.pending)).toHaveLength(2);
+    expect(store.writes.flatMap((w) => w.outcomes.map((o) => o.delivery.id))).toEqual(['dlv_a']);
+  });
 });

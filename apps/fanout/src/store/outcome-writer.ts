@@ -91,6 +91,18 @@ export class OutcomeWriter implements OnModuleInit {
     }
   }
 
+  /**
+   * Every first attempt this instance holds without a row gets its pending row now, leased to us, and is written at
+   * once. Called when the consumer group rebalances: the next owner of a partition consumes its uncommitted records
+   * again and makes only the deliveries that have no row, so these would otherwise be sent twice, by both instances.
+   * This instance still attempts them from memory; their outcomes update the rows.
+   */
+  saveHeldNow(): void {
+    const leaseUntil = new Date(Date.now() + this.config.FANOUT_LEASE_SECONDS * 1000);
+    for (const d of [...this.unsaved.values()]) this.savePending(d, leaseUntil);
+    void this.flush();
+  }
+
   /** Unsaved first attempts still queued or in flight after FANOUT_SAVE_AFTER_MS get a pending row, leased to us. */
   private saveOverdue(): void {
     const cutoff = Date.now() - this.config.FANOUT_SAVE_AFTER_MS;
