@@ -38,6 +38,8 @@ export interface ScaleOutOutcome {
   toNarrowedEndpoint: number;
   /** Per source and steady endpoint: events that arrived after one the provider sent only after their 2xx. */
   orderViolations: number;
+  /** The same, counting only events overtaken by one sent at least a second after their 2xx. */
+  orderViolationsBeyondOneSecond: number;
   /** Answered, but not 2xx / not answered at all (after one retry on the other ingest). */
   refused: number;
   unanswered: number;
@@ -163,6 +165,7 @@ export async function scaleOut(gateway: GatewayProcesses, options: ScaleOutOptio
   let delivered = 0;
   let duplicates = 0;
   let orderViolations = 0;
+  let orderViolationsBeyondOneSecond = 0;
   for (const r of [...steady, late]) {
     for (const load of loads) {
       owed += owedAt(r, load).length;
@@ -170,7 +173,10 @@ export async function scaleOut(gateway: GatewayProcesses, options: ScaleOutOptio
         delivered += count;
         duplicates += count - 1;
       }
-      if (r !== late) orderViolations += inversions(r, load);
+      if (r !== late) {
+        orderViolations += inversions(r, load);
+        orderViolationsBeyondOneSecond += inversions(r, load, 1000);
+      }
     }
   }
   const sentAfter = (r: Receiver, from: number) =>
@@ -189,6 +195,7 @@ export async function scaleOut(gateway: GatewayProcesses, options: ScaleOutOptio
     toDeletedEndpoint: sentAfter(doomed, deletedFrom),
     toNarrowedEndpoint: sentAfter(narrowed, narrowedFrom),
     orderViolations,
+    orderViolationsBeyondOneSecond,
     refused: loads.reduce((n, load) => n + load.refused, 0),
     unanswered: loads.reduce((n, load) => n + load.failed, 0),
     timeline,
@@ -199,7 +206,7 @@ export async function scaleOut(gateway: GatewayProcesses, options: ScaleOutOptio
  * Events of this load that reached `receiver` after an event the provider sent only once it had this one's 2xx (A
  * answered, then B sent, and B arrived first: A is out of order). Events in flight together have no order.
  */
-function inversions(receiver: Receiver, load: SignedLoad): number {
+function inversions(receiver: Receiver, load: SignedLoad, marginMs = 0): number {
   const pattern = new RegExp(`"receiptNumber":"(${load.options.prefix}-\\d+)"`);
   const seen = new Set<string>();
   let latestSentBefore = -Infinity; // of the events that arrived before this one
@@ -208,7 +215,7 @@ function inversions(receiver: Receiver, load: SignedLoad): number {
     const receipt = pattern.exec(request.body.toString())?.[1];
     if (!receipt || seen.has(receipt) || !load.accepted.has(receipt)) continue;
     seen.add(receipt);
-    if (latestSentBefore > load.accepted.get(receipt)!) count++;
+    if (latestSentBefore > load.accepted.get(receipt)! + marginMs) count++;
     latestSentBefore = Math.max(latestSentBefore, load.sentAt.get(receipt)!);
   }
   return count;
@@ -246,7 +253,8 @@ export function reportScaleOut(outcome: ScaleOutOutcome, options: ScaleOutOption
     ['duplicate deliveries', `${outcome.duplicates} (${percent(outcome.duplicates)} of arrivals)`],
     ['to the endpoint deleted before the event was sent', outcome.toDeletedEndpoint],
     ['to the endpoint whose eventTypes stopped matching', outcome.toNarrowedEndpoint],
-    ['per-source order violations (first arrivals)', outcome.orderViolations],
+    ['events overtaken by a later one of their source (sent after their 2xx)', outcome.orderViolations],
+    ['… by one sent at least 1 s after their 2xx', outcome.orderViolationsBeyondOneSecond],
     ['refused / unanswered', `${outcome.refused} / ${outcome.unanswered}`],
   ];
   const table = [
