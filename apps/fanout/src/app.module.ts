@@ -22,6 +22,7 @@ import { FanoutConfig } from './fanout.config';
 import { FanoutLifecycle } from './fanout.lifecycle';
 import { InstanceRegistry } from './store/instance-registry';
 import { DeliveryStore } from './store/delivery-store';
+import { OutcomeJournal } from './store/outcome-journal';
 import { OutcomeWriter } from './store/outcome-writer';
 import { ReplayStore } from './store/replay-store';
 
@@ -75,6 +76,7 @@ export class AppModule {
         EndpointCache,
         DeliveryStore,
         InstanceRegistry,
+        OutcomeJournal,
         OutcomeWriter,
         {
           provide: HttpSender,

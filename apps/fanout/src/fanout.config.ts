@@ -1,4 +1,6 @@
-import { IsInt, Matches, Max, Min } from 'class-validator';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { ToNumber, UrlPolicyConfig } from '@gateway/config';
 
 export class FanoutConfig extends UrlPolicyConfig {
@@ -72,6 +74,15 @@ export class FanoutConfig extends UrlPolicyConfig {
   @Min(50)
   @Max(60_000)
   FANOUT_SAVE_AFTER_MS = 1000;
+
+  /**
+   * Where this instance journals attempt outcomes until they are committed to PostgreSQL (see OutcomeJournal): an
+   * instance restarted with the same directory writes them first, so a crash re-sends only what was in flight. Local
+   * to the machine (in Kubernetes: the pod's `/tmp` emptyDir, which outlives a container restart); instances of one
+   * machine may share it. `off`: no journal.
+   */
+  @IsString()
+  FANOUT_JOURNAL_DIR = join(tmpdir(), 'pos-event-gateway-fanout');
 
   /**
    * After a fetch of fewer than 100 events, the consumer waits this many ms before fetching again, so that fetches

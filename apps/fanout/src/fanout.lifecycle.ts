@@ -36,6 +36,7 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     // The retry queue does not depend on the consumer: start it first (kafkajs' run() can stay pending while a
     // first group join is retried, e.g. on a broker whose coordinator is still loading).
     await this.instance.start();
+    await this.outcomes.recoverCrashed();
     this.poller.start();
     this.replays.start();
     await this.consumer.start();

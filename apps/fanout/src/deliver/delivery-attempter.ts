@@ -158,9 +158,14 @@ export class DeliveryAttempter {
     }
   }
 
-  /** Hands the outcome to the writer; a first attempt whose row does not exist yet creates it with this outcome. */
+  /**
+   * Hands the outcome to the writer; a first attempt whose row does not exist yet creates it with this outcome. One
+   * whose pending row is written (or queued to be) updates it, and tells the writer what the row is made of, for the
+   * crash journal: that pending row may never have been committed.
+   */
   private record(work: DeliveryWork, outcome: AttemptOutcome): void {
-    if (!isUnsaved(work.unsaved)) return this.outcomes.record(outcome);
+    if (!work.unsaved) return this.outcomes.record(outcome);
+    if (!isUnsaved(work.unsaved)) return this.outcomes.record(outcome, undefined, rowOf(work.unsaved));
     work.unsaved.saved = true;
     outcome.delivery.insert = rowOf(work.unsaved);
     this.outcomes.record(outcome, work.unsaved);

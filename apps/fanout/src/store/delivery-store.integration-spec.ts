@@ -244,6 +244,52 @@ describe('DeliveryStore on PostgreSQL', () => {
       expect(await rowsOf(e.id)).toEqual([{ id: winner.id, status: 'succeeded', attempt_count: 1, attempts: 1 }]);
     });
 
+    it("replays a crashed instance's journal: writes what is missing, in order, and nothing twice", async () => {
+      const e = { ...event({ n: 9 }), tenantId: tenant };
+      const gone = { ...event({ n: 10 }), tenantId: tenant }; // its event is never stored: the row cannot exist
+      await store.persist([e], []);
+      const committed = first(e); // its first outcome was committed before the crash
+      const retriedLater = first(e, `${endpoint}_b`); // first outcome committed, the retry's not
+      const lost = first(e, `${endpoint}_c`); // answered, never committed
+      const leased = first(e, `${endpoint}_d`); // written pending (leased) before its answer, which was not committed
+      const orphan = first(gone);
+      for (const id of [`${endpoint}_b`, `${endpoint}_c`, `${endpoint}_d`]) {
+        await db.query(
+          `INSERT INTO endpoints (id, tenant_id, url, event_types, secret_sealed) VALUES ($1, $2, 'https://example.com', '{*}', 'x')`,
+          [id, tenant],
+        );
+      }
+      const ok = (d: ReturnType<typeof first>) => ({
+        attempt: d.attempt(200),
+        delivery: { id: d.id, ...succeeded, lastError: null, completed: true, insert: d.identity },
+      });
+      const pending = { id: leased.id, ...leased.identity, leaseUntil: new Date(Date.now() + 60_000) };
+      await store.recordOutcomes([ok(committed), failedFirst(retriedLater)], new Date(0), [
+        { ...pending, leaseOwner: 'fo_crashed', nextAttemptAt: new Date() },
+      ]);
+
+      const journal = [
+        ok(committed),
+        failedFirst(retriedLater),
+        retried(retriedLater),
+        ok(lost),
+        ok(leased), // a first attempt's outcome carries its row's identity, whether or not a pending row was written
+        ok(orphan),
+      ];
+      expect(await store.replayOutcomes(journal, new Date(0))).toBe(3);
+      expect(await rowsOf(e.id)).toEqual(
+        [
+          { id: committed.id, status: 'succeeded', attempt_count: 1, attempts: 1 },
+          { id: retriedLater.id, status: 'succeeded', attempt_count: 2, attempts: 2 },
+          { id: lost.id, status: 'succeeded', attempt_count: 1, attempts: 1 },
+          { id: leased.id, status: 'succeeded', attempt_count: 1, attempts: 1 },
+        ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+      );
+      // Replayed again (the replaying instance died before deleting the journal): nothing changes.
+      expect(await store.replayOutcomes(journal, new Date(0))).toBe(0);
+      expect(await rowsOf(gone.id)).toEqual([]);
+    });
+
     it("stores a response body with a NUL character (which PostgreSQL's text refuses) instead of failing the batch", async () => {
       const e = { ...event({ n: 7 }), tenantId: tenant };
       await store.persist([e], []);

@@ -364,6 +364,74 @@ export class DeliveryStore {
       return failing.map((row) => row.id);
     });
   }
+
+  /**
+   * Writes the outcomes a crashed instance had journaled (OutcomeJournal) and not committed, in journal order: those
+   * the database already has (the row's attempt count is as high) are skipped, the rest written as at first: a first
+   * attempt's outcome creates its row if it is missing (also when a pending row had been written but not committed),
+   * and updates it if it exists. Returns how many were written. Outcomes the database refuses (the event or endpoint
+   * was deleted since) are skipped one by one; any other error propagates.
+   */
+  async replayOutcomes(outcomes: AttemptOutcome[], failingCutoff: Date): Promise<number> {
+    if (!outcomes.length) return 0;
+    const rows: Array<{ id: string; attempt_count: number }> = await this.db.query(
+      `SELECT id, attempt_count FROM deliveries WHERE id = ANY($1::varchar[])`,
+      [[...new Set(outcomes.map((o) => o.delivery.id))]],
+    );
+    // Each delivery's attempt count as the database will have it after the outcomes kept so far.
+    const counts = new Map(rows.map((r) => [r.id, r.attempt_count]));
+    const missing: AttemptOutcome[] = [];
+    for (const o of outcomes) {
+      const count = counts.get(o.delivery.id);
+      if (count === undefined ? !o.delivery.insert : count >= o.delivery.attemptCount) continue;
+      counts.set(o.delivery.id, o.delivery.attemptCount);
+      missing.push(count === undefined ? o : { ...o, delivery: { ...o.delivery, insert: undefined } });
+    }
+    // One outcome per delivery per write (an UPDATE applies one source row per target row); a later one, later.
+    let written = 0;
+    for (const chunk of byGeneration(missing)) {
+      try {
+        await this.recordOutcomes(chunk, failingCutoff);
+        written += chunk.length;
+      } catch (err) {
+        if (!isRefusedData(err)) throw err;
+        for (const outcome of chunk) {
+          written += await this.recordOutcomes([outcome], failingCutoff).then(
+            () => 1,
+            (e: unknown) => {
+              if (!isRefusedData(e)) throw e;
+              return 0;
+            },
+          );
+        }
+      }
+    }
+    return written;
+  }
+}
+
+/** Splits outcomes, in order, into runs in which each delivery appears once. */
+function byGeneration(outcomes: AttemptOutcome[]): AttemptOutcome[][] {
+  const runs: AttemptOutcome[][] = [];
+  let run: AttemptOutcome[] = [];
+  let ids = new Set<string>();
+  for (const o of outcomes) {
+    if (ids.has(o.delivery.id) || run.length >= 500) {
+      runs.push(run);
+      run = [];
+      ids = new Set();
+    }
+    run.push(o);
+    ids.add(o.delivery.id);
+  }
+  if (run.length) runs.push(run);
+  return runs;
+}
+
+/** Invalid data (22xxx) or a broken constraint (23xxx, e.g. a foreign key to a row deleted since). */
+function isRefusedData(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 /**

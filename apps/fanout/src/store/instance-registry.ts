@@ -34,6 +34,12 @@ export class InstanceRegistry {
     });
   }
 
+  /** Whether `id` is (or was, within the last hour) a fan-out instance of this database. */
+  async known(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM fanout_instances WHERE id = $1`, [id]);
+    return rows.length > 0;
+  }
+
   private async beat(): Promise<void> {
     await this.db.query(
       `INSERT INTO fanout_instances (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()`,

@@ -2,6 +2,7 @@ import { EndpointDisabler } from '../deliver/endpoint-disabler';
 import { FanoutConfig } from '../fanout.config';
 import { AttemptOutcome, DeliveryStore, NewDelivery } from './delivery-store';
 import { InstanceRegistry } from './instance-registry';
+import { OutcomeJournal } from './outcome-journal';
 import { OutcomeWriter } from './outcome-writer';
 import { SaveBarrier, UnsavedDelivery } from './unsaved-delivery';
 
@@ -23,6 +24,7 @@ function setup(saveAfterMs = 1000) {
     store as unknown as DeliveryStore,
     {} as EndpointDisabler,
     { id: 'fo_test' } as InstanceRegistry,
+    new OutcomeJournal(Object.assign(new FanoutConfig(), { FANOUT_JOURNAL_DIR: 'off' })),
     config,
   );
   return { store, writer };

@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EndpointDisabler } from '../deliver/endpoint-disabler';
 import { FanoutConfig } from '../fanout.config';
-import { AttemptOutcome, DeliveryStore, NewDelivery } from './delivery-store';
+import { AttemptOutcome, DeliveryStore, NewDelivery, RowIdentity } from './delivery-store';
 import { InstanceRegistry } from './instance-registry';
+import { OutcomeJournal } from './outcome-journal';
 import { UnsavedDelivery, rowOf } from './unsaved-delivery';
 
 const FLUSH_EVERY_MS = 50;
@@ -23,6 +24,9 @@ interface Entry {
  * still queued or in flight after FANOUT_SAVE_AFTER_MS — inserted pending and leased to this instance, and its outcome
  * later updates it. Either way its Kafka batch is told once the row is committed.
  *
+ * Every outcome is also appended to the crash journal (OutcomeJournal) until its write is committed; at start, the
+ * outcomes a crashed instance left there are written first (`recoverCrashed`).
+ *
  * If Postgres is briefly unavailable, entries wait here. Outcomes of rows that exist are never needed for safety: if
  * one is lost, the delivery's lease expires and it is attempted again (a duplicate, never a loss). Unsaved first
  * attempts hold their Kafka offsets until written, so a crash before that re-consumes them.
@@ -42,8 +46,26 @@ export class OutcomeWriter implements OnModuleInit {
     private readonly store: DeliveryStore,
     private readonly disabler: EndpointDisabler,
     private readonly instance: InstanceRegistry,
+    private readonly journal: OutcomeJournal,
     private readonly config: FanoutConfig,
   ) {}
+
+  /**
+   * Opens this instance's crash journal, then writes the outcomes that instances which crashed on this machine left
+   * in theirs (before this instance consumes or polls anything: the rows they create are what keeps those deliveries
+   * from being sent again). Call once the instance is registered.
+   */
+  async recoverCrashed(): Promise<void> {
+    await this.journal.open(this.instance.id);
+    const cutoff = new Date(Date.now() - this.config.FANOUT_DISABLE_AFTER_FAILING_HOURS * 3600_000);
+    for (const orphan of await this.journal.orphans((owner) => this.instance.known(owner))) {
+      const written = await this.store.replayOutcomes(orphan.outcomes, cutoff);
+      this.journal.done(orphan);
+      this.logger.log(
+        `crash journal of ${orphan.owner}: wrote the ${written} of its ${orphan.outcomes.length} outcomes the database did not have`,
+      );
+    }
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => {
@@ -68,10 +90,12 @@ export class OutcomeWriter implements OnModuleInit {
 
   /**
    * Records an attempt's outcome. `unsaved` is the first attempt's row to create with it (the attempter takes it
-   * only while `saved` is false, and sets it).
+   * only while `saved` is false, and sets it). `row` is what a first attempt's row, written pending before, is made
+   * of: the journal keeps it, so that a replay can create the row if that pending write was never committed.
    */
-  record(outcome: AttemptOutcome, unsaved?: UnsavedDelivery): void {
+  record(outcome: AttemptOutcome, unsaved?: UnsavedDelivery, row?: RowIdentity & { createdAt: Date }): void {
     if (unsaved) this.unsaved.delete(unsaved.id);
+    this.journal.append(row ? { ...outcome, delivery: { ...outcome.delivery, insert: row } } : outcome);
     this.push({ outcome, unsaved });
   }
 
@@ -83,12 +107,16 @@ export class OutcomeWriter implements OnModuleInit {
     for (const d of deliveries) this.savePending(d, null);
   }
 
-  /** Writes everything buffered so far (at shutdown). */
+  /**
+   * Writes everything buffered so far (at shutdown) and closes the journal: deleted if everything is written, kept
+   * for the next instance started here if not (the database was unreachable).
+   */
   async flushAll(): Promise<void> {
     clearInterval(this.timer);
     for (let i = 0; i < 20 && (this.buffer.length || this.flushing); i++) {
       await (this.flushing ?? this.flush());
     }
+    await this.journal.close(!this.buffer.length && !this.flushing);
   }
 
   /**
@@ -132,9 +160,12 @@ export class OutcomeWriter implements OnModuleInit {
     const cutoff = new Date(Date.now() - this.config.FANOUT_DISABLE_AFTER_FAILING_HOURS * 3600_000);
     const outcomes = batch.flatMap((e) => (e.outcome ? [e.outcome] : []));
     const pending = batch.flatMap((e) => (e.pending ? [e.pending] : []));
+    // Every outcome journaled so far is in this batch (or was committed before it).
+    const journaled = this.journal.cut();
     this.flushing = this.store
       .recordOutcomes(outcomes, cutoff, pending)
       .then(async (failingTooLong) => {
+        this.journal.release(journaled);
         for (const e of batch) {
           if (!e.unsaved) continue;
           this.held.delete(`${e.unsaved.eventId} ${e.unsaved.endpointId}`);
