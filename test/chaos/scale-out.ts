@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayProcesses, Receiver, RunningService, ServiceName, call } from '@gateway/testing';
 import { SignedLoad, receiptsAt } from './signed-load';
@@ -271,7 +271,8 @@ export function reportScaleOut(outcome: ScaleOutOutcome, options: ScaleOutOption
   if (report) {
     const begin = '<!-- scale-out:results:begin -->';
     const end = '<!-- scale-out:results:end -->';
-    const current = readFileSync(report, 'utf8');
+    // A report file of one's own (CHAOS_REPORT) starts as just the block.
+    const current = existsSync(report) ? readFileSync(report, 'utf8') : `${begin}\n${end}\n`;
     const at = current.indexOf(begin);
     const stop = current.indexOf(end);
     if (at < 0 || stop < at) throw new Error(`${report} has no ${begin} … ${end} block`);
