@@ -337,6 +337,37 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     }
   });
 
+  it('lets a key grant, regenerate and revoke only scopes it holds itself (403 naming the scope)', async () => {
+    const keysUrl = `${admin}/v1/tenants/${a.tenant}/api-keys`;
+    const narrow = (
+      await call('POST', keysUrl, {
+        key: gateway.operatorKey,
+        body: { name: 'key manager', scopes: ['api-keys:read', 'api-keys:write'] },
+      })
+    ).body;
+    const asNarrow = (method: string, url: string, body?: unknown) => call(method, url, { key: narrow.key, body });
+
+    const minted = await asNarrow('POST', keysUrl, { name: 'escalate', scopes: ['api-keys:write', 'sources:write'] });
+    expect([minted.status, minted.body.error?.code]).toEqual([403, 'forbidden']);
+    expect(minted.body.error.message).toContain('"sources:write"');
+    // Without scopes: the caller's own, never every scope.
+    const defaulted = await asNarrow('POST', keysUrl, { name: 'same as me' });
+    expect(defaulted.status).toBe(201);
+    expect([...defaulted.body.scopes].sort()).toEqual(['api-keys:read', 'api-keys:write']);
+    // A wider key can be neither taken over nor revoked, and still works.
+    for (const [method, url] of [
+      ['POST', `${admin}/v1/api-keys/${a.apiKeyId}/regenerate`],
+      ['DELETE', `${admin}/v1/api-keys/${a.apiKeyId}`],
+    ] as const) {
+      const res = await asNarrow(method, url);
+      expect({ route: `${method} ${url}`, status: res.status }).toEqual({ route: `${method} ${url}`, status: 403 });
+    }
+    expect((await call('GET', `${admin}/v1/sources`, { key: a.key })).status).toBe(200);
+    // Keys within its own scopes, itself included, it manages as before.
+    expect((await asNarrow('POST', `${admin}/v1/api-keys/${defaulted.body.id}/regenerate`)).status).toBe(201);
+    expect((await asNarrow('DELETE', `${admin}/v1/api-keys/${defaulted.body.id}`)).status).toBe(204);
+  });
+
   it('regenerating a key stops the old one at once', async () => {
     const created = (
       await call('POST', `${admin}/v1/tenants/${a.tenant}/api-keys`, {

@@ -8,7 +8,12 @@ export class CreateApiKeyDto {
   @Length(1, 200)
   name: string;
 
-  @ApiPropertyOptional({ enum: SCOPES, isArray: true, description: 'Omit for every scope.' })
+  @ApiPropertyOptional({
+    enum: SCOPES,
+    isArray: true,
+    description:
+      'Omit for every scope the caller holds (the operator key: every scope). A tenant key may grant only scopes it holds (else 403).',
+  })
   @IsOptional()
   @IsArray()
   @ArrayUnique()

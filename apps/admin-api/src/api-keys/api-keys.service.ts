@@ -21,6 +21,9 @@ export class ApiKeysService {
 
   async create(principal: Principal, tenantId: string, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
     await this.requireTenant(principal, tenantId);
+    // A tenant key grants at most what it holds: without `scopes`, exactly that.
+    const scopes = dto.scopes ?? (principal.kind === 'tenant' ? [...principal.scopes] : [...SCOPES]);
+    requireHeld(principal, scopes, 'grant');
     const { key, prefix, hash } = generateApiKey();
     const row = await this.keys.insert({
       id: newId(IdPrefix.apiKey),
@@ -28,7 +31,7 @@ export class ApiKeysService {
       name: dto.name,
       prefix,
       keyHash: hash,
-      scopes: dto.scopes ?? [...SCOPES],
+      scopes,
     });
     return { ...present(row), key };
   }
@@ -42,6 +45,7 @@ export class ApiKeysService {
 
   async regenerate(principal: Principal, id: string): Promise<{ id: string; key: string; prefix: string }> {
     const row = await this.requireKey(principal, id);
+    requireHeld(principal, row.scopes, 'regenerate a key with');
     const { key, prefix, hash } = generateApiKey();
     await this.keys.replaceSecret(row.id, prefix, hash);
     await this.changes.changed('api-key', row.id, row.tenantId);
@@ -50,6 +54,7 @@ export class ApiKeysService {
 
   async revoke(principal: Principal, id: string): Promise<void> {
     const row = await this.requireKey(principal, id);
+    requireHeld(principal, row.scopes, 'revoke a key with');
     await this.keys.revoke(row.id);
     await this.changes.changed('api-key', row.id, row.tenantId, 'deleted');
   }
@@ -66,6 +71,19 @@ export class ApiKeysService {
       throw ApiError.notFound('API key');
     return row;
   }
+}
+
+/**
+ * A tenant key may grant only scopes it holds, and regenerate or revoke only keys whose scopes it holds all of (or a
+ * narrow `api-keys:write` key could mint itself every scope, or take over a wider key). The operator may do anything.
+ */
+function requireHeld(principal: Principal, scopes: readonly string[], action: string): void {
+  if (principal.kind !== 'tenant') return;
+  const missing = scopes.find((scope) => !principal.scopes.has(scope));
+  if (missing)
+    throw ApiError.forbidden(
+      `This API key cannot ${action} the "${missing}" scope: a key may grant, regenerate and revoke only scopes it holds.`,
+    );
 }
 
 function present(k: ApiKeyEntity): ApiKeyResponse {
