@@ -218,6 +218,30 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     expect(ssrf.body.error.details).toEqual([{ field: 'url', reason: expect.stringContaining('link-local') }]);
   });
 
+  it('refuses instants that do not exist or are not RFC 3339 with 400 naming the field (lists, CSV, replays)', async () => {
+    for (const bad of [
+      '2026-02-30T00:00:00Z',
+      '0000-01-01T00:00:00Z',
+      '2026-W10-1T00:00:00Z',
+      '2026-06-11T08:30:00,5Z',
+    ]) {
+      for (const path of ['/v1/events', '/v1/deliveries', '/v1/events/export.csv']) {
+        const res = await call('GET', `${admin}${path}?since=${encodeURIComponent(bad)}`, { key: a.key });
+        expect({ path, bad, status: res.status, field: res.body.error?.details?.[0]?.field }).toEqual({
+          path,
+          bad,
+          status: 400,
+          field: 'since',
+        });
+      }
+      const replay = await call('POST', `${admin}/v1/endpoints/${a.endpoint}/replay`, {
+        key: a.key,
+        body: { since: bad, eventTypes: ['digitax.*'] },
+      });
+      expect([replay.status, replay.body.error?.details?.[0]?.field]).toEqual([400, 'since']);
+    }
+  });
+
   it('paginates with limit and cursor, nextCursor null on the last page', async () => {
     for (let i = 0; i < 5; i++)
       await call('POST', `${admin}/v1/sources`, { key: a.key, body: { provider: 'digitax', name: `eTIMS ${i}` } });

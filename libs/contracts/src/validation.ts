@@ -48,3 +48,48 @@ export function IsIntId(options?: ValidationOptions): PropertyDecorator {
       },
     });
 }
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * Whether `value` is an RFC 3339 date-time that names a real instant PostgreSQL can store: a calendar date that
+ * exists (no 2026-02-30), years 0001–9999, hours 00–23, an offset within ±23:59. No week dates, ordinal dates,
+ * comma fractions or missing offsets (ISO 8601 allows them; PostgreSQL and most clients do not all agree on them).
+ */
+export function isRfc3339Instant(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const m = RFC3339.exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (year < 1 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return false;
+  const days = [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  if (day < 1 || day > days) return false;
+  if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return false;
+  return true;
+}
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/** An instant as RFC 3339 (`2026-06-11T08:30:00Z`, `…+02:00`, fractions with a dot): see isRfc3339Instant. */
+export function IsInstant(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isInstant',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: '$property must be an RFC 3339 date-time that exists, such as 2026-06-11T08:30:00Z',
+        ...options,
+      },
+      validator: { validate: (value: unknown) => isRfc3339Instant(value) },
+    });
+}

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsInstant } from '@gateway/contracts';
 import { DELIVERY_STATUSES } from '@gateway/persistence';
 import { PageQuery } from '../common/pagination';
 
@@ -10,8 +11,8 @@ export class DeliveriesQuery extends PageQuery {
   @IsOptional()
   @IsIn(DELIVERY_STATUSES)
   status?: (typeof DELIVERY_STATUSES)[number];
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601() since?: string;
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601() until?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsInstant() since?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsInstant() until?: string;
 }
 
 export class DeliveryResponse {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsInstant } from '@gateway/contracts';
 import { PageQuery } from '../common/pagination';
 
 export class EventsFilter {
@@ -11,11 +12,11 @@ export class EventsFilter {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) sourceId?: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'Received at or after' })
   @IsOptional()
-  @IsISO8601()
+  @IsInstant()
   since?: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'Received before' })
   @IsOptional()
-  @IsISO8601()
+  @IsInstant()
   until?: string;
 }
 

@@ -1,14 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsISO8601, IsOptional, IsString } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString } from 'class-validator';
+import { IsInstant } from '@gateway/contracts';
 
 export class CreateReplayDto {
   @ApiProperty({ format: 'date-time', example: '2026-06-11T00:00:00.000Z', description: 'Events received at or after' })
-  @IsISO8601({ strict: true })
+  @IsInstant()
   since: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Events received before (default: now)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   until?: string;
 
   @ApiPropertyOptional({
