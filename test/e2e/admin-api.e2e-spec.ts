@@ -1,6 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Webhook } from 'standardwebhooks';
-import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call, eventually } from '@gateway/testing';
+import { Client } from 'pg';
+import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call, eventually, testInfra } from '@gateway/testing';
 
 type Operation = { method: string; path: string; tag: string };
 
@@ -47,6 +48,7 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
       await call('POST', `${admin}/v1/sources`, { key: a.key, body: { provider: 'kaynko', name: 'Shop' } })
     ).body;
     a.source = source.id;
+    a.ingestUrl = source.ingestUrl;
     a.endpoint = (
       await call('POST', `${admin}/v1/endpoints`, {
         key: a.key,
@@ -359,6 +361,100 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     } finally {
       await target.stop();
     }
+  });
+
+  // After the replay test, whose window must hold tenant A's one Kaynko event only.
+  it('refuses endpoint headers the HTTP client cannot send or that change framing, and seals the rest at rest', async () => {
+    const refused: Array<[string, string]> = [
+      ['Expect', '100-continue'],
+      ['upgrade', 'websocket'],
+      ['KEEP-ALIVE', 'timeout=5'],
+      ['Host', 'intranet.example'],
+      ['Content-Length', '1'],
+      ['content-encoding', 'gzip'],
+      ['Transfer-Encoding', 'chunked'],
+      ['TE', 'trailers'],
+      ['Trailer', 'x-sum'],
+      ['Connection', 'close'],
+      ['Proxy-Authorization', 'Basic eA=='],
+      ['webhook-signature', 'v1,forged'],
+      ['X-Kaynko-Signature', 'sha256=00'],
+      ['bad name', 'x'],
+      ['x-bell', 'a\u0007b'],
+      ['x-next-line', 'a\u0085b'],
+      ['x-euro', '10 €'],
+      ['x-emoji', '\u{1F600}'],
+    ];
+    const endpoint = (
+      await call('POST', `${admin}/v1/endpoints`, {
+        key: a.key,
+        body: { url: receiver.url('/headers'), eventTypes: ['kaynko.sale.voided'], headers: { 'x-erp': 'one' } },
+      })
+    ).body;
+    for (const [name, value] of refused) {
+      const created = await call('POST', `${admin}/v1/endpoints`, {
+        key: a.key,
+        body: { url: receiver.url('/headers'), eventTypes: ['*'], headers: { [name]: value } },
+      });
+      expect([name, created.status, created.body.error?.details]).toEqual([
+        name,
+        400,
+        [{ field: `headers.${name}`, reason: expect.any(String) }],
+      ]);
+      const updated = await call('PATCH', `${admin}/v1/endpoints/${endpoint.id}`, {
+        key: a.key,
+        body: { headers: { [name]: value } },
+      });
+      expect([name, updated.status]).toEqual([name, 400]);
+    }
+    const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`x-h${i}`, 'v']));
+    const large = { 'x-a': 'a'.repeat(4096), 'x-b': 'b'.repeat(4096) };
+    for (const headers of [many, large]) {
+      const res = await call('PATCH', `${admin}/v1/endpoints/${endpoint.id}`, { key: a.key, body: { headers } });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toEqual([{ field: 'headers', reason: expect.any(String) }]);
+    }
+    // Nothing refused changed the endpoint.
+    expect((await call('GET', `${admin}/v1/endpoints/${endpoint.id}`, { key: a.key })).body.headers).toEqual({
+      'x-erp': 'one',
+    });
+
+    // What is accepted is stored sealed, shown to the tenant, and sent.
+    const headers = { Authorization: 'Bearer erp-credential-7f3a', 'x-shop': 'Café Müller' };
+    const res = await call('PATCH', `${admin}/v1/endpoints/${endpoint.id}`, { key: a.key, body: { headers } });
+    expect(res.status).toBe(200);
+    expect(res.body.headers).toEqual(headers);
+    const db = new Client({ connectionString: testInfra().databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query(`SELECT headers::text AS plain, headers_sealed FROM endpoints WHERE id = $1`, [
+        endpoint.id,
+      ]);
+      expect(rows[0].plain).toBe('{}');
+      expect(rows[0].headers_sealed).toMatch(/^v1\./);
+      expect(rows[0].headers_sealed).not.toContain('erp-credential');
+    } finally {
+      await db.end();
+    }
+    const before = receiver.requests.length;
+    const test = (await call('POST', `${admin}/v1/endpoints/${endpoint.id}/test`, { key: a.key })).body;
+    expect(test).toMatchObject({ succeeded: true, statusCode: 200 });
+    const sent = receiver.requests[before]!;
+    expect(sent.headers['authorization']).toBe('Bearer erp-credential-7f3a');
+    expect(sent.headers['x-shop']).toBe('Café Müller'); // Latin-1 on the wire
+
+    // Fan-out opens them too: a delivery carries them.
+    const voided = await call('POST', a.ingestUrl!, {
+      rawBody: JSON.stringify(KAYNKO_EXAMPLES['sale.voided']),
+      headers: { 'content-type': 'application/json', 'x-kaynko-event': 'sale.voided' },
+    });
+    expect(voided.status).toBe(202);
+    const delivered = await eventually(() =>
+      Promise.resolve(
+        receiver.requests.find((r) => r.path === '/headers' && r.headers['webhook-id'] === voided.body.id),
+      ),
+    );
+    expect(delivered.headers).toMatchObject({ authorization: 'Bearer erp-credential-7f3a', 'x-shop': 'Café Müller' });
   });
 
   it('lets a key grant, regenerate and revoke only scopes it holds itself (403 naming the scope)', async () => {

@@ -1,6 +1,8 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
+import { Logger } from '@nestjs/common';
 import { Agent, Dispatcher } from 'undici';
 import { DnsLookupError, UrlGuard, UrlRefusedError } from '@gateway/security';
+import { unsendableHeader } from './custom-headers';
 
 export interface SendRequest {
   url: string;
@@ -40,10 +42,20 @@ export interface HttpSenderOptions {
   connectionsPerOrigin: number;
   /** Response bodies are kept up to this many bytes. */
   responseBodyLimitBytes: number;
+  /** Time to connect (TCP and TLS); default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** The HTTP client (tests give a fake); default an undici Agent built from the options above. */
+  createDispatcher?: (agentOptions: Agent.Options) => Dispatcher;
 }
 
+/** What an attempt may take beyond its connect time and its timeout before the hard deadline ends it. */
+const DEADLINE_GRACE_MS = 1000;
+
 export class HttpSender {
-  private readonly agent: Dispatcher;
+  private readonly logger = new Logger(HttpSender.name);
+  private agent: Dispatcher;
+  private closed = false;
+  private readonly connectTimeoutMs: number;
   /** The syntactic URL check depends only on the URL and the (fixed) policy: done once per endpoint URL. */
   private readonly checked = new Map<string, ReturnType<UrlGuard['checkUrl']>>();
 
@@ -51,16 +63,36 @@ export class HttpSender {
     private readonly guard: UrlGuard,
     private readonly options: HttpSenderOptions,
   ) {
-    this.agent = new Agent({
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    this.agent = this.newAgent();
+  }
+
+  private newAgent(): Dispatcher {
+    const agentOptions: Agent.Options = {
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 60_000,
-      connections: options.connectionsPerOrigin,
+      connections: this.options.connectionsPerOrigin,
       connect: {
-        timeout: 5000,
+        timeout: this.connectTimeoutMs,
         lookup: (hostname: string, options: LookupOptions, callback: LookupCallback) =>
           this.lookup(hostname, options, callback),
       } as never,
-    });
+    };
+    return this.options.createDispatcher?.(agentOptions) ?? new Agent(agentOptions);
+  }
+
+  /**
+   * A request undici refuses while it is being dispatched costs its origin's pool a connection slot for good (the
+   * pool waits for a drain that never comes); the attempts checked here never should be, but if one is, the pools
+   * are replaced rather than left to stall every later delivery to that origin. The old ones finish what they hold.
+   */
+  private renewAgent(reason: string): void {
+    if (this.closed) return;
+    this.logger.error(`the HTTP client refused a request while dispatching it (${reason}): connection pools renewed`);
+    const old = this.agent;
+    this.agent = this.newAgent();
+    old.close().catch(() => undefined);
+    setTimeout(() => void old.destroy().catch(() => undefined), 60_000).unref();
   }
 
   private lookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
@@ -73,30 +105,46 @@ export class HttpSender {
 
   /** Closes the keep-alive pools (at shutdown). */
   async close(): Promise<void> {
+    this.closed = true;
     await this.agent.close();
   }
 
+  /**
+   * One attempt. Its promise always settles, by the hard deadline (connect time + timeout + 1 s) at the latest,
+   * whatever the HTTP client does: callers hold concurrency slots until it does.
+   */
   send(req: SendRequest): Promise<SendResult> {
     const started = performance.now();
     const syntactic = this.checkUrl(req.url);
     if (!syntactic.ok) return Promise.resolve(failure('refused_address', `URL ${syntactic.reason}`, 0));
+    const unsendable = unsendableHeader(req.headers);
+    if (unsendable) return Promise.resolve(failure('invalid_request', unsendable, 0));
     return new Promise<SendResult>((resolve) => {
       const handler = new AttemptHandler(started, req.timeoutMs, this.options.responseBodyLimitBytes, resolve);
+      handler.expireAfter(this.connectTimeoutMs + req.timeoutMs + DEADLINE_GRACE_MS);
       // undici's dispatch API: no response stream or promise per attempt (request() showed in fan-out's profile).
       // The time to the response headers is bounded by undici's own timer; the body by what is left of the budget.
       // undici 7 never follows redirects unless the redirect interceptor is composed in: a 3xx is a failure.
-      this.agent.dispatch(
-        {
-          origin: syntactic.url.origin,
-          path: `${syntactic.url.pathname}${syntactic.url.search}`,
-          method: 'POST',
-          headers: req.headers,
-          body: req.body,
-          headersTimeout: req.timeoutMs,
-          bodyTimeout: req.timeoutMs,
-        },
-        handler,
-      );
+      handler.dispatching = true;
+      try {
+        this.agent.dispatch(
+          {
+            origin: syntactic.url.origin,
+            path: `${syntactic.url.pathname}${syntactic.url.search}`,
+            method: 'POST',
+            headers: req.headers,
+            body: req.body,
+            headersTimeout: req.timeoutMs,
+            bodyTimeout: req.timeoutMs,
+          },
+          handler,
+        );
+      } catch (err) {
+        handler.onError(err as Error);
+      } finally {
+        handler.dispatching = false;
+      }
+      if (handler.refusedWhileDispatching) this.renewAgent(handler.refusedWhileDispatching);
     });
   }
 
@@ -116,6 +164,9 @@ export class HttpSender {
  * budget ran out, the connection closed, or it was too long) still gives what arrived, with the status code.
  */
 class AttemptHandler implements Dispatcher.DispatchHandler {
+  /** True while undici's dispatch() runs: an error then means the client refused the request outright. */
+  dispatching = false;
+  refusedWhileDispatching: string | null = null;
   private abort: ((err: Error) => void) | null = null;
   private statusCode: number | null = null;
   private rawHeaders: Buffer[] | string[] = [];
@@ -124,6 +175,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   private kept = 0;
   private seen = 0;
   private timer: NodeJS.Timeout | null = null;
+  private deadline: NodeJS.Timeout | null = null;
   private done = false;
 
   constructor(
@@ -133,7 +185,19 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     private readonly resolve: (result: SendResult) => void,
   ) {}
 
+  /** Ends the attempt as a timeout after this long, whether or not undici ever calls back. */
+  expireAfter(ms: number): void {
+    this.deadline = setTimeout(() => {
+      this.abort?.(new Error('hard deadline'));
+      this.finish(
+        failure('timeout', `no response within ${this.timeoutMs} ms (the attempt's hard deadline)`, this.elapsed()),
+      );
+    }, ms);
+  }
+
   onConnect(abort: (err?: Error) => void): void {
+    // A request still queued in the pool when its attempt ended is never written: it was already reported.
+    if (this.done) return abort(new Error('the attempt already ended'));
     this.abort = abort;
   }
 
@@ -163,6 +227,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   }
 
   onError(err: Error): void {
+    if (this.dispatching) this.refusedWhileDispatching = err.message;
     if (this.statusCode !== null) return this.finishWithResponse();
     const [errorClass, message] = classify(err, this.timeoutMs);
     this.finish(failure(errorClass, message, this.elapsed()));
@@ -186,6 +251,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     if (this.done) return;
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.deadline) clearTimeout(this.deadline);
     this.resolve(result);
   }
 

@@ -14,6 +14,7 @@ import { QerkoRequestsReceived1764200000000 } from './migrations/1764200000000-q
 import { FanoutInstances1764300000000 } from './migrations/1764300000000-fanout-instances';
 import { FirstAttemptInDelivery1764400000000 } from './migrations/1764400000000-first-attempt-in-delivery';
 import { IdsCollateC1764500000000 } from './migrations/1764500000000-ids-collate-c';
+import { EndpointHeadersSealed1764600000000 } from './migrations/1764600000000-endpoint-headers-sealed';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -39,6 +40,7 @@ export const MIGRATIONS = [
   FanoutInstances1764300000000,
   FirstAttemptInDelivery1764400000000,
   IdsCollateC1764500000000,
+  EndpointHeadersSealed1764600000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

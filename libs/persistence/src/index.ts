@@ -14,3 +14,4 @@ export * from './persistence.module';
 export * from './sql/event-match';
 export * from './sql/pg-array';
 export * from './reseal-secrets';
+export * from './sealed-headers';

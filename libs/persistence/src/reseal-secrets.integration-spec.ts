@@ -17,6 +17,7 @@ describe('resealSecrets on PostgreSQL', () => {
   const tenant = id('ten');
   const source = id('src');
   const endpoint = id('ep');
+  const legacyHeaders = id('ep');
   const unreadable = id('src');
 
   beforeAll(async () => {
@@ -35,9 +36,21 @@ describe('resealSecrets on PostgreSQL', () => {
       ],
     );
     await db.query(
-      `INSERT INTO endpoints (id, tenant_id, url, event_types, secret_sealed, previous_secret_sealed)
-       VALUES ($1, $2, 'https://example.com/hook', '{*}', $3, $4)`,
-      [endpoint, tenant, before.encrypt('whsec_current'), before.encrypt('whsec_previous')],
+      `INSERT INTO endpoints (id, tenant_id, url, event_types, secret_sealed, previous_secret_sealed, headers_sealed)
+       VALUES ($1, $2, 'https://example.com/hook', '{*}', $3, $4, $5)`,
+      [
+        endpoint,
+        tenant,
+        before.encrypt('whsec_current'),
+        before.encrypt('whsec_previous'),
+        before.encrypt('{"authorization":"Bearer erp"}'),
+      ],
+    );
+    // Written by a version that kept custom headers in plaintext.
+    await db.query(
+      `INSERT INTO endpoints (id, tenant_id, url, event_types, secret_sealed, headers)
+       VALUES ($1, $2, 'https://example.com/hook', '{*}', $3, '{"x-erp-key":"k-123"}')`,
+      [legacyHeaders, tenant, during.encrypt('whsec_legacy')],
     );
   });
   afterAll(async () => {
@@ -49,17 +62,23 @@ describe('resealSecrets on PostgreSQL', () => {
     const report = await resealSecrets(db, during);
     expect(report['sources']!.unreadable).toContain(unreadable);
     expect(report['sources']!.resealed).toBeGreaterThanOrEqual(1);
-    expect(report['endpoints']!.resealed).toBeGreaterThanOrEqual(2);
+    expect(report['endpoints']!.resealed).toBeGreaterThanOrEqual(4);
 
     const [src] = await db.query(`SELECT secret_sealed, token_sealed FROM sources WHERE id = $1`, [source]);
-    const [ep] = await db.query(`SELECT secret_sealed, previous_secret_sealed FROM endpoints WHERE id = $1`, [
-      endpoint,
-    ]);
+    const [ep] = await db.query(
+      `SELECT secret_sealed, previous_secret_sealed, headers_sealed FROM endpoints WHERE id = $1`,
+      [endpoint],
+    );
+    const [legacy] = await db.query(`SELECT headers, headers_sealed FROM endpoints WHERE id = $1`, [legacyHeaders]);
     // Readable with the new key alone: the old key can be dropped.
     expect(after.decrypt(src.secret_sealed)).toBe('kaynko-secret');
     expect(after.decrypt(src.token_sealed)).toBe('already-new');
     expect(after.decrypt(ep.secret_sealed)).toBe('whsec_current');
     expect(after.decrypt(ep.previous_secret_sealed)).toBe('whsec_previous');
+    expect(JSON.parse(after.decrypt(ep.headers_sealed))).toEqual({ authorization: 'Bearer erp' });
+    // Plaintext headers of an earlier version end up sealed, and gone from the plaintext column.
+    expect(legacy.headers).toEqual({});
+    expect(JSON.parse(after.decrypt(legacy.headers_sealed))).toEqual({ 'x-erp-key': 'k-123' });
     expect(() => before.decrypt(ep.secret_sealed)).toThrow();
 
     // A second run finds nothing left to do for these rows.

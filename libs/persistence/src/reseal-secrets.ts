@@ -5,7 +5,7 @@ import { migrationDataSource } from './data-source';
 /** Every column that holds a sealed secret. */
 const SEALED_COLUMNS: ReadonlyArray<{ table: string; columns: readonly string[] }> = [
   { table: 'sources', columns: ['secret_sealed', 'token_sealed'] },
-  { table: 'endpoints', columns: ['secret_sealed', 'previous_secret_sealed'] },
+  { table: 'endpoints', columns: ['secret_sealed', 'previous_secret_sealed', 'headers_sealed'] },
 ];
 
 const BATCH = 500;
@@ -16,6 +16,7 @@ const BATCH = 500;
  * row still holds what was read (a secret rotated meanwhile is left alone, and picked up by a second run).
  * Returns, per table, how many values were re-sealed and which rows hold a secret none of the keys opens (a key
  * missing from GATEWAY_PREVIOUS_ENCRYPTION_KEYS): those are left as they are and reported.
+ * It also seals the custom headers of endpoints stored in plaintext before headers were sealed (an upgrade's step).
  */
 export interface ResealReport {
   resealed: number;
@@ -61,7 +62,30 @@ export async function resealSecrets(db: DataSource, box: SecretBox): Promise<Rec
       after = rows[rows.length - 1]!['id']!;
     }
   }
+  report['endpoints']!.resealed += await sealPlaintextHeaders(db, box);
   return report;
+}
+
+/** Seals every endpoint's plaintext custom headers; a row changed meanwhile is left alone (the API sealed it). */
+async function sealPlaintextHeaders(db: DataSource, box: SecretBox): Promise<number> {
+  let sealed = 0;
+  let after = '';
+  for (;;) {
+    const rows: Array<{ id: string; headers: Record<string, string> }> = await db.query(
+      `SELECT id, headers FROM endpoints WHERE headers <> '{}'::jsonb AND id > $1 ORDER BY id LIMIT ${BATCH}`,
+      [after],
+    );
+    if (!rows.length) return sealed;
+    for (const { id, headers } of rows) {
+      const [, updated] = await db.query<[unknown, number]>(
+        `UPDATE endpoints SET headers_sealed = $2, headers = '{}'::jsonb
+          WHERE id = $1 AND headers = $3::jsonb AND headers_sealed IS NULL`,
+        [id, box.encrypt(JSON.stringify(headers)), JSON.stringify(headers)],
+      );
+      sealed += updated;
+    }
+    after = rows[rows.length - 1]!.id;
+  }
 }
 
 /** Entry point for `npm run secrets:reseal`. */

@@ -19,6 +19,12 @@ import {
 
 export const ENDPOINT_FORMATS = ['standard', 'kaynko'] as const;
 
+const HEADERS_DESCRIPTION =
+  'Extra headers sent with every delivery, stored encrypted. At most 20, 8192 characters of names and values in all; ' +
+  'names are HTTP tokens, values printable Latin-1. Hop-by-hop and framing headers (host, connection, keep-alive, ' +
+  'te, trailer, transfer-encoding, upgrade, expect, proxy-*, content-*) and those the gateway sets (user-agent, ' +
+  'webhook-*, x-kaynko-*) are refused (400 naming the header).';
+
 export class CreateEndpointDto {
   @ApiProperty({ example: 'https://erp.example.com/webhooks/pos' })
   @IsString()
@@ -70,7 +76,11 @@ export class CreateEndpointDto {
   @Max(10_000)
   rateLimitPerSecond?: number | null;
 
-  @ApiPropertyOptional({ example: { 'x-erp-tenant': '42' }, description: 'Extra headers sent with every delivery.' })
+  @ApiPropertyOptional({
+    example: { 'x-erp-tenant': '42' },
+    description: HEADERS_DESCRIPTION,
+    additionalProperties: { type: 'string' },
+  })
   @IsOptional()
   @IsObject()
   headers?: Record<string, string>;
@@ -115,7 +125,10 @@ export class UpdateEndpointDto {
   @Max(10_000)
   rateLimitPerSecond?: number | null;
 
-  @ApiPropertyOptional() @IsOptional() @IsObject() headers?: Record<string, string>;
+  @ApiPropertyOptional({ description: HEADERS_DESCRIPTION, additionalProperties: { type: 'string' } })
+  @IsOptional()
+  @IsObject()
+  headers?: Record<string, string>;
 }
 
 export class RotateSecretDto {

@@ -7,9 +7,9 @@ import {
   IdPrefix,
   invalidEventTypePattern,
 } from '@gateway/contracts';
-import { HttpSender, renderRequest } from '@gateway/delivery';
+import { HttpSender, customHeaderProblems, renderRequest } from '@gateway/delivery';
 import { ApiError } from '@gateway/http';
-import { EndpointEntity } from '@gateway/persistence';
+import { EndpointEntity, openEndpointHeaders, sealEndpointHeaders } from '@gateway/persistence';
 import { SecretBox, UrlGuard, newId } from '@gateway/security';
 import { generateEndpointSecret } from '@gateway/webhooks';
 import { AdminApiConfig } from '../admin-api.config';
@@ -18,11 +18,6 @@ import { iso } from '../common/iso';
 import { Page, PageQuery, decodeCursor, pageLimit, toPage } from '../common/pagination';
 import { CreateEndpointDto, EndpointResponse, EndpointWithSecretResponse, UpdateEndpointDto } from './endpoints.dto';
 import { EndpointsRepository } from './endpoints.repository';
-
-/** Headers a subscriber may not override: they carry the signature and the protocol. */
-const RESERVED_HEADERS =
-  /^(host|content-length|content-type|transfer-encoding|connection|user-agent|webhook-.*|x-kaynko-.*)$/i;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 
 /** Points of an endpoint's stats series: the window in equal buckets, for charts. */
 const SERIES_BUCKETS = 24;
@@ -53,24 +48,29 @@ export class EndpointsService {
       disabledReason: null,
       timeoutMs: dto.timeoutMs ?? 5000,
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
-      headers: dto.headers ?? {},
+      ...sealEndpointHeaders(this.box, dto.headers ?? {}),
       secretSealed: this.box.encrypt(secret),
       previousSecretSealed: null,
       previousSecretExpiresAt: null,
       failingSince: null,
     });
     await this.changes.changed('endpoint', row.id, tenantId);
-    return { ...present(row), secret };
+    return { ...this.present(row), secret };
   }
 
   async list(tenantId: string, query: PageQuery): Promise<Page<EndpointResponse>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor, 1)?.[0] ?? null;
-    return toPage(await this.endpoints.list(tenantId, limit + 1, after), limit, present, (e) => [e.id]);
+    return toPage(
+      await this.endpoints.list(tenantId, limit + 1, after),
+      limit,
+      (e) => this.present(e),
+      (e) => [e.id],
+    );
   }
 
   async get(tenantId: string, id: string): Promise<EndpointResponse> {
-    return present(await this.require(tenantId, id));
+    return this.present(await this.require(tenantId, id));
   }
 
   async secret(tenantId: string, id: string): Promise<{ secret: string }> {
@@ -89,10 +89,10 @@ export class EndpointsService {
       'format',
       'timeoutMs',
       'rateLimitPerSecond',
-      'headers',
     ] as const) {
       if (dto[key] !== undefined) (patch as Record<string, unknown>)[key] = dto[key];
     }
+    if (dto.headers !== undefined) Object.assign(patch, sealEndpointHeaders(this.box, dto.headers));
     if (dto.enabled !== undefined) {
       patch.enabled = dto.enabled;
       // Re-enabling starts a fresh record: the endpoint is no longer "failing for days".
@@ -100,7 +100,7 @@ export class EndpointsService {
     }
     const row = Object.keys(patch).length ? await this.endpoints.update(id, patch) : current;
     await this.changes.changed('endpoint', id, tenantId);
-    return present(row);
+    return this.present(row);
   }
 
   /** The previous secret keeps signing (beside the new one) for the configured overlap, so receivers can switch. */
@@ -136,7 +136,8 @@ export class EndpointsService {
       occurredAt: now,
       data: { endpointId: id, message: 'Test message from the POS Event Gateway.' },
     };
-    const rendered = renderRequest(event, endpoint, [this.box.decrypt(endpoint.secretSealed)]);
+    const headers = openEndpointHeaders(this.box, endpoint);
+    const rendered = renderRequest(event, { ...endpoint, headers }, [this.box.decrypt(endpoint.secretSealed)]);
     const result = await this.sender.send({
       url: endpoint.url,
       headers: rendered.headers,
@@ -210,24 +211,16 @@ export class EndpointsService {
       const reason = invalidEventTypePattern(pattern);
       if (reason) problems.push({ field: `eventTypes[${i}]`, reason });
     });
-    for (const [name, value] of Object.entries(dto.headers ?? {})) {
-      if (!HEADER_NAME.test(name)) problems.push({ field: `headers.${name}`, reason: 'is not a valid header name' });
-      else if (RESERVED_HEADERS.test(name))
-        problems.push({ field: `headers.${name}`, reason: 'is set by the gateway and cannot be overridden' });
-      else if (typeof value !== 'string' || value.length > 1000 || /[\r\n\0]/.test(value)) {
-        problems.push({
-          field: `headers.${name}`,
-          reason: 'must be a string of at most 1000 characters without line breaks',
-        });
-      }
-    }
-    if (Object.keys(dto.headers ?? {}).length > 20)
-      problems.push({ field: 'headers', reason: 'at most 20 custom headers' });
+    if (dto.headers) problems.push(...customHeaderProblems(dto.headers));
     if (problems.length) throw ApiError.validation(problems);
+  }
+
+  private present(e: EndpointEntity): EndpointResponse {
+    return present(e, openEndpointHeaders(this.box, e));
   }
 }
 
-function present(e: EndpointEntity): EndpointResponse {
+function present(e: EndpointEntity, headers: Record<string, string>): EndpointResponse {
   return {
     id: e.id,
     tenantId: e.tenantId,
@@ -241,7 +234,7 @@ function present(e: EndpointEntity): EndpointResponse {
     failingSince: iso(e.failingSince),
     timeoutMs: e.timeoutMs,
     rateLimitPerSecond: e.rateLimitPerSecond,
-    headers: e.headers,
+    headers,
     createdAt: iso(e.createdAt)!,
     updatedAt: iso(e.updatedAt)!,
   };

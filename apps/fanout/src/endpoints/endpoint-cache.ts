@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigChangeV1, subscribesTo } from '@gateway/contracts';
 import { ChangeFedCache, KafkaConnection } from '@gateway/messaging';
-import { EndpointEntity, EndpointFormat } from '@gateway/persistence';
+import { EndpointEntity, EndpointFormat, openEndpointHeaders } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
 import { FanoutConfig } from '../fanout.config';
 import { FanoutEndpointsRepository } from './fanout-endpoints.repository';
@@ -131,13 +131,15 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
         enabled: row.enabled,
         timeoutMs: row.timeoutMs,
         rateLimitPerSecond: row.rateLimitPerSecond,
-        headers: row.headers,
+        headers: openEndpointHeaders(this.box, row),
         secret: this.box.decrypt(row.secretSealed),
         previousSecret: row.previousSecretSealed ? this.box.decrypt(row.previousSecretSealed) : null,
         previousSecretExpiresAt: row.previousSecretExpiresAt?.getTime() ?? null,
       };
     } catch (err) {
-      this.logger.error(`endpoint ${row.id} is unusable: its secret cannot be decrypted (${(err as Error).message})`);
+      this.logger.error(
+        `endpoint ${row.id} is unusable: its secret or headers cannot be decrypted (${(err as Error).message})`,
+      );
       return null;
     }
   }

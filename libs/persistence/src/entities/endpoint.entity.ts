@@ -38,8 +38,16 @@ export class EndpointEntity {
   @Column({ name: 'rate_limit_per_second', type: 'integer', nullable: true })
   rateLimitPerSecond: number | null;
 
+  /**
+   * Custom headers stored before they were sealed (`{}` once `npm run secrets:reseal` has sealed them). Read them
+   * through `openEndpointHeaders`, never directly.
+   */
   @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
   headers: Record<string, string>;
+
+  /** The custom headers sent with every delivery, as JSON sealed by the SecretBox (often credentials); null if none. */
+  @Column({ name: 'headers_sealed', type: 'text', nullable: true })
+  headersSealed: string | null;
 
   @Column({ name: 'secret_sealed', type: 'text' })
   secretSealed: string;
