@@ -35,10 +35,19 @@ export function parseJsonObject(raw: Buffer): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** Walks the parsed body once: drops forbidden keys, and refuses NUL characters (PostgreSQL cannot store them). */
+/** A UTF-16 surrogate not part of a pair (with the `u` flag, a pair is one code point and does not match). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Walks the parsed body once: drops forbidden keys, and refuses what the event could not be stored or sent as —
+ * NUL characters and lone surrogates (`\ud800`), which PostgreSQL's `jsonb` and `text` refuse, and numbers beyond
+ * the range of a double (`1e400`), which would silently become `null`. Such a body would be accepted and then lost.
+ */
 function scrub(value: unknown): void {
-  if (typeof value === 'string') {
-    if (value.includes('\0')) throw nulCharacter();
+  if (typeof value === 'string') return checkString(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value))
+      throw ApiError.badRequest('invalid_json', 'The request body contains a number too large to represent.');
     return;
   }
   if (typeof value !== 'object' || value === null) return;
@@ -51,16 +60,22 @@ function scrub(value: unknown): void {
       delete (value as Record<string, unknown>)[key];
       continue;
     }
-    if (key.includes('\0')) throw nulCharacter();
+    checkString(key);
     scrub((value as Record<string, unknown>)[key]);
   }
 }
 
-function nulCharacter(): ApiError {
-  return ApiError.badRequest(
-    'invalid_json',
-    'The request body contains a NUL character (\\u0000), which cannot be stored.',
-  );
+function checkString(text: string): void {
+  if (text.includes('\0'))
+    throw ApiError.badRequest(
+      'invalid_json',
+      'The request body contains a NUL character (\\u0000), which cannot be stored.',
+    );
+  if (LONE_SURROGATE.test(text))
+    throw ApiError.badRequest(
+      'invalid_json',
+      'The request body contains an unpaired UTF-16 surrogate escape (such as \\ud800), which is not a character.',
+    );
 }
 /** Deepest bracket nesting outside strings. */
 function nestingDepth(text: string): number {
