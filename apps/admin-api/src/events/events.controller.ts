@@ -2,6 +2,7 @@ import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequireScope, TenantId } from '../auth/auth.decorators';
+import { streamResponse } from '../common/stream-response';
 import { EventsFilter, EventsQuery } from './events.dto';
 import { EventsService } from './events.service';
 
@@ -22,12 +23,11 @@ export class EventsController {
   @RequireScope('events:read')
   @ApiProduces('text/csv')
   async exportCsv(@TenantId() tenantId: string, @Query() filter: EventsFilter, @Res() res: Response): Promise<void> {
-    res.setHeader('content-type', 'text/csv; charset=utf-8');
-    res.setHeader('content-disposition', 'attachment; filename="events.csv"');
-    for await (const chunk of this.events.exportCsv(tenantId, filter)) {
-      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
-    }
-    res.end();
+    const headers = {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': 'attachment; filename="events.csv"',
+    };
+    await streamResponse(res, headers, this.events.exportCsv(tenantId, filter));
   }
 
   @Get(':id')

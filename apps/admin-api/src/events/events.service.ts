@@ -28,16 +28,32 @@ export class EventsService {
     return { ...present(event), deliveries: (await this.events.deliveriesOf(id)).map(presentDelivery) };
   }
 
-  /** The filtered events as CSV lines, header first, read from the database in chunks. */
+  /**
+   * The filtered events as CSV lines, read from the database in chunks. The header comes with the first chunk, so a
+   * query that fails at once fails before a byte is sent (and is answered as an error, not as an empty file).
+   */
   async *exportCsv(tenantId: string, filter: EventsFilter): AsyncGenerator<string> {
-    yield csvLine(CSV_COLUMNS);
+    let header = csvLine(CSV_COLUMNS);
     for await (const rows of this.events.stream(tenantId, filter)) {
-      yield rows
-        .map((e) =>
-          csvLine([e.id, e.type, e.provider, e.sourceId, iso(e.receivedAt), iso(e.occurredAt), JSON.stringify(e.data)]),
-        )
-        .join('');
+      yield (
+        header +
+        rows
+          .map((e) =>
+            csvLine([
+              e.id,
+              e.type,
+              e.provider,
+              e.sourceId,
+              iso(e.receivedAt),
+              iso(e.occurredAt),
+              JSON.stringify(e.data),
+            ]),
+          )
+          .join('')
+      );
+      header = '';
     }
+    if (header) yield header;
   }
 }
 
