@@ -86,9 +86,9 @@ export async function scaleOut(gateway: GatewayProcesses, options: ScaleOutOptio
   const narrowedId = await endpoint(narrowed);
 
   const prefix = `S${randomBytes(3).toString('hex')}`;
-  // The source's ingestUrl names one public address; its path is served by every ingest instance.
+  // The source's ingestUrl names one public address; its path (and token, if any) is served by every ingest instance.
   const ingestUrls = (ingestUrl: string) =>
-    gateway.instances('ingest').map((s) => `${s.url}${new URL(ingestUrl).pathname}`);
+    gateway.instances('ingest').map((s) => `${s.url}${new URL(ingestUrl).pathname}${new URL(ingestUrl).search}`);
   const loads: SignedLoad[] = [];
   for (let i = 0; i < options.sources; i++) {
     const secret = `scale-out-${randomBytes(12).toString('hex')}`;

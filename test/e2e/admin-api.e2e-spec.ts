@@ -488,6 +488,32 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     expect((await asNarrow('DELETE', `${admin}/v1/api-keys/${defaulted.body.id}`)).status).toBe(204);
   });
 
+  it("moves a Qerko source's apiBaseUrl (which receives the restaurant's API key) only with that key supplied again", async () => {
+    const config = { apiBaseUrl: receiver.url('/qerko/api/v4'), posId: '7d0a3c9e-3f5e-4b7a-9a53-0c9b1f1e2d3c' };
+    const source = (
+      await call('POST', `${admin}/v1/sources`, {
+        key: a.key,
+        body: { provider: 'qerko', name: 'Restaurant', secret: 'qerko-api-key-1', config },
+      })
+    ).body;
+    const elsewhere = { ...config, apiBaseUrl: receiver.url('/attacker/api/v4') };
+    const moved = await call('PATCH', `${admin}/v1/sources/${source.id}`, { key: a.key, body: { config: elsewhere } });
+    expect(moved.status).toBe(400);
+    expect(moved.body.error.details).toEqual([{ field: 'secret', reason: expect.stringContaining('apiBaseUrl') }]);
+    expect((await call('GET', `${admin}/v1/sources/${source.id}`, { key: a.key })).body.config).toEqual(config);
+    // Same URL, another POS id: no key needed. A new URL with the key: accepted.
+    const posOnly = { ...config, posId: '0b7c2a8e-1d4f-4e6a-8b9c-2f3e4d5c6b7a' };
+    expect(
+      (await call('PATCH', `${admin}/v1/sources/${source.id}`, { key: a.key, body: { config: posOnly } })).status,
+    ).toBe(200);
+    const withKey = await call('PATCH', `${admin}/v1/sources/${source.id}`, {
+      key: a.key,
+      body: { config: elsewhere, secret: 'qerko-api-key-1' },
+    });
+    expect(withKey.status).toBe(200);
+    expect(withKey.body.config).toEqual(elsewhere);
+  });
+
   it('regenerating a key stops the old one at once', async () => {
     const created = (
       await call('POST', `${admin}/v1/tenants/${a.tenant}/api-keys`, {

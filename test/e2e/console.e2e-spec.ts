@@ -150,6 +150,20 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     await source.getByRole('button', { name: 'Copy URL' }).click();
     await source.getByRole('button', { name: 'Copied' }).waitFor();
     expect(await page.evaluate('navigator.clipboard.readText()')).toContain('/v1/ingest/kaynko/src_');
+
+    // A shop without a secret: the console says a secret is recommended, and issues a new token URL (shown once).
+    await call('POST', `${admin}/v1/sources`, { key, body: { provider: 'kaynko', name: 'Till 2' } });
+    await section('Events');
+    await section('Sources');
+    const till = page.locator('li.row', { hasText: 'Till 2' });
+    await till.getByText('A secret is strongly recommended').waitFor();
+    await till.getByRole('button', { name: 'New token URL' }).click();
+    const tokenUrl = (await till.locator('code', { hasText: '?token=' }).textContent())!;
+    const sent = await call('POST', tokenUrl, {
+      rawBody: JSON.stringify(KAYNKO_EXAMPLES['sale.voided']),
+      headers: { 'content-type': 'application/json', 'x-kaynko-event': 'sale.voided' },
+    });
+    expect(sent.status).toBe(202);
     await shot('sources');
   });
 

@@ -167,6 +167,48 @@ describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgre
     expect(unsigned.status).toBe(401);
   });
 
+  it('a Kaynko source without a secret takes only requests with its URL token, shown once like a key', async () => {
+    const admin = gateway.url('admin-api');
+    const body = JSON.stringify(KAYNKO_EXAMPLES['sale.voided']);
+    const send = (url: string) => post(url, body, { 'x-kaynko-event': 'sale.voided' });
+    const created = await createSource({ provider: 'kaynko', name: 'No secret' });
+    expect(created).toMatchObject({ authentication: 'url_token' });
+    const url = new URL(created.ingestUrl);
+    const token = url.searchParams.get('token')!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    const bare = `${url.origin}${url.pathname}`;
+
+    expect((await send(created.ingestUrl)).status).toBe(202);
+    // Knowing the id (events carry it as sourceId) is not enough.
+    for (const wrong of [bare, `${bare}?token=${token.slice(0, -1)}`, `${bare}?token=`, `${bare}?token=${token}x`]) {
+      expectError(await send(wrong), 401, 'invalid_token');
+    }
+    // Shown once: later reads give the address without the token.
+    const read = (await call('GET', `${admin}/v1/sources/${created.id}`, { key })).body;
+    expect(read).toMatchObject({ ingestUrl: bare, authentication: 'url_token', hasSecret: false });
+    const listed = (await call('GET', `${admin}/v1/sources?limit=100`, { key })).body;
+    expect(JSON.stringify(listed)).not.toContain(token);
+
+    // A new token replaces the old one at once.
+    const rotated = await call('POST', `${admin}/v1/sources/${created.id}/rotate-token`, { key });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.ingestUrl).not.toBe(created.ingestUrl);
+    expectError(await send(created.ingestUrl), 401, 'invalid_token');
+    expect((await send(rotated.body.ingestUrl)).status).toBe(202);
+
+    // With a secret the signature authenticates (the token is not needed); removing it shows the token URL again.
+    const secret = 'kaynko-secret-set-later';
+    await call('PATCH', `${admin}/v1/sources/${created.id}`, { key, body: { secret } });
+    expect(
+      (await post(bare, body, { 'x-kaynko-event': 'sale.voided', 'x-kaynko-signature': sign(body, secret) })).status,
+    ).toBe(202);
+    expectError(await send(rotated.body.ingestUrl), 401, 'invalid_signature');
+    const removed = await call('PATCH', `${admin}/v1/sources/${created.id}`, { key, body: { secret: null } });
+    expect(removed.body).toMatchObject({ ingestUrl: rotated.body.ingestUrl, authentication: 'url_token' });
+    expect((await send(rotated.body.ingestUrl)).status).toBe(202);
+    expectError(await send(bare), 401, 'invalid_token');
+  });
+
   it('404 for an unknown source, a source of another provider, and a disabled source', async () => {
     const body = JSON.stringify(KAYNKO_EXAMPLES['sale.completed']);
     expectError(

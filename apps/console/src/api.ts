@@ -142,6 +142,7 @@ export interface Source {
   name: string;
   enabled: boolean;
   ingestUrl: string;
+  authentication: 'signature' | 'url_token' | 'none';
   verifiedAt: string | null;
   lastSeenAt: string | null;
 }

@@ -17,7 +17,8 @@ export class SourcesController {
     type: CreateSourceDto,
     examples: {
       kaynko: {
-        summary: 'Kaynko POS shop (paste ingestUrl in Settings → Integrations, with the same Secret Key)',
+        summary:
+          'Kaynko POS shop (paste ingestUrl in Settings → Integrations, with the same Secret Key; without a secret the ingestUrl carries a token, shown in this answer only)',
         value: { provider: 'kaynko', name: 'Shop 1', secret: 'the-secret-key-set-in-the-kaynko-app' },
       },
       digitax: {
@@ -69,6 +70,14 @@ export class SourcesController {
   @HttpCode(200)
   disable(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.sources.update(tenantId, id, { enabled: false });
+  }
+
+  /** A new URL token (Kaynko without a secret, DigiTax); the answer shows the ingestUrl with it, once. */
+  @Post(':id/rotate-token')
+  @RequireScope('sources:write')
+  @HttpCode(200)
+  rotateToken(@TenantId() tenantId: string, @Param('id') id: string) {
+    return this.sources.rotateToken(tenantId, id);
   }
 
   @Delete(':id')

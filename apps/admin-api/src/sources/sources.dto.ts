@@ -40,7 +40,7 @@ export class CreateSourceDto {
 
   @ApiPropertyOptional({
     description:
-      "Kaynko: the Secret Key set in the app (signatures are verified when set). Qerko: the restaurant's Qerko API key (required). Not used for DigiTax.",
+      "Kaynko: the Secret Key set in the app (signatures are verified when set; strongly recommended — without it the ingestUrl carries a token, shown only in this response). Qerko: the restaurant's Qerko API key (required). Not used for DigiTax.",
     writeOnly: true,
   })
   @ValidateIf((o: CreateSourceDto) => o.provider === 'qerko' || o.secret !== undefined)
@@ -67,7 +67,12 @@ export class UpdateSourceDto {
   @Length(1, 200)
   name?: string;
 
-  @ApiPropertyOptional({ writeOnly: true, nullable: true, description: 'Kaynko: null removes the secret.' })
+  @ApiPropertyOptional({
+    writeOnly: true,
+    nullable: true,
+    description:
+      'Kaynko: null removes the secret (the answer then shows the ingestUrl with its token, once). Qerko: the API key; required again in a request that changes config.apiBaseUrl, which receives it.',
+  })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsString()
@@ -94,9 +99,16 @@ export class SourceResponse {
   @ApiProperty() enabled: boolean;
   @ApiProperty({
     example: 'https://gateway.example.com/v1/ingest/kaynko/src_0Hc3bQ2xk9aBcDeFgHjKmNpQr',
-    description: 'The exact URL to paste into the provider (a token is included where the provider cannot sign).',
+    description:
+      'The URL to paste into the provider. DigiTax: always with its token. Kaynko without a secret: with its token in the answers of the calls that set one (create, removing the secret, rotate-token) only, like a key; elsewhere without it.',
   })
   ingestUrl: string;
+  @ApiProperty({
+    enum: ['signature', 'url_token', 'none'],
+    description:
+      'How ingest tells a genuine callback: its signature (a secret is set), the token in the ingestUrl, or nothing (a Kaynko source created before tokens; rotate-token gives it one).',
+  })
+  authentication: 'signature' | 'url_token' | 'none';
   @ApiProperty({ description: 'Whether a secret is set (the secret itself is never returned).' }) hasSecret: boolean;
   @ApiProperty({ type: Object }) config: { apiBaseUrl?: string; posId?: string };
   @ApiProperty({

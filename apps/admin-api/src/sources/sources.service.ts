@@ -37,8 +37,8 @@ export class SourcesService {
       throw ApiError.validation([{ field: 'config', reason: 'only Qerko sources take a config' }]);
     }
     await this.checkQerkoUrl(dto.config?.apiBaseUrl);
-    // DigiTax authenticates with a URL token; Qerko keeps one as a fallback when a request carries no signature.
-    const needsToken = dto.provider !== 'kaynko';
+    // DigiTax authenticates with a URL token; Kaynko too while it has no secret; Qerko keeps one as a fallback when a
+    // request carries no signature.
     const row = await this.sources.insert({
       id: newId(IdPrefix.source),
       tenantId,
@@ -46,11 +46,11 @@ export class SourcesService {
       name: dto.name,
       enabled: dto.enabled ?? true,
       secretSealed: dto.secret ? this.box.encrypt(dto.secret) : null,
-      tokenSealed: needsToken ? this.box.encrypt(generateToken()) : null,
+      tokenSealed: this.box.encrypt(generateToken()),
       config: dto.config ? { apiBaseUrl: dto.config.apiBaseUrl, posId: dto.config.posId } : {},
     });
     await this.changes.changed('source', row.id, tenantId);
-    return this.present(row);
+    return this.present(row, { revealToken: true });
   }
 
   async list(tenantId: string, query: PageQuery): Promise<Page<SourceResponse>> {
@@ -79,15 +79,46 @@ export class SourcesService {
     if (current.provider !== 'qerko' && dto.config !== undefined) {
       throw ApiError.validation([{ field: 'config', reason: 'only Qerko sources take a config' }]);
     }
+    // The API base URL receives the restaurant's Qerko API key: whoever redirects it must know that key already.
+    if (
+      current.provider === 'qerko' &&
+      dto.config !== undefined &&
+      dto.config.apiBaseUrl !== current.config.apiBaseUrl &&
+      typeof dto.secret !== 'string'
+    ) {
+      throw ApiError.validation([
+        {
+          field: 'secret',
+          reason: "is required to change config.apiBaseUrl: the new URL receives the restaurant's Qerko API key",
+        },
+      ]);
+    }
     await this.checkQerkoUrl(dto.config?.apiBaseUrl);
     const patch: Partial<SourceEntity> = {};
     if (dto.name !== undefined) patch.name = dto.name;
     if (dto.enabled !== undefined) patch.enabled = dto.enabled;
     if (dto.secret !== undefined) patch.secretSealed = dto.secret === null ? null : this.box.encrypt(dto.secret);
     if (dto.config !== undefined) patch.config = { apiBaseUrl: dto.config.apiBaseUrl, posId: dto.config.posId };
+    // A Kaynko source losing its secret falls back to its URL token (one is made if it predates tokens).
+    const toToken = current.provider === 'kaynko' && dto.secret === null && current.secretSealed !== null;
+    if (toToken && !current.tokenSealed) patch.tokenSealed = this.box.encrypt(generateToken());
     const row = Object.keys(patch).length ? await this.sources.update(id, patch) : current;
     await this.changes.changed('source', id, tenantId);
-    return this.present(row);
+    return this.present(row, { revealToken: toToken });
+  }
+
+  /**
+   * A new URL token for a Kaynko or DigiTax source; the old one is refused from this answer on. The answer shows the
+   * ingestUrl with the new token.
+   */
+  async rotateToken(tenantId: string, id: string): Promise<SourceResponse> {
+    const current = await this.require(tenantId, id);
+    if (current.provider === 'qerko') {
+      throw ApiError.badRequest('unsupported', 'Qerko sources authenticate by signature: they have no URL token.');
+    }
+    const row = await this.sources.update(id, { tokenSealed: this.box.encrypt(generateToken()) });
+    await this.changes.changed('source', id, tenantId);
+    return this.present(row, { revealToken: true });
   }
 
   async delete(tenantId: string, id: string): Promise<void> {
@@ -102,25 +133,26 @@ export class SourcesService {
     return row;
   }
 
-  private ingestUrl(s: SourceEntity): string {
+  /** DigiTax's URL always shows its token; a secret-less Kaynko source's only when `revealToken` (like a key). */
+  private ingestUrl(s: SourceEntity, revealToken: boolean): string {
     const base = (
       s.provider === 'qerko' ? this.config.GATEWAY_PUBLIC_QERKO_URL : this.config.GATEWAY_PUBLIC_INGEST_URL
     ).replace(/\/+$/, '');
     if (s.provider === 'qerko') return `${base}/v1/qerko/${s.id}/webhook`;
     const url = `${base}/v1/ingest/${s.provider}/${s.id}`;
-    return s.provider === 'digitax' && s.tokenSealed
-      ? `${url}?token=${encodeURIComponent(this.box.decrypt(s.tokenSealed))}`
-      : url;
+    const show = s.provider === 'digitax' || (revealToken && authentication(s) === 'url_token');
+    return show && s.tokenSealed ? `${url}?token=${encodeURIComponent(this.box.decrypt(s.tokenSealed))}` : url;
   }
 
-  private present(s: SourceEntity): SourceResponse {
+  private present(s: SourceEntity, { revealToken = false } = {}): SourceResponse {
     return {
       id: s.id,
       tenantId: s.tenantId,
       provider: s.provider,
       name: s.name,
       enabled: s.enabled,
-      ingestUrl: this.ingestUrl(s),
+      ingestUrl: this.ingestUrl(s, revealToken),
+      authentication: authentication(s),
       hasSecret: s.secretSealed !== null,
       config: s.config,
       verifiedAt: iso(s.verifiedAt),
@@ -129,4 +161,11 @@ export class SourcesService {
       updatedAt: iso(s.updatedAt)!,
     };
   }
+}
+
+/** How ingest authenticates this source's callbacks (the rule is in ingest's provider adapters). */
+function authentication(s: SourceEntity): SourceResponse['authentication'] {
+  if (s.provider === 'digitax') return 'url_token';
+  if (s.secretSealed) return 'signature';
+  return s.tokenSealed ? 'url_token' : 'none';
 }

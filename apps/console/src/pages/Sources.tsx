@@ -1,13 +1,39 @@
 import { useState } from 'react';
-import { Page, Source } from '../api';
+import { ApiError, Page, Source, api } from '../api';
 import { useApi } from '../hooks';
 import { ListFrame, Problem, Status, when } from '../ui';
+
+/**
+ * A Kaynko source without a secret is authenticated by the token in its URL, which is shown once (like a key): here
+ * it can only be replaced, and the new URL is shown until the page is left.
+ */
+function KaynkoWithoutSecret({ source, onUrl }: { source: Source; onUrl: (url: string) => void }) {
+  const [error, setError] = useState<string>();
+  const rotate = () =>
+    api<Source>('POST', `/v1/sources/${source.id}/rotate-token`).then(
+      (s) => onUrl(s.ingestUrl),
+      (err: ApiError) => setError(err.explanation),
+    );
+  return (
+    <span className="note">
+      {source.authentication === 'none'
+        ? 'No secret and no token: anyone who learns this id can send events as this shop. '
+        : 'No secret: the URL’s token (shown once) is all that authenticates this shop. '}
+      A secret is strongly recommended (set the same one in Kaynko and here).{' '}
+      <button type="button" className="secondary" onClick={() => void rotate()}>
+        New token URL
+      </button>
+      {error && <span className="error"> {error}</span>}
+    </span>
+  );
+}
 
 /** Where each provider sends: the exact URL to paste into it, when it last did, and Kaynko's Test ping. */
 export function SourceList() {
   const list = useApi<Page<Source>>('/v1/sources?limit=100', 15_000);
   const [copied, setCopied] = useState<string>();
-  const sources = list.data?.data ?? [];
+  const [revealed, setRevealed] = useState<Record<string, string>>({});
+  const sources = (list.data?.data ?? []).map((s) => (revealed[s.id] ? { ...s, ingestUrl: revealed[s.id]! } : s));
   return (
     <section>
       <header className="bar">
@@ -22,6 +48,9 @@ export function SourceList() {
                 {s.name} <span className="muted">({s.provider})</span>
               </strong>
               <code className="wrap">{s.ingestUrl}</code>
+              {s.provider === 'kaynko' && s.authentication !== 'signature' && (
+                <KaynkoWithoutSecret source={s} onUrl={(url) => setRevealed((r) => ({ ...r, [s.id]: url }))} />
+              )}
             </span>
             <span className="cells">
               <button

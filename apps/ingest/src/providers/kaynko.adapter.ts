@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { KAYNKO_EVENTS, KaynkoEnvelope } from '@gateway/contracts';
 import { ApiError, parseJsonObject } from '@gateway/http';
+import { constantTimeEqual } from '@gateway/security';
 import { verifyKaynkoSignature } from '@gateway/webhooks';
 import { validateAgainst, validateEnvelope } from '../intake/validate-dto';
 import type { CachedSource } from '../sources/source-cache';
@@ -8,14 +9,29 @@ import { AdaptedEvent, InboundRequest, ProviderAdapter, header } from './provide
 
 const SPECS = new Map(KAYNKO_EVENTS.map((spec) => [spec.event, spec]));
 
-/** Kaynko POS webhooks: `{event, data, timestamp}`, signed with X-Kaynko-Signature when the source has a secret. */
+/**
+ * Kaynko POS webhooks: `{event, data, timestamp}`. Kaynko's secret is optional: with one, every request must carry
+ * its X-Kaynko-Signature; without, the source's ingestUrl carries a token (`?token=…`, compared in constant time), so
+ * knowing the source's id is not enough. A source created before tokens has neither, and is open until it is given
+ * one (`POST /v1/sources/{id}/rotate-token`) or a secret.
+ */
 @Injectable()
 export class KaynkoAdapter implements ProviderAdapter {
   readonly provider = 'kaynko' as const;
 
   authenticate(source: CachedSource, request: InboundRequest): void {
-    if (source.secret && !verifyKaynkoSignature(source.secret, request.body, header(request, 'x-kaynko-signature'))) {
-      throw new ApiError(401, 'invalid_signature', 'Missing or invalid X-Kaynko-Signature.');
+    if (source.secret) {
+      if (!verifyKaynkoSignature(source.secret, request.body, header(request, 'x-kaynko-signature')))
+        throw new ApiError(401, 'invalid_signature', 'Missing or invalid X-Kaynko-Signature.');
+      return;
+    }
+    const token = request.query['token'];
+    if (source.token && (typeof token !== 'string' || !constantTimeEqual(token, source.token))) {
+      throw new ApiError(
+        401,
+        'invalid_token',
+        'Missing or invalid token: this source has no secret, so its ingestUrl carries a token.',
+      );
     }
   }
 

@@ -13,7 +13,7 @@ export interface CachedSource {
   enabled: boolean;
   /** Kaynko HMAC secret (plaintext, in memory only). */
   secret: string | null;
-  /** DigiTax URL token. */
+  /** URL token: DigiTax, and Kaynko without a secret. */
   token: string | null;
 }
 
