@@ -263,8 +263,20 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     expect(seen).toHaveLength(6);
     expect(new Set(seen).size).toBe(6);
     expect(pages).toBe(3);
-    expect((await call('GET', `${admin}/v1/sources?cursor=garbage`, { key: a.key })).status).toBe(400);
     expect((await call('GET', `${admin}/v1/sources?limit=1000`, { key: a.key })).status).toBe(400);
+    // A tampered cursor never reaches the database (a NUL or a date that does not exist answered 500).
+    const tampered = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+    for (const [list, cursor] of [
+      ['sources', 'garbage'],
+      ['sources', tampered(['src_\u0000'])],
+      ['deliveries', tampered(['x'.repeat(100)])],
+      ['events', tampered(['2026-02-30T00:00:00.000Z', 'evt_1'])],
+      ['events', tampered(['+275760-09-13T00:00:00.000Z', 'evt_1'])],
+      ['events', tampered(['evt_1'])],
+    ] as const) {
+      const res = await call('GET', `${admin}/v1/${list}?cursor=${cursor}`, { key: a.key });
+      expect([list, cursor, res.status, res.body.error?.code]).toEqual([list, cursor, 400, 'invalid_cursor']);
+    }
   });
 
   it('shows events with their deliveries, filters them, and exports CSV', async () => {

@@ -1,7 +1,6 @@
 import secureJson from 'secure-json-parse';
 import { ApiError } from './api-error';
-
-const MAX_DEPTH = 32;
+import { MAX_BODY_DEPTH as MAX_DEPTH } from './validation';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Keys no provider payload legitimately uses, which break or poison object handling downstream. */

@@ -1,4 +1,4 @@
-import { ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
 import { FieldError } from '@gateway/contracts';
 import { ApiError } from './api-error';
@@ -24,9 +24,34 @@ export function toFieldErrors(errors: ValidationError[], prefix = ''): FieldErro
   return out;
 }
 
+/** Bodies nest at most this deep (as at ingest): class-transformer recurses, and a deeper body exhausted its stack. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Is this parsed JSON nested deeper than `max` levels? Iterative, so any depth is measured safely. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** The pipe, with bodies too deeply nested to transform refused first (400 `invalid_json`, not a 500 RangeError). */
+class GatewayValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && nestedDeeperThan(value, MAX_BODY_DEPTH)) {
+      throw ApiError.badRequest('invalid_json', `The request body is nested deeper than ${MAX_BODY_DEPTH} levels.`);
+    }
+    return super.transform(value, metadata) as Promise<unknown>;
+  }
+}
+
 /** The global pipe for HTTP bodies and queries: strips nothing silently, refuses unknown fields, names each problem. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new GatewayValidationPipe({
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,

@@ -39,7 +39,7 @@ export class ApiKeysService {
   async list(principal: Principal, tenantId: string, query: PageQuery): Promise<Page<ApiKeyResponse>> {
     await this.requireTenant(principal, tenantId);
     const limit = pageLimit(query);
-    const after = decodeCursor(query.cursor, 1)?.[0] ?? null;
+    const after = decodeCursor(query.cursor, ['id'])?.[0] ?? null;
     return toPage(await this.keys.listActive(tenantId, limit + 1, after), limit, present, (k) => [k.id]);
   }
 

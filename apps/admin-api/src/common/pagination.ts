@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { isRfc3339Instant } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
 
 export class PageQuery {
@@ -28,15 +29,36 @@ export function encodeCursor(parts: string[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, arity: number): string[] | null {
+/** What each part of a cursor holds: an id (`evt_…`, letters, digits and `_`) or an RFC 3339 instant. */
+export type CursorPart = 'id' | 'instant';
+
+const ID = /^[A-Za-z0-9_]{1,64}$/;
+
+/**
+ * The sort key a cursor holds, each part checked for its kind, so that no tampered cursor (garbage, a NUL, a date
+ * that does not exist) reaches the database: 400 `invalid_cursor` instead.
+ */
+export function decodeCursor<const K extends readonly CursorPart[]>(
+  cursor: string | undefined,
+  kinds: K,
+): { -readonly [I in keyof K]: string } | null {
   if (!cursor) return null;
+  let parts: unknown;
   try {
-    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parts) && parts.length === arity && parts.every((p) => typeof p === 'string')) return parts;
+    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    /* fall through */
+    parts = undefined;
   }
-  throw ApiError.validation([{ field: 'cursor', reason: 'is not a cursor returned by this API' }]);
+  const valid =
+    Array.isArray(parts) &&
+    parts.length === kinds.length &&
+    parts.every((part, i) => (kinds[i] === 'id' ? typeof part === 'string' && ID.test(part) : isRfc3339Instant(part)));
+  if (!valid) {
+    throw ApiError.badRequest('invalid_cursor', 'The cursor is not one this API returned: pass nextCursor as it is.', [
+      { field: 'cursor', reason: 'is not a cursor returned by this API' },
+    ]);
+  }
+  return parts as { -readonly [I in keyof K]: string };
 }
 
 /** Takes `limit + 1` rows and turns them into a page. */

@@ -12,7 +12,7 @@ export class DeliveriesService {
 
   async list(tenantId: string, query: DeliveriesQuery): Promise<Page<DeliveryResponse>> {
     const limit = pageLimit(query);
-    const after = decodeCursor(query.cursor, 1)?.[0] ?? null;
+    const after = decodeCursor(query.cursor, ['id'])?.[0] ?? null;
     return toPage(await this.deliveries.list(tenantId, query, limit + 1, after), limit, presentDelivery, (d) => [d.id]);
   }
 

@@ -60,7 +60,7 @@ export class EndpointsService {
 
   async list(tenantId: string, query: PageQuery): Promise<Page<EndpointResponse>> {
     const limit = pageLimit(query);
-    const after = decodeCursor(query.cursor, 1)?.[0] ?? null;
+    const after = decodeCursor(query.cursor, ['id'])?.[0] ?? null;
     return toPage(
       await this.endpoints.list(tenantId, limit + 1, after),
       limit,

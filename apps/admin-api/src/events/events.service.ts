@@ -17,7 +17,7 @@ export class EventsService {
 
   async list(tenantId: string, query: EventsQuery): Promise<Page<EventResponse>> {
     const limit = pageLimit(query);
-    const after = decodeCursor(query.cursor, 2) as [string, string] | null;
+    const after = decodeCursor(query.cursor, ['instant', 'id']);
     const rows = await this.events.list(tenantId, query, limit + 1, after);
     return toPage(rows, limit, present, (e) => [e.receivedAt.toISOString(), e.id]);
   }

@@ -13,7 +13,7 @@ export class QerkoRequestsService {
   /** The bridge's requests, newest first, with their timelines (received, published, answered, replied…). */
   async list(tenantId: string, query: QerkoRequestsQuery): Promise<Page<QerkoRequestResponse>> {
     const limit = pageLimit(query);
-    const after = decodeCursor(query.cursor, 1)?.[0] ?? null;
+    const after = decodeCursor(query.cursor, ['id'])?.[0] ?? null;
     const q = this.requests
       .createQueryBuilder('r')
       .where('r.tenant_id = :tenantId', { tenantId })

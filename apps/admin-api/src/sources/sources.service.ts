@@ -55,7 +55,7 @@ export class SourcesService {
 
   async list(tenantId: string, query: PageQuery): Promise<Page<SourceResponse>> {
     const limit = pageLimit(query);
-    const after = decodeCursor(query.cursor, 1)?.[0] ?? null;
+    const after = decodeCursor(query.cursor, ['id'])?.[0] ?? null;
     return toPage(
       await this.sources.list(tenantId, limit + 1, after),
       limit,

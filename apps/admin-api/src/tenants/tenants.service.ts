@@ -22,7 +22,7 @@ export class TenantsService {
 
   async list(query: PageQuery): Promise<Page<TenantResponse>> {
     const limit = pageLimit(query);
-    const after = decodeCursor(query.cursor, 1)?.[0] ?? null;
+    const after = decodeCursor(query.cursor, ['id'])?.[0] ?? null;
     return toPage(await this.tenants.list(limit + 1, after), limit, present, (t) => [t.id]);
   }
 
