@@ -35,6 +35,7 @@ function configOf(service: Service) {
   /* eslint-enable @typescript-eslint/no-require-imports */
   return {
     defaultPort: new cls()[CONFIG[service].portVariable] as number,
+    defaultMetricsPort: new cls()['METRICS_PORT'] as number,
     validate: (env: Record<string, string>) => loadConfig(cls, env),
   };
 }
@@ -318,7 +319,7 @@ describe('Helm chart (linted and rendered by Helm itself)', () => {
   });
 
   it.each(SERVICES)('runs %s non-root, bounded, probed on /health/*, with a configuration it accepts', (service) => {
-    const { validate, defaultPort } = configOf(service);
+    const { validate, defaultPort, defaultMetricsPort } = configOf(service);
     const pod = deployment(service)['spec'].template.spec;
     const [container] = pod.containers;
     expect(container.image).toBe(`pos-event-gateway/${service}:0.1.0`);
@@ -328,12 +329,21 @@ describe('Helm chart (linted and rendered by Helm itself)', () => {
     expect(container.resources.limits.memory).toEqual(expect.any(String));
     expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
-    expect(container.ports).toEqual([{ name: 'http', containerPort: defaultPort }]);
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: defaultPort },
+      { name: 'metrics', containerPort: defaultMetricsPort },
+    ]);
     const config = validate(containerEnv(container));
+    expect(config['METRICS_PORT']).toBe(defaultMetricsPort);
+    // Prometheus scrapes the metrics port of the pods; the Service exposes only the service's own port.
+    expect(deployment(service)['spec'].template.metadata.annotations['prometheus.io/port']).toBe(
+      String(defaultMetricsPort),
+    );
     expect(config['DATABASE_URL']).toBe(SECRETS.databaseUrl);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(config['SHUTDOWN_TIMEOUT_SECONDS'] as number);
     const svc = byKind('Service').find((s) => s.metadata.name === deployment(service).metadata.name)!;
     expect(svc['spec'].selector).toEqual(deployment(service)['spec'].selector.matchLabels);
+    expect(svc['spec'].ports).toEqual([{ name: 'http', port: defaultPort, targetPort: 'http' }]);
   });
 
   it('gives only the admin API the operator key', () => {

@@ -61,7 +61,7 @@ describe('fan-out killed before the outcomes it holds are committed (four proces
       for (let i = 1; i <= EVENTS; i++) await send(`CRASH-${i}`);
       await receiver.waitFor(EVENTS, 60_000);
       // Fan-out has read every answer (it counts an attempt once its outcome is recorded): none is in flight.
-      await eventually(async () => (await succeededAttempts(gateway.url('fanout'))) === EVENTS, 30_000);
+      await eventually(async () => (await succeededAttempts(gateway.metricsUrl('fanout'))) === EVENTS, 30_000);
       const [stalled] = (
         await lock.query(
           `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`,
@@ -125,8 +125,8 @@ describe('fan-out killed before the outcomes it holds are committed (four proces
 });
 
 /** Fan-out's count of attempts that succeeded, from its /metrics. */
-async function succeededAttempts(fanoutUrl: string): Promise<number> {
-  const text = await (await fetch(`${fanoutUrl}/metrics`)).text();
+async function succeededAttempts(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
   return text
     .split('\n')
     .filter((line) => line.startsWith('fanout_attempts_total{') && line.includes('outcome="succeeded"'))

@@ -85,7 +85,7 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const gaps = r.requests.slice(1).map((q, i) => q.at - r.requests[i]!.at);
     expect(gaps[0]).toBeGreaterThanOrEqual(300 * 0.8 - 50);
     expect(gaps[1]).toBeGreaterThanOrEqual(600 * 0.8 - 50);
-    const metrics = (await call('GET', `${gateway.url('fanout')}/metrics`)).body as string;
+    const metrics = (await call('GET', gateway.metricsUrl('fanout'))).body as string;
     expect(metrics).toMatch(
       /fanout_attempts_total\{[^}]*outcome="retrying"[^}]*error_class="http_status"[^}]*\} [1-9]/,
     );

@@ -251,7 +251,7 @@ describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgre
   });
 
   it('counts accepted and rejected events at /metrics', async () => {
-    const text = (await call('GET', `${gateway.url('ingest')}/metrics`)).body as string;
+    const text = (await call('GET', gateway.metricsUrl('ingest'))).body as string;
     expect(text).toMatch(
       /ingest_events_accepted_total\{[^}]*provider="kaynko"[^}]*type="kaynko.sale.completed"[^}]*\} \d+/,
     );

@@ -39,7 +39,7 @@ describe('metrics and the Grafana dashboard (four processes, real Kafka and Post
     expect(res.status).toBe(202);
     await receiver.waitFor(1, 30_000);
     for (const service of SERVICES) {
-      const page = await fetch(`${gateway.url(service)}/metrics`);
+      const page = await fetch(gateway.metricsUrl(service));
       expect(page.status).toBe(200);
       pages.set(service, await page.text());
     }
@@ -70,5 +70,18 @@ describe('metrics and the Grafana dashboard (four processes, real Kafka and Post
     expect(fanout).toMatch(/^fanout_circuit_breakers\{[^}]*state="closed"[^}]*\} [1-9]/m);
     expect(pages.get('qerko-bridge')).toMatch(/^qerko_requests_last_hour\{[^}]*state="pending"[^}]*\} \d+$/m);
     expect(pages.get('ingest')).toMatch(/^ingest_events_accepted_total\{[^}]*provider="kaynko"[^}]*\} [1-9]/m);
+  });
+
+  it("serves /metrics only on each service's METRICS_PORT, never on its public port", async () => {
+    for (const service of SERVICES) {
+      const onPublic = await fetch(`${gateway.url(service)}/metrics`);
+      expect([service, onPublic.status]).toEqual([service, 404]);
+      expect(await onPublic.json()).toEqual({ error: expect.objectContaining({ status: 404, code: 'not_found' }) });
+      const metrics = gateway.instances(service)[0]!;
+      const elsewhere = await fetch(`http://127.0.0.1:${metrics.metricsPort}/v1/tenants`);
+      expect([service, elsewhere.status]).toEqual([service, 404]);
+      const posted = await fetch(metrics.metricsUrl, { method: 'POST' });
+      expect([service, posted.status, posted.headers.get('allow')]).toEqual([service, 405, 'GET, HEAD']);
+    }
   });
 });

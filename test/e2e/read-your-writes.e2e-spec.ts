@@ -26,6 +26,7 @@ describe('read-your-writes configuration (two instances of ingest, fan-out and t
   let key: string;
   const ingests: string[] = [];
   const bridges: string[] = [];
+  /** The fan-out instances' metrics pages. */
   const fanouts: string[] = [];
   const extras: RunningService[] = [];
 
@@ -34,7 +35,7 @@ describe('read-your-writes configuration (two instances of ingest, fan-out and t
     admin = gateway.url('admin-api');
     for (const name of ['ingest', 'fanout', 'qerko-bridge'] as const) extras.push(await gateway.startExtra(name));
     ingests.push(gateway.url('ingest'), extras[0]!.url);
-    fanouts.push(gateway.url('fanout'), extras[1]!.url);
+    fanouts.push(gateway.metricsUrl('fanout'), extras[1]!.metricsUrl);
     bridges.push(gateway.url('qerko-bridge'), extras[2]!.url);
     key = (await gateway.tenantWithKey('read-your-writes')).key;
   });
@@ -213,12 +214,12 @@ describe('read-your-writes configuration (two instances of ingest, fan-out and t
 });
 
 /** Whether a fan-out instance has nothing queued in memory and no attempt in flight (from its /metrics). */
-async function idle(fanout: string): Promise<boolean> {
-  const text = await (await fetch(`${fanout}/metrics`)).text();
+async function idle(metricsUrl: string): Promise<boolean> {
+  const text = await (await fetch(metricsUrl)).text();
   const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   if (value('fanout_queued_deliveries') === 0 && value('fanout_in_flight_attempts') === 0) return true;
   throw new Error(
-    `${fanout} is busy: ${text
+    `${metricsUrl} is busy: ${text
       .split('\n')
       .filter((l) => /^fanout_(queued|in_flight)/.test(l))
       .join(', ')}`,

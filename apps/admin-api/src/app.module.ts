@@ -58,7 +58,7 @@ export class AppModule {
         }),
         CoreModule.forConfig(config),
         HealthModule.forRoot(),
-        MetricsModule.forRoot('admin-api'),
+        MetricsModule.forRoot('admin-api', config.METRICS_PORT),
         TenantsModule,
         ApiKeysModule,
         SourcesModule,

@@ -41,7 +41,7 @@ export class AppModule {
           sendTimeoutMs: 10_000,
         }),
         HealthModule.forRoot(),
-        MetricsModule.forRoot('fanout'),
+        MetricsModule.forRoot('fanout', config.METRICS_PORT),
       ],
       providers: [
         healthChecks(

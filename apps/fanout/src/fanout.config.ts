@@ -11,6 +11,9 @@ export class FanoutConfig extends UrlPolicyConfig {
   @Max(65535)
   FANOUT_PORT = 3002;
 
+  /** See BaseServiceConfig. */
+  override METRICS_PORT = 9302;
+
   /** Delays before each retry, e.g. `5s,5m,30m,2h,5h,10h,10h` (units ms, s, m, h); ±20 % jitter is added. */
   @Matches(/^\s*\d+(\.\d+)?(ms|s|m|h)\s*(,\s*\d+(\.\d+)?(ms|s|m|h)\s*)*$/, {
     message: 'GATEWAY_RETRY_SCHEDULE must be a comma-separated list of durations such as 300ms,5s,5m,2h',

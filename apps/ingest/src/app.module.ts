@@ -31,7 +31,7 @@ export class AppModule {
           ...kafkaSecurity(config),
         }),
         HealthModule.forRoot(),
-        MetricsModule.forRoot('ingest'),
+        MetricsModule.forRoot('ingest', config.METRICS_PORT),
       ],
       controllers: [IntakeController],
       providers: [

@@ -8,6 +8,9 @@ export class IngestConfig extends EncryptionConfig {
   @Max(65535)
   INGEST_PORT = 3001;
 
+  /** See BaseServiceConfig. */
+  override METRICS_PORT = 9301;
+
   /** Largest accepted request body (bytes); larger ones get 413. */
   @ToNumber()
   @IsInt()

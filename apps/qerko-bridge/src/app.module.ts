@@ -39,7 +39,7 @@ export class AppModule {
           sendTimeoutMs: 5000,
         }),
         HealthModule.forRoot(),
-        MetricsModule.forRoot('qerko-bridge'),
+        MetricsModule.forRoot('qerko-bridge', config.METRICS_PORT),
       ],
       controllers: [WebhookController, RepliesController],
       providers: [

@@ -10,6 +10,9 @@ export class QerkoBridgeConfig extends UrlPolicyConfig {
   @Max(65535)
   QERKO_BRIDGE_PORT = 3003;
 
+  /** See BaseServiceConfig. */
+  override METRICS_PORT = 9303;
+
   /** How long Qerko's webhook request waits for the POS's answer before it is answered 202 (async). */
   @ToNumber()
   @IsInt()

@@ -39,6 +39,16 @@ export class BaseServiceConfig {
   @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
   LOG_LEVEL = 'info';
 
+  /**
+   * The port of the Prometheus `/metrics` page, apart from the service's own so that it is never public with it.
+   * Each service has its own default (admin-api 9300, ingest 9301, fanout 9302, qerko-bridge 9303).
+   */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  METRICS_PORT = 9300;
+
   /** `json`: one JSON object a line (for log collectors); `text`: readable lines for a terminal (`npm start`). */
   @IsIn(['json', 'text'], { message: 'LOG_FORMAT must be json or text' })
   LOG_FORMAT: 'json' | 'text' = 'json';

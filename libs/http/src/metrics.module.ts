@@ -1,22 +1,79 @@
-import { Controller, DynamicModule, Get, Global, Injectable, Module, Res } from '@nestjs/common';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { PublicRoute } from './health.module';
+import { ApiError } from './api-error';
 
 /** The service's Prometheus registry: default process metrics plus whatever the service registers. */
 @Injectable()
 export class MetricsRegistry extends Registry {}
 
-@PublicRoute()
-@Controller('metrics')
-class MetricsController {
-  constructor(private readonly registry: MetricsRegistry) {}
+const METRICS_PORT = Symbol('METRICS_PORT');
 
-  /** `header` is Express's response's and Fastify's reply's alike. */
-  @Get()
-  async metrics(@Res({ passthrough: true }) res: { header(name: string, value: string): unknown }): Promise<string> {
-    res.header('content-type', this.registry.contentType);
-    return this.registry.metrics();
+/**
+ * `GET /metrics` on its own port (METRICS_PORT), never on the service's public one: the page names routes, tenants'
+ * volumes and internals that are nobody's business outside the cluster. The Helm chart's Services do not expose it;
+ * Prometheus scrapes the pods directly. Anything else on the port gets a 404 (405 for another method) in the one
+ * error shape.
+ */
+@Injectable()
+export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(MetricsServer.name);
+  private server: Server | null = null;
+
+  constructor(
+    private readonly registry: MetricsRegistry,
+    @Inject(METRICS_PORT) private readonly port: number,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const server = createServer((req, res) => void this.answer(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '0.0.0.0', () => resolve());
+    });
+    this.server = server;
+    this.logger.log(`metrics on port ${this.port} (/metrics)`);
   }
+
+  async onApplicationShutdown(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/metrics') return send(res, ApiError.notFound('Route'));
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return send(res, new ApiError(405, 'method_not_allowed', `${req.method} is not allowed here: use GET.`));
+    }
+    try {
+      const text = await this.registry.metrics();
+      res.writeHead(200, { 'content-type': this.registry.contentType, 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    } catch (err) {
+      this.logger.error(`metrics could not be collected: ${(err as Error).message}`);
+      send(res, new ApiError(500, 'internal_error', 'Internal error.'));
+    }
+  }
+}
+
+function send(res: ServerResponse, error: ApiError): void {
+  res.writeHead(error.getStatus(), { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(error.toBody()));
 }
 
 /**
@@ -55,14 +112,19 @@ export class HttpMetrics {
 @Global()
 @Module({})
 export class MetricsModule {
-  static forRoot(service: string): DynamicModule {
+  /** `port`: the service's METRICS_PORT. */
+  static forRoot(service: string, port: number): DynamicModule {
     const registry = new MetricsRegistry();
     registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: registry });
     return {
       module: MetricsModule,
-      controllers: [MetricsController],
-      providers: [{ provide: MetricsRegistry, useValue: registry }, HttpMetrics],
+      providers: [
+        { provide: MetricsRegistry, useValue: registry },
+        { provide: METRICS_PORT, useValue: port },
+        HttpMetrics,
+        MetricsServer,
+      ],
       exports: [MetricsRegistry, HttpMetrics],
     };
   }

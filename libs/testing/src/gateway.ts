@@ -19,6 +19,9 @@ export interface RunningService {
   name: ServiceName;
   port: number;
   url: string;
+  /** Its Prometheus page, on its own METRICS_PORT. */
+  metricsUrl: string;
+  metricsPort: number;
   process: ChildProcess;
   logs: string[];
   /** The settings it was started with beyond the gateway's own. */
@@ -52,7 +55,7 @@ export class GatewayProcesses {
   readonly encryptionKey = randomBytes(32).toString('base64');
   env: Record<string, string> = {};
 
-  private readonly ports = new Map<ServiceName, number>();
+  private readonly ports = new Map<ServiceName, [port: number, metricsPort: number]>();
   private readonly extras: RunningService[] = [];
   /** Instances replaced by restartInstance (their logs are still checked for secrets at stop). */
   private readonly retired: RunningService[] = [];
@@ -67,9 +70,12 @@ export class GatewayProcesses {
 
   async start(names: ServiceName[] = ['admin-api', 'ingest', 'fanout', 'qerko-bridge']): Promise<this> {
     const { kafkaBrokers, databaseUrl } = testInfra();
-    const ports = await freePorts(4);
+    const ports = await freePorts(8);
     const portOf = Object.fromEntries(
       (Object.keys(PORT_VARS) as ServiceName[]).map((n, i) => [n, ports[i]!]),
+    ) as Record<ServiceName, number>;
+    const metricsPortOf = Object.fromEntries(
+      (Object.keys(PORT_VARS) as ServiceName[]).map((n, i) => [n, ports[4 + i]!]),
     ) as Record<ServiceName, number>;
     this.env = {
       DATABASE_URL: databaseUrl,
@@ -83,8 +89,9 @@ export class GatewayProcesses {
       ...Object.fromEntries((Object.keys(PORT_VARS) as ServiceName[]).map((n) => [PORT_VARS[n], String(portOf[n])])),
       ...this.extraEnv,
     };
-    for (const name of Object.keys(PORT_VARS) as ServiceName[]) this.ports.set(name, portOf[name]);
-    await Promise.all(names.map((name) => this.startOne(name, portOf[name])));
+    for (const name of Object.keys(PORT_VARS) as ServiceName[])
+      this.ports.set(name, [portOf[name], metricsPortOf[name]]);
+    await Promise.all(names.map((name) => this.startOne(name, ...this.ports.get(name)!)));
     return this;
   }
 
@@ -95,8 +102,8 @@ export class GatewayProcesses {
 
   /** One more instance of a service (same configuration, its own port), for multi-instance tests. */
   async startExtra(name: ServiceName, env: Record<string, string> = {}): Promise<RunningService> {
-    const [port] = await freePorts(1);
-    const service = this.spawn(name, port!, env);
+    const [port, metricsPort] = await freePorts(2);
+    const service = this.spawn(name, port!, metricsPort!, env);
     this.extras.push(service);
     await waitReady(service);
     return service;
@@ -114,7 +121,7 @@ export class GatewayProcesses {
   async restartInstance(service: RunningService, signal: NodeJS.Signals = 'SIGTERM'): Promise<RunningService> {
     if (signal === 'SIGTERM') await stopProcess(service.process, 30_000);
     else await killProcess(service.process, signal);
-    const next = this.spawn(service.name, service.port, service.env);
+    const next = this.spawn(service.name, service.port, service.metricsPort, service.env);
     if (this.services.get(service.name) === service) this.services.set(service.name, next);
     else this.extras[this.extras.indexOf(service)] = next;
     this.retired.push(service);
@@ -122,9 +129,9 @@ export class GatewayProcesses {
     return next;
   }
 
-  /** Starts a (killed or stopped) service again on the same port. */
+  /** Starts a (killed or stopped) service again on the same ports. */
   async restart(name: ServiceName): Promise<void> {
-    await this.startOne(name, this.ports.get(name)!);
+    await this.startOne(name, ...this.ports.get(name)!);
   }
 
   /** A new tenant and an API key with every scope, through the admin API (as the operator). */
@@ -167,17 +174,34 @@ export class GatewayProcesses {
     return this.services.get(name)!.url;
   }
 
-  private async startOne(name: ServiceName, port: number): Promise<void> {
-    const service = this.spawn(name, port);
+  /** The service's Prometheus page (its first instance's). */
+  metricsUrl(name: ServiceName): string {
+    return this.services.get(name)!.metricsUrl;
+  }
+
+  private async startOne(name: ServiceName, port: number, metricsPort: number): Promise<void> {
+    const service = this.spawn(name, port, metricsPort);
     this.services.set(name, service);
     await waitReady(service);
   }
 
-  /** Starts one process of a service on `port` (its settings, then `env`). */
-  private spawn(name: ServiceName, port: number, env: Record<string, string> = {}): RunningService {
+  /** Starts one process of a service on `port` and `metricsPort` (its settings, then `env`). */
+  private spawn(
+    name: ServiceName,
+    port: number,
+    metricsPort: number,
+    env: Record<string, string> = {},
+  ): RunningService {
     const child = spawn(process.execPath, [join(this.rootOf(name), `dist/apps/${name}/src/main.js`)], {
       cwd: this.rootOf(name),
-      env: { ...process.env, ...this.env, ...this.serviceEnv[name], ...env, [PORT_VARS[name]]: String(port) },
+      env: {
+        ...process.env,
+        ...this.env,
+        ...this.serviceEnv[name],
+        ...env,
+        [PORT_VARS[name]]: String(port),
+        METRICS_PORT: String(metricsPort),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs: string[] = [];
@@ -190,7 +214,16 @@ export class GatewayProcesses {
         if (process.env['GATEWAY_TEST_LOGS']) appendFileSync(logFile, d);
       });
     }
-    return { name, port, url: `http://127.0.0.1:${port}`, process: child, logs, env };
+    return {
+      name,
+      port,
+      url: `http://127.0.0.1:${port}`,
+      metricsPort,
+      metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      process: child,
+      logs,
+      env,
+    };
   }
 
   /**
