@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { connect } from 'node:net';
 import { DIGITAX_EXAMPLES, GatewayProcesses, KAYNKO_EXAMPLES, call, eventually } from '@gateway/testing';
 
 const SECRET = 'kaynko-shop-secret';
@@ -7,7 +8,11 @@ const sign = (body: string, secret = SECRET) => 'sha256=' + createHmac('sha256',
 /** Every class of bad input gets its specific 4xx in the one error shape; good input gets 202 only after Kafka. */
 describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgres)', () => {
   jest.setTimeout(120_000);
-  const gateway = new GatewayProcesses({ INGEST_MAX_BODY_BYTES: '8192', INGEST_RATE_LIMIT_PER_SOURCE: '20' });
+  const gateway = new GatewayProcesses({
+    INGEST_MAX_BODY_BYTES: '8192',
+    INGEST_RATE_LIMIT_PER_SOURCE: '20',
+    HTTP_REQUEST_TIMEOUT_SECONDS: '2',
+  });
   let key: string;
   let kaynkoUrl: string;
   let kaynkoId: string;
@@ -114,6 +119,79 @@ describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgre
   it('413 for a body over the limit', async () => {
     const body = JSON.stringify({ ...KAYNKO_EXAMPLES['sale.completed'], padding: 'x'.repeat(10_000) });
     expectError(await kaynko(body), 413, 'payload_too_large');
+  });
+
+  /**
+   * Raw HTTP over a socket, as a hostile or broken client sends it: what arrives back (one answer) and how long the
+   * connection stayed open. `keepSending` writes one more byte every 100 ms until the server closes.
+   */
+  const rawExchange = (url: string, head: string, body = '', keepSending = false) =>
+    new Promise<{ status: number; body: any; headers: string; closedAfterMs: number }>((resolve, reject) => {
+      const { hostname, port } = new URL(url);
+      const started = Date.now();
+      const socket = connect(Number(port), hostname, () => socket.write(head + body));
+      let received = '';
+      const trickle = keepSending ? setInterval(() => socket.writable && socket.write('x'), 100) : null;
+      socket.on('data', (d) => (received += d.toString('latin1')));
+      socket.on('error', () => undefined); // a reset after the answer is what some of these expect
+      socket.on('close', () => {
+        if (trickle) clearInterval(trickle);
+        const [headers = '', payload = ''] = received.split('\r\n\r\n');
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(headers)?.[1] ?? 0);
+        if (!status) return reject(new Error(`no answer: ${JSON.stringify(received)}`));
+        resolve({ status, body: JSON.parse(payload), headers, closedAfterMs: Date.now() - started });
+      });
+    });
+  const head = (url: string, length: number, extra = '') => {
+    const { host, pathname, search } = new URL(url);
+    return (
+      `POST ${pathname}${search} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n` +
+      `X-Kaynko-Event: sale.completed\r\nContent-Length: ${length}\r\n${extra}\r\n`
+    );
+  };
+
+  it('closes the connection after a 413 instead of reading the rest of the body', async () => {
+    // A client that declares 100 MB and keeps sending: answered at once, and disconnected.
+    const res = await rawExchange(kaynkoUrl, head(kaynkoUrl, 100_000_000), 'x'.repeat(1000), true);
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({ error: expect.objectContaining({ status: 413, code: 'payload_too_large' }) });
+    expect(res.headers.toLowerCase()).toContain('connection: close');
+    expect(res.closedAfterMs).toBeLessThan(1500);
+  });
+
+  it('answers a request whose body is too slow with 408 in the one error shape (HTTP_REQUEST_TIMEOUT_SECONDS)', async () => {
+    const res = await rawExchange(kaynkoUrl, head(kaynkoUrl, 100), '{"event":');
+    expect(res.status).toBe(408);
+    expect(res.body).toEqual({ error: expect.objectContaining({ status: 408, code: 'request_timeout' }) });
+    expect(res.closedAfterMs).toBeGreaterThanOrEqual(1500);
+    expect(res.closedAfterMs).toBeLessThan(6000);
+  });
+
+  it("answers what is not HTTP, or headers too large, in the one error shape (Node's and Fastify's own answers replaced)", async () => {
+    const garbage = await rawExchange(kaynkoUrl, 'NOT HTTP AT ALL\r\n\r\n');
+    expect([garbage.status, garbage.body.error?.code]).toEqual([400, 'bad_request']);
+    const huge = await rawExchange(kaynkoUrl, head(kaynkoUrl, 2, `X-Padding: ${'x'.repeat(20_000)}\r\n`), '{}');
+    expect([huge.status, huge.body.error?.code]).toEqual([431, 'headers_too_large']);
+  });
+
+  it('counts a client that goes away mid-body at debug, without an error in the log', async () => {
+    const ingest = gateway.services.get('ingest')!;
+    const aborted = async () =>
+      Number(
+        /^http_requests_aborted_total(?:\{[^}]*\})? (\d+)/m.exec(await (await fetch(ingest.metricsUrl)).text())?.[1],
+      );
+    const before = await aborted();
+    const logged = ingest.logs.length;
+    await new Promise<void>((resolve) => {
+      const { hostname, port } = new URL(kaynkoUrl);
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(head(kaynkoUrl, 1000) + '{"event":"sale.completed"');
+        setTimeout(() => (socket.destroy(), resolve()), 200);
+      });
+    });
+    await eventually(async () => (await aborted()) === before + 1);
+    const after = ingest.logs.slice(logged).join('');
+    expect(after).not.toMatch(/ERROR|"level":50|aborted\n\s+at /);
   });
 
   it('400 naming an unknown event type', async () => {

@@ -90,6 +90,16 @@ export class BaseServiceConfig {
   @Max(60_000)
   CONFIG_FRESHNESS_TIMEOUT_MS = 2000;
 
+  /**
+   * Seconds a client has to send a whole request, headers and body; then 408 and the connection is closed (Node's
+   * default is 300, which lets slow clients hold connections and memory).
+   */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  HTTP_REQUEST_TIMEOUT_SECONDS = 30;
+
   /** Seconds allowed for a graceful shutdown before the process exits anyway. */
   @ToNumber()
   @IsInt()

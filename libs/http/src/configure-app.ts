@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { INestApplication, Logger } from '@nestjs/common';
 import type { BaseServiceConfig } from '@gateway/config';
 import { GatewayLogger, createPinoLogger, startTracing, stopTracing } from '@gateway/observability';
@@ -19,20 +20,30 @@ interface Draining {
  */
 export function configureHttpApp(
   app: INestApplication,
-  config: Pick<BaseServiceConfig, 'SHUTDOWN_TIMEOUT_SECONDS'>,
+  config: Pick<BaseServiceConfig, 'SHUTDOWN_TIMEOUT_SECONDS' | 'HTTP_REQUEST_TIMEOUT_SECONDS'>,
 ): void {
   const metrics = app.get(HttpMetrics, { strict: false });
   const shutdown: Draining = { draining: false };
   const http = app.getHttpAdapter();
-  if (http.getType() === 'fastify') fastifyFrontDoor(http.getInstance() as FastifyInstance, metrics, shutdown);
-  else expressFrontDoor(app, http.getInstance() as Express, metrics, shutdown);
-  app.useGlobalFilters(new ErrorFilter(http));
+  const requestTimeoutMs = config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000;
+  if (http.getType() === 'fastify')
+    fastifyFrontDoor(http.getInstance() as FastifyInstance, metrics, shutdown, requestTimeoutMs);
+  else expressFrontDoor(app, http.getInstance() as Express, metrics, shutdown, requestTimeoutMs);
+  app.useGlobalFilters(new ErrorFilter(http, metrics));
   app.useGlobalPipes(createValidationPipe());
+  guardConnections(app.getHttpServer() as Server, config.HTTP_REQUEST_TIMEOUT_SECONDS);
   gracefulShutdown(app, shutdown, config.SHUTDOWN_TIMEOUT_SECONDS);
 }
 
-function expressFrontDoor(app: INestApplication, express: Express, metrics: HttpMetrics, shutdown: Draining): void {
+function expressFrontDoor(
+  app: INestApplication,
+  express: Express,
+  metrics: HttpMetrics,
+  shutdown: Draining,
+  requestTimeoutMs: number,
+): void {
   app.use((req: Request, res: Response, next: NextFunction) => {
+    bodyDeadline(req, res, requestTimeoutMs);
     // While draining, every answer closes its keep-alive connection, so the server can finish closing.
     if (shutdown.draining) res.setHeader('connection', 'close');
     const started = process.hrtime.bigint();
@@ -50,8 +61,14 @@ function expressFrontDoor(app: INestApplication, express: Express, metrics: Http
 }
 
 /** The same on Fastify, as its hooks (they see the matched route; Fastify sends no X-Powered-By). */
-function fastifyFrontDoor(fastify: FastifyInstance, metrics: HttpMetrics, shutdown: Draining): void {
+function fastifyFrontDoor(
+  fastify: FastifyInstance,
+  metrics: HttpMetrics,
+  shutdown: Draining,
+  requestTimeoutMs: number,
+): void {
   fastify.addHook('onRequest', (request, reply, done) => {
+    bodyDeadline(request.raw, reply.raw, requestTimeoutMs);
     if (shutdown.draining) void reply.header('connection', 'close');
     if (!request.url.includes('%00')) return done();
     void reply.code(400).send(nulInUrl().toBody());
@@ -60,6 +77,69 @@ function fastifyFrontDoor(fastify: FastifyInstance, metrics: HttpMetrics, shutdo
     metrics.record(request.routeOptions.url, request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+}
+
+/**
+ * A request whose body has not fully arrived `ms` after its headers gets 408 in the one error shape, and its
+ * connection is closed. Node's own request timeout is only checked every 30 s (and answers outside the shape); this
+ * one is exact. Cleared as soon as the body is complete or an answer is sent.
+ */
+function bodyDeadline(req: IncomingMessage, res: ServerResponse, ms: number): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => {
+    if (req.complete || res.headersSent) return;
+    const error = new ApiError(408, 'request_timeout', `The request body did not arrive within ${ms / 1000} s.`);
+    const body = JSON.stringify(error.toBody());
+    res.writeHead(408, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      connection: 'close',
+    });
+    res.end(body, () => req.destroy());
+  }, ms);
+  const clear = () => clearTimeout(timer);
+  req.once('end', clear);
+  res.once('close', clear);
+}
+
+/**
+ * What Node's HTTP server decides before any framework sees the request: a whole request (headers and body) must
+ * arrive within `seconds`, headers alone within as long; and what it refuses (a request timeout, headers too large,
+ * bytes that are not HTTP) is answered in the one error shape, then the connection closed. A client that went away
+ * (a reset) gets nothing: its socket is destroyed. Replaces Fastify's own answers, which are in another shape.
+ */
+function guardConnections(server: Server, seconds: number): void {
+  server.requestTimeout = seconds * 1000;
+  server.headersTimeout = Math.min(server.headersTimeout, seconds * 1000);
+  server.removeAllListeners('clientError');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const error = clientError(err);
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!error || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const status = error.getStatus();
+    const body = JSON.stringify(error.toBody());
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\n` +
+        `connection: close\r\n\r\n${body}`,
+    );
+    socket.once('finish', () => socket.destroy());
+  });
+}
+
+function clientError(err: NodeJS.ErrnoException): ApiError | null {
+  const code = err.code ?? '';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return null;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return new ApiError(408, 'request_timeout', 'The request was not received in time.');
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return new ApiError(431, 'headers_too_large', 'The request headers are too large.');
+  return ApiError.badRequest('bad_request', 'The request is not valid HTTP.');
 }
 
 /**

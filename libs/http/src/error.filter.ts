@@ -1,6 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpServer, Logger } from '@nestjs/common';
 import { ErrorBody } from '@gateway/contracts';
 import { ApiError } from './api-error';
+import type { HttpMetrics } from './metrics.module';
+
+/** The code of the error raised when a client goes away while its request is read (see `readRawBody`). */
+export const CLIENT_CLOSED = 'client_closed_request';
 
 const CODES: Record<number, string> = {
   400: 'bad_request',
@@ -23,13 +27,24 @@ const CODES: Record<number, string> = {
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
-  constructor(private readonly http: HttpServer) {}
+  constructor(
+    private readonly http: HttpServer,
+    private readonly metrics?: HttpMetrics,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res: unknown = host.switchToHttp().getResponse();
-    if (this.http.isHeadersSent(res)) return;
+    if (this.http.isHeadersSent(res)) return; // answered already (e.g. 408 at the body deadline)
+    if (exception instanceof ApiError && exception.code === CLIENT_CLOSED) {
+      // Costs the client nothing to cause: counted, and logged at debug only. Nobody is there to answer.
+      this.metrics?.recordAbort();
+      this.logger.debug(exception.message);
+      return;
+    }
     const { status, body, headers } = this.toResponse(exception);
     for (const [name, value] of Object.entries(headers)) this.http.setHeader(res, name, value);
+    // After a 413 the rest of the body is not read: the connection closes once the answer is sent.
+    if (status === 413) this.http.setHeader(res, 'connection', 'close');
     this.http.reply(res, body, status);
   }
 

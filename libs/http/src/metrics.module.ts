@@ -84,6 +84,7 @@ function send(res: ServerResponse, error: ApiError): void {
 export class HttpMetrics {
   private readonly requests: Counter<'route' | 'method' | 'status'>;
   private readonly duration: Histogram<'route' | 'method'>;
+  private readonly aborted: Counter;
 
   constructor(registry: MetricsRegistry) {
     this.requests = new Counter({
@@ -99,6 +100,15 @@ export class HttpMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     });
+    this.aborted = new Counter({
+      name: 'http_requests_aborted_total',
+      help: 'Requests whose client closed the connection before sending the whole body',
+      registers: [registry],
+    });
+  }
+
+  recordAbort(): void {
+    this.aborted.inc();
   }
 
   /** `route` is the matched route's template, or undefined when no route matched. */
