@@ -330,11 +330,12 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     receiver.behaviour = (_, res) => void res.writeHead(500).end('nope');
     try {
       const failed = (await call('POST', `${admin}/v1/endpoints/${endpoint.id}/test`, { key: a.key })).body;
+      // The receiver is on 127.0.0.1, a private address the operator allowed: its answer is not shown to tenants.
       expect(failed).toMatchObject({
         succeeded: false,
         statusCode: 500,
         error: { class: 'http_status' },
-        responseBody: 'nope',
+        responseBody: null,
       });
     } finally {
       receiver.behaviour = (_, res) => void res.writeHead(200).end('ok');

@@ -45,6 +45,36 @@ describe('SSRF: refused at registration and at delivery (four processes, real Ka
     expect((await lookup(hostname())).address).toMatch(/^127\.|^::1$/);
   });
 
+  it('registration and delivery agree: what is accepted is reached, what would not be reached is refused', async () => {
+    // As `npm start` runs: local receivers on 127.0.0.1 allowed.
+    const local = await gateway.startExtra('admin-api', { GATEWAY_ALLOWED_PRIVATE_CIDRS: '127.0.0.1/32' });
+    const receiver = await new Receiver().start();
+    try {
+      const port = new URL(receiver.url()).port;
+      // IPv6 forms that embed 127.0.0.1 but connect elsewhere: refused, naming the address to use instead.
+      for (const url of [`http://[::127.0.0.1]:${port}/hook`, `http://[64:ff9b::127.0.0.1]:${port}/hook`]) {
+        const res = await call('POST', `${local.url}/v1/endpoints`, { key, body: { url, eventTypes: ['*'] } });
+        expect({ url, status: res.status, details: res.body.error?.details }).toEqual({
+          url,
+          status: 400,
+          details: [{ field: 'url', reason: expect.stringContaining('use 127.0.0.1') }],
+        });
+      }
+      // localhost in capitals with a trailing dot: accepted, and the test message arrives.
+      const created = await call('POST', `${local.url}/v1/endpoints`, {
+        key,
+        body: { url: `http://LOCALHOST.:${port}/hook`, eventTypes: ['kaynko.sale.voided'] },
+      });
+      expect(created.status).toBe(201);
+      const test = await call('POST', `${local.url}/v1/endpoints/${created.body.id}/test`, { key });
+      expect(test.body).toMatchObject({ succeeded: true, statusCode: 200 });
+      expect(receiver.requests).toHaveLength(1);
+      expect((await call('DELETE', `${local.url}/v1/endpoints/${created.body.id}`, { key })).status).toBe(204);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
   it('a strict admin API refuses every one at registration, saying why', async () => {
     const strict = await gateway.startExtra('admin-api', {
       GATEWAY_ALLOWED_PRIVATE_CIDRS: '',

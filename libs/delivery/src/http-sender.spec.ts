@@ -14,7 +14,7 @@ describe('HttpSender', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       received.push(req);
-      req.resume().on('end', () => res.end('ok'));
+      req.resume().on('end', () => res.end(req.url === '/big' ? 'x'.repeat(5000) : 'ok'));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
@@ -59,6 +59,24 @@ describe('HttpSender', () => {
       }
       const results = await Promise.all([ok(sender), ok(sender), ok(sender)]);
       expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    } finally {
+      await sender.close();
+    }
+  });
+
+  it('keeps at most the configured bytes of an answer, and says when the target is an allowed private address', async () => {
+    const sender = new HttpSender(guard, { connectionsPerOrigin: 1, responseBodyLimitBytes: 1024 });
+    try {
+      const base = url.replace('/hook', '');
+      for (const target of [`${base}/big`, `${base.replace('127.0.0.1', 'LOCALHOST.')}/big`]) {
+        const result = await sender.send({ url: target, headers: {}, body: '{}', timeoutMs: 2000 });
+        expect([target, result.statusCode, result.body?.length, result.privateTarget]).toEqual([
+          target,
+          200,
+          1024,
+          true,
+        ]);
+      }
     } finally {
       await sender.close();
     }

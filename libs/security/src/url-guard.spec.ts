@@ -35,7 +35,40 @@ describe('UrlGuard.checkUrl (no DNS)', () => {
 });
 
 describe('UrlGuard.resolve', () => {
-  it('refuses a hostname that resolves to loopback', async () => {
-    await expect(strict.resolve('localhost')).rejects.toThrow(/resolves to a loopback address/);
+  it('refuses localhost in every spelling', async () => {
+    for (const host of ['localhost', 'LOCALHOST.', 'api.localhost', 'Api.LocalHost.']) {
+      await expect(strict.resolve(host)).rejects.toThrow(/loopback address/);
+    }
+  });
+});
+
+describe('registration and connection agree', () => {
+  const local = new UrlGuard({ allowHttp: true, allowedPrivateCidrs: ['127.0.0.1/32'] });
+
+  it('resolves localhost in any case and with a trailing dot to the address the check allowed', async () => {
+    for (const url of ['http://LOCALHOST.:8080/hook', 'http://localhost/hook', 'http://shop.localhost./hook']) {
+      const check = local.checkUrl(url);
+      expect(check.ok).toBe(true);
+      if (check.ok)
+        await expect(local.resolve(check.url.hostname)).resolves.toEqual({ address: '127.0.0.1', family: 4 });
+    }
+  });
+
+  it.each([
+    'http://[::127.0.0.1]/hook',
+    'http://[::7f00:1]/hook',
+    'http://[64:ff9b::127.0.0.1]/hook',
+    'http://[2002:7f00:1::]/hook',
+    'http://[::ffff:0:127.0.0.1]/hook',
+  ])('refuses %s: the allowed 127.0.0.1 is not what that IPv6 address connects to', async (url) => {
+    const check = local.checkUrl(url);
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.reason).toMatch(/IPv6 form .* \(use 127\.0\.0\.1\)/);
+    await expect(local.resolve(new URL(url).hostname)).rejects.toThrow(/IPv6 form/);
+  });
+
+  it('allows the IPv4-mapped form, which does connect to the IPv4 address', async () => {
+    expect(local.checkUrl('http://[::ffff:127.0.0.1]/hook').ok).toBe(true);
+    await expect(local.resolve('[::ffff:7f00:1]')).resolves.toEqual({ address: '::ffff:7f00:1', family: 6 });
   });
 });

@@ -81,31 +81,51 @@ export class UrlGuard {
     if (url.username || url.password) return { ok: false, reason: 'must not contain credentials' };
     const host = stripBrackets(url.hostname);
     if (!host) return { ok: false, reason: 'has no host' };
-    const lowered = host.toLowerCase().replace(/\.$/, '');
-    if (lowered === 'localhost' || lowered.endsWith('.localhost')) {
-      const reason = this.addressProblem('127.0.0.1');
-      if (reason) return { ok: false, reason: `points to ${reason}` };
-    }
-    if (isIP(host)) {
-      const reason = this.addressProblem(host);
+    const literal = literalAddress(host);
+    if (literal) {
+      const reason = this.addressProblem(literal);
       if (reason) return { ok: false, reason: `points to ${reason}` };
     }
     return { ok: true, url };
   }
 
-  /** Why this IP must not be contacted, or null when it may. */
+  /**
+   * Why this IP must not be contacted, or null when it may. An IPv6 address embedding an IPv4 one is judged by the
+   * IPv4 address, but an allowed private range covers only the address a connection really reaches: the IPv4-mapped
+   * form (`::ffff:127.0.0.1`, which connects to 127.0.0.1); other forms (`[::127.0.0.1]`, NAT64, 6to4, Teredo) go
+   * to IPv6 addresses nothing local answers, so they are refused rather than accepted and then failing.
+   */
   addressProblem(address: string): string | null {
     const family = isIP(address);
     if (family === 0) return 'an address that is not an IP';
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    if (this.allowed.check(address, type)) return null;
     if (family === 6) {
       const embedded = embeddedIpv4(address);
       if (embedded) {
         const inner = this.addressProblem(embedded);
-        return inner ? `${inner} embedded in IPv6` : null;
+        if (inner) return `${inner} embedded in IPv6`;
+        const behindAllowance = this.blockedReason(embedded, 'ipv4');
+        if (behindAllowance && !isIpv4Mapped(address)) {
+          return `${behindAllowance} in an IPv6 form that connections do not reach it by (use ${embedded})`;
+        }
+        return null;
       }
     }
-    const type = family === 4 ? 'ipv4' : 'ipv6';
-    if (this.allowed.check(address, type)) return null;
+    return this.blockedReason(address, type);
+  }
+
+  /** Is this address one that is refused by default and reachable only through GATEWAY_ALLOWED_PRIVATE_CIDRS? */
+  allowedPrivately(address: string): boolean {
+    const family = isIP(address);
+    if (family === 0 || this.addressProblem(address)) return false;
+    const embedded = family === 6 ? embeddedIpv4(address) : null;
+    return embedded
+      ? this.blockedReason(embedded, 'ipv4') !== null
+      : this.blockedReason(address, family === 4 ? 'ipv4' : 'ipv6') !== null;
+  }
+
+  private blockedReason(address: string, type: 'ipv4' | 'ipv6'): string | null {
     for (const { list, reason } of this.blocked) {
       if (list.check(address, type)) return `${reason} (${address})`;
     }
@@ -118,11 +138,11 @@ export class UrlGuard {
    */
   async resolve(hostname: string): Promise<{ address: string; family: 4 | 6 }> {
     const host = stripBrackets(hostname);
-    const literal = isIP(host);
+    const literal = literalAddress(host);
     if (literal) {
-      const problem = this.addressProblem(host);
+      const problem = this.addressProblem(literal);
       if (problem) throw new UrlRefusedError(`points to ${problem}`);
-      return { address: host, family: literal as 4 | 6 };
+      return { address: literal, family: isIP(literal) as 4 | 6 };
     }
     let records: Array<{ address: string; family: number }>;
     try {
@@ -159,6 +179,22 @@ export class UrlRefusedError extends Error {
 
 export class DnsLookupError extends Error {
   override readonly name = 'DnsLookupError';
+}
+
+/**
+ * The address a host name stands for without DNS, as both the check and the connection use it: an IP literal, or
+ * `localhost` and its subdomains in any case and with a trailing dot (`LOCALHOST.`), which are 127.0.0.1 — whatever
+ * the system's resolver would make of them (`localhost.` may resolve to ::1, or not at all).
+ */
+function literalAddress(host: string): string | null {
+  if (isIP(host)) return host;
+  const name = host.toLowerCase().replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost') ? '127.0.0.1' : null;
+}
+
+function isIpv4Mapped(address: string): boolean {
+  const g = ipv6Groups(address);
+  return g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff;
 }
 
 function stripBrackets(host: string): string {

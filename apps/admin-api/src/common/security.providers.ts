@@ -16,9 +16,10 @@ export const securityProviders: Provider[] = [
       new UrlGuard({ allowHttp: c.GATEWAY_ALLOW_HTTP_ENDPOINTS, allowedPrivateCidrs: c.GATEWAY_ALLOWED_PRIVATE_CIDRS }),
   },
   {
-    // For endpoint tests: the same SSRF-safe sender fan-out uses.
+    // For endpoint tests: the same SSRF-safe sender fan-out uses. A Test shows at most 1 KiB of the answer, so that
+    // it cannot be used to read pages through the gateway.
     provide: HttpSender,
     inject: [UrlGuard],
-    useFactory: (guard: UrlGuard) => new HttpSender(guard, { connectionsPerOrigin: 2, responseBodyLimitBytes: 4096 }),
+    useFactory: (guard: UrlGuard) => new HttpSender(guard, { connectionsPerOrigin: 2, responseBodyLimitBytes: 1024 }),
   },
 ];

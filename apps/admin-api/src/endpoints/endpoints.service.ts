@@ -150,7 +150,8 @@ export class EndpointsService {
       statusCode: result.statusCode,
       durationMs: result.durationMs,
       error: result.errorClass ? { class: result.errorClass, message: result.errorMessage } : null,
-      responseBody: result.body,
+      // At most 1 KiB, and nothing from an address inside the operator's network (an allowed private range).
+      responseBody: result.privateTarget ? null : result.body,
     };
   }
 
