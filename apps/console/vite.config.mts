@@ -8,7 +8,9 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('../../dist/console', import.meta.url)),
     emptyOutDir: true,
-    sourcemap: true,
+    // No source maps in the build that is served (admin-api serves dist/console as it is): the console's source is
+    // nobody's business in production.
+    sourcemap: false,
     modulePreload: { polyfill: false },
   },
 });

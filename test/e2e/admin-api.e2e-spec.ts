@@ -205,6 +205,44 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     expect((await call('GET', `${admin}/v1/endpoints/ep_%2500`, { key: a.key })).status).toBe(404);
   });
 
+  it('answers every HTTP error in the one shape: 405 for a wrong method, 415 for a body that is not JSON', async () => {
+    const wrongMethod = await call('PUT', `${admin}/v1/endpoints/${a.endpoint}`, { key: a.key, body: {} });
+    expect([wrongMethod.status, wrongMethod.body.error?.code]).toEqual([405, 'method_not_allowed']);
+    expect(wrongMethod.headers.get('allow')).toBe('DELETE, GET, HEAD, PATCH');
+    const noRoute = await call('GET', `${admin}/v1/nothing-here`, { key: a.key });
+    expect([noRoute.status, noRoute.body.error?.code]).toEqual([404, 'not_found']);
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', '']) {
+      const res = await call('POST', `${admin}/v1/endpoints`, {
+        key: a.key,
+        rawBody: JSON.stringify({ url: receiver.url(), eventTypes: ['*'] }),
+        headers: type ? { 'content-type': type } : {},
+      });
+      expect([type, res.status, res.body.error?.code]).toEqual([type, 415, 'unsupported_media_type']);
+    }
+    const bridge = gateway.url('qerko-bridge');
+    const replies = await call('POST', `${bridge}/v1/qerko/replies`, {
+      key: a.key,
+      rawBody: 'uuid=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect([replies.status, replies.body.error?.code]).toEqual([415, 'unsupported_media_type']);
+    // Qerko's webhook for a source that does not exist: 404 before its body is read (not a 400 about the body).
+    const unknown = await call('POST', `${bridge}/v1/qerko/src_doesnotexist/webhook`, {
+      rawBody: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect([unknown.status, unknown.body.error?.code]).toEqual([404, 'not_found']);
+    // JSON answers are never sniffed nor cached, errors or not, on every service.
+    for (const url of [`${admin}/v1/endpoints`, `${admin}/v1/nothing-here`, `${bridge}/health/ready`]) {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${a.key}` } });
+      expect([url, res.headers.get('x-content-type-options'), res.headers.get('cache-control')]).toEqual([
+        url,
+        'nosniff',
+        'no-store',
+      ]);
+    }
+  });
+
   it('400 lists each bad field', async () => {
     const res = await call('POST', `${admin}/v1/endpoints`, {
       key: a.key,

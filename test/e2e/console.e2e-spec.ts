@@ -63,7 +63,29 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    expect(await res.text()).toContain('<div id="root"></div>');
+    const html = await res.text();
+    expect(html).toContain('<div id="root"></div>');
+    // The production build serves no source map, and its bundle points to none.
+    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+    const bundle = await (await fetch(`${admin}${script}`)).text();
+    expect(bundle).not.toContain('sourceMappingURL');
+    expect((await fetch(`${admin}${script}.map`)).status).toBe(404);
+  });
+
+  it('serves the API reference at /docs under a content security policy, and it renders', async () => {
+    const res = await fetch(`${admin}/docs`);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const reference = await browser.newPage();
+    const errors: string[] = [];
+    reference.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    try {
+      await reference.goto(`${admin}/docs`);
+      await reference.getByText('POS Event Gateway — Admin API').first().waitFor();
+      await reference.getByText('/v1/endpoints').first().waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await reference.close();
+    }
   });
 
   it('signs in with an API key, explaining a wrong one, and never puts the key in the URL', async () => {

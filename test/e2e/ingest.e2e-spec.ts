@@ -113,7 +113,9 @@ describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgre
     const ingest = gateway.url('ingest');
     expectError(await post(`${ingest}/v1/ingest/kaynko/%zz`, body), 400, 'invalid_url');
     expectError(await post(`${ingest}/v1/ingest/kaynko`, body), 404, 'not_found');
-    expectError(await call('GET', kaynkoUrl), 404, 'not_found');
+    const get = await call('GET', kaynkoUrl);
+    expectError(get, 405, 'method_not_allowed');
+    expect(get.headers.get('allow')).toBe('POST');
   });
 
   it('413 for a body over the limit', async () => {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { loadConfigOrExit } from '@gateway/config';
-import { configureHttpApp, startObservability } from '@gateway/http';
+import { configureHttpApp, jsonBodiesOnly, startObservability } from '@gateway/http';
 import { logContextPerRequest } from '@gateway/observability';
 import { AdminApiConfig } from './admin-api.config';
 import { AppModule } from './app.module';
@@ -18,6 +18,7 @@ async function bootstrap(): Promise<void> {
   // not a hot path, so the per-request context's cost does not matter here (libs/observability/src/log-context.ts).
   app.use(logContextPerRequest);
   configureHttpApp(app, config);
+  app.use(jsonBodiesOnly());
 
   serveOpenApi(app);
   serveConsole(app);

@@ -26,10 +26,11 @@ export function configureHttpApp(
   const shutdown: Draining = { draining: false };
   const http = app.getHttpAdapter();
   const requestTimeoutMs = config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000;
-  if (http.getType() === 'fastify')
-    fastifyFrontDoor(http.getInstance() as FastifyInstance, metrics, shutdown, requestTimeoutMs);
-  else expressFrontDoor(app, http.getInstance() as Express, metrics, shutdown, requestTimeoutMs);
-  app.useGlobalFilters(new ErrorFilter(http, metrics));
+  const methodsOf =
+    http.getType() === 'fastify'
+      ? fastifyFrontDoor(http.getInstance() as FastifyInstance, metrics, shutdown, requestTimeoutMs)
+      : expressFrontDoor(app, http.getInstance() as Express, metrics, shutdown, requestTimeoutMs);
+  app.useGlobalFilters(new ErrorFilter(http, metrics, methodsOf));
   app.useGlobalPipes(createValidationPipe());
   guardConnections(app.getHttpServer() as Server, config.HTTP_REQUEST_TIMEOUT_SECONDS);
   gracefulShutdown(app, shutdown, config.SHUTDOWN_TIMEOUT_SECONDS);
@@ -41,9 +42,12 @@ function expressFrontDoor(
   metrics: HttpMetrics,
   shutdown: Draining,
   requestTimeoutMs: number,
-): void {
+): MethodsOf {
   app.use((req: Request, res: Response, next: NextFunction) => {
     bodyDeadline(req, res, requestTimeoutMs);
+    // Every answer is an API's: never sniffed as another type, never cached (the console's files set their own).
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('cache-control', 'no-store');
     // While draining, every answer closes its keep-alive connection, so the server can finish closing.
     if (shutdown.draining) res.setHeader('connection', 'close');
     const started = process.hrtime.bigint();
@@ -58,6 +62,24 @@ function expressFrontDoor(
   });
   express.disable('x-powered-by');
   express.set('query parser', 'simple');
+  return (path) => {
+    type Layer = { route?: { methods: Record<string, boolean> }; match(path: string): boolean };
+    const router = (express as unknown as { router?: { stack: Layer[] } }).router;
+    const methods = new Set<string>();
+    for (const layer of router?.stack ?? []) {
+      if (!layer.route || !layer.match(path)) continue;
+      for (const [method, on] of Object.entries(layer.route.methods)) if (on) methods.add(method.toUpperCase());
+    }
+    return withHead(methods);
+  };
+}
+
+/** The methods a path's routes answer (empty when no route has that path): a wrong method is 405, not 404. */
+export type MethodsOf = (path: string) => string[];
+
+function withHead(methods: Set<string>): string[] {
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
 }
 
 /** The same on Fastify, as its hooks (they see the matched route; Fastify sends no X-Powered-By). */
@@ -66,9 +88,22 @@ function fastifyFrontDoor(
   metrics: HttpMetrics,
   shutdown: Draining,
   requestTimeoutMs: number,
-): void {
+): MethodsOf {
+  // Routes as Nest registers them (at init, after this): their paths as patterns, for MethodsOf.
+  const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
+  fastify.addHook('onRoute', (route) => {
+    const pattern = new RegExp(
+      `^${route.url
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        .replace(/:[^/]+/g, '[^/]+')
+        .replace(/\/$/, '')}/?$`,
+      'i',
+    );
+    routes.push({ pattern, methods: ([] as string[]).concat(route.method) });
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     bodyDeadline(request.raw, reply.raw, requestTimeoutMs);
+    void reply.header('x-content-type-options', 'nosniff').header('cache-control', 'no-store');
     if (shutdown.draining) void reply.header('connection', 'close');
     if (!request.url.includes('%00')) return done();
     void reply.code(400).send(nulInUrl().toBody());
@@ -77,6 +112,8 @@ function fastifyFrontDoor(
     metrics.record(request.routeOptions.url, request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+  return (path) =>
+    withHead(new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods.map((m) => m.toUpperCase()))));
 }
 
 /**

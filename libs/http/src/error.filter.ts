@@ -1,4 +1,12 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpServer, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpServer,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
 import { ErrorBody } from '@gateway/contracts';
 import { ApiError } from './api-error';
 import type { HttpMetrics } from './metrics.module';
@@ -30,6 +38,8 @@ export class ErrorFilter implements ExceptionFilter {
   constructor(
     private readonly http: HttpServer,
     private readonly metrics?: HttpMetrics,
+    /** The methods a path's routes answer, to tell a wrong method (405) from a wrong path (404). */
+    private readonly methodsOf?: (path: string) => string[],
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -41,11 +51,24 @@ export class ErrorFilter implements ExceptionFilter {
       this.logger.debug(exception.message);
       return;
     }
+    if (exception instanceof NotFoundException) exception = this.noRoute(host);
     const { status, body, headers } = this.toResponse(exception);
     for (const [name, value] of Object.entries(headers)) this.http.setHeader(res, name, value);
     // After a 413 the rest of the body is not read: the connection closes once the answer is sent.
     if (status === 413) this.http.setHeader(res, 'connection', 'close');
     this.http.reply(res, body, status);
+  }
+
+  /** The framework found no route: 405 naming the allowed methods if the path has routes, else 404. */
+  private noRoute(host: ArgumentsHost): ApiError {
+    const { method, url } = host.switchToHttp().getRequest<{ method: string; url: string }>();
+    const path = url.split('?')[0]!;
+    const allowed = this.methodsOf?.(path) ?? [];
+    if (allowed.length) {
+      const message = `${method} is not allowed on ${path}: use ${allowed.join(', ')}.`;
+      return new ApiError(405, 'method_not_allowed', message, undefined, { allow: allowed.join(', ') });
+    }
+    return new ApiError(404, 'not_found', `No route ${method} ${path}.`);
   }
 
   private toResponse(exception: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {

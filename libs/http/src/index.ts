@@ -8,3 +8,4 @@ export * from './metrics.module';
 export * from './json-body';
 export * from './raw-body';
 export * from './fastify-options';
+export * from './json-bodies-only';

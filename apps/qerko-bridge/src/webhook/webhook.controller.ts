@@ -3,6 +3,9 @@ import type { Request, Response } from 'express';
 import { PublicRoute, readRawBody } from '@gateway/http';
 import { WebhookService } from './webhook.service';
 
+/** The webhook's path (any case, a trailing slash): its body is read by the route, not by the JSON parser. */
+export const WEBHOOK_PATH = /^\/v1\/qerko\/[^/]+\/webhook\/?$/i;
+
 /** Qerko's webhook: the Qerko source's ingestUrl. Authenticated by signature (or token) inside the service. */
 @PublicRoute()
 @Controller('v1/qerko')
@@ -11,10 +14,8 @@ export class WebhookController {
 
   @Post(':sourceId/webhook')
   async receive(@Param('sourceId') sourceId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    // The JSON parser already read application/json bodies and kept their exact bytes; anything else is read here.
-    const raw = (req as Request & { rawBody?: Buffer }).rawBody;
-    const body = Buffer.isBuffer(raw) ? raw : await readRawBody(req, 256 * 1024);
-    const answer = await this.webhook.handle(sourceId, req.headers, req.query, body);
+    // Its exact bytes, read once the source is known (an unknown source is 404 before any byte of the body).
+    const answer = await this.webhook.handle(sourceId, req.headers, req.query, () => readRawBody(req, 256 * 1024));
     res.status(answer.status).json(answer.body);
   }
 }

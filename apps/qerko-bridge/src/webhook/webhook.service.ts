@@ -35,10 +35,10 @@ export class WebhookService {
     sourceId: string,
     headers: Record<string, string | string[] | undefined>,
     query: Record<string, unknown>,
-    body: Buffer,
+    readBody: () => Promise<Buffer>,
   ): Promise<WebhookAnswer> {
     return inSpan('qerko webhook', { kind: SpanKind.SERVER }, headers, () =>
-      this.handleNow(sourceId, headers, query, body),
+      this.handleNow(sourceId, headers, query, readBody),
     );
   }
 
@@ -46,7 +46,7 @@ export class WebhookService {
     sourceId: string,
     headers: Record<string, string | string[] | undefined>,
     query: Record<string, unknown>,
-    body: Buffer,
+    readBody: () => Promise<Buffer>,
   ): Promise<WebhookAnswer> {
     // Decided under every configuration change admin-api confirmed before this request (no database read).
     await this.sources.current().catch((err: Error) => {
@@ -55,6 +55,7 @@ export class WebhookService {
     const source = this.sources.get(sourceId);
     if (!source || !source.enabled) throw ApiError.notFound('Source');
     addLogFields({ tenantId: source.tenantId, sourceId: source.id });
+    const body = await readBody();
     const signature = headers['signature-sha256'];
     if (typeof signature === 'string') {
       if (!verifyQerkoSignature(source.apiKey, body, signature))
