@@ -378,6 +378,10 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     } finally {
       receiver.behaviour = (_, res) => void res.writeHead(200).end('ok');
     }
+    // The body of rotate-secret is optional, as the spec says: without one, a generated secret.
+    const rotated = await call('POST', `${admin}/v1/endpoints/${endpoint.id}/rotate-secret`, { key: a.key });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
   });
 
   it('replays a window of events to another endpoint, with progress to 100 %', async () => {

@@ -17,6 +17,10 @@ export class AdminApiConfig extends UrlPolicyConfig {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   GATEWAY_PUBLIC_INGEST_URL = 'http://localhost:3001';
 
+  /** Public base URL of this API: the OpenAPI document's server, which generated clients call by default. */
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  GATEWAY_PUBLIC_ADMIN_URL = 'http://localhost:3000';
+
   /** Public base URL of the Qerko bridge, used to build Qerko sources' `ingestUrl`. */
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   GATEWAY_PUBLIC_QERKO_URL = 'http://localhost:3003';

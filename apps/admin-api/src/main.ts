@@ -20,7 +20,7 @@ async function bootstrap(): Promise<void> {
   configureHttpApp(app, config);
   app.use(jsonBodiesOnly());
 
-  serveOpenApi(app);
+  serveOpenApi(app, config.GATEWAY_PUBLIC_ADMIN_URL);
   serveConsole(app);
 
   await app.listen(config.ADMIN_API_PORT, '0.0.0.0');

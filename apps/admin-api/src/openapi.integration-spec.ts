@@ -44,4 +44,43 @@ describe('admin-api OpenAPI document', () => {
     expect(served.length).toBeGreaterThan(30);
     expect(served.filter((route) => !documented.includes(route))).toEqual([]);
   });
+
+  /** What a generated client needs of every operation (openapi-typescript types `data` and `error` from these). */
+  it('gives every operation a summary, a tag, its success schema and its errors in the one shape', () => {
+    const document = buildOpenApiDocument(app, 'https://gateway.example.com/');
+    expect(document.servers).toEqual([{ url: 'https://gateway.example.com' }]);
+    const scheme = document.components?.securitySchemes?.['bearer'] as { bearerFormat?: string } | undefined;
+    expect(scheme?.bearerFormat).not.toMatch(/JWT/);
+    type Response = { content?: Record<string, { schema?: { $ref?: string; type?: string } }> };
+    type Operation = {
+      summary?: string;
+      tags?: string[];
+      parameters?: Array<{ name: string }>;
+      responses: Record<string, Response>;
+    };
+    const problems: string[] = [];
+    for (const [path, methods] of Object.entries(document.paths as Record<string, Record<string, Operation>>)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const name = `${method.toUpperCase()} ${path}`;
+        if (!op.summary) problems.push(`${name}: no summary`);
+        if (!op.tags?.length) problems.push(`${name}: no tag`);
+        const [success, ...more] = Object.keys(op.responses).filter((code) => code.startsWith('2'));
+        if (!success || more.length) problems.push(`${name}: ${more.length + (success ? 1 : 0)} success responses`);
+        else if (success !== '204' && !Object.values(op.responses[success]!.content ?? {})[0]?.schema)
+          problems.push(`${name}: ${success} without a schema`);
+        for (const code of ['401', '429']) if (!op.responses[code]) problems.push(`${name}: no ${code}`);
+        for (const [code, response] of Object.entries(op.responses).filter(([c]) => !c.startsWith('2'))) {
+          const ref = response.content?.['application/json']?.schema?.$ref;
+          if (ref !== '#/components/schemas/ErrorResponse') problems.push(`${name}: ${code} not in the error shape`);
+        }
+        const isList =
+          method === 'get' && Object.values(op.responses['200']?.content ?? {})[0]?.schema?.$ref?.endsWith('Page');
+        const params = (op.parameters ?? []).map((p) => p.name);
+        if (isList && !(params.includes('limit') && params.includes('cursor')))
+          problems.push(`${name}: a list without limit and cursor`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(Object.keys(document.paths).filter((p) => p.startsWith('/health'))).toEqual([]);
+  });
 });

@@ -1,9 +1,13 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
-/** The OpenAPI document, generated from the controllers and DTOs (served at /docs and /docs-json). */
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  return SwaggerModule.createDocument(
+/**
+ * The OpenAPI document, generated from the controllers and DTOs (served at /docs and /docs-json). `publicUrl` is
+ * where partners reach the API (GATEWAY_PUBLIC_ADMIN_URL), its one server. Health and metrics are operators'
+ * routes, not the API: left out.
+ */
+export function buildOpenApiDocument(app: INestApplication, publicUrl = 'http://localhost:3000'): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('POS Event Gateway — Admin API')
@@ -17,9 +21,17 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         ].join('\n'),
       )
       .setVersion('1')
-      .addBearerAuth()
+      .addServer(publicUrl.replace(/\/+$/, ''))
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'API key (gw_live_…; the operator key op_…)',
+        description: 'An opaque API key, not a JWT.',
+      })
       .build(),
   );
+  for (const path of Object.keys(document.paths)) if (/^\/health(\/|$)/.test(path)) delete document.paths[path];
+  return document;
 }
 
 /**
@@ -38,11 +50,11 @@ const DOCS_CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
-export function serveOpenApi(app: INestApplication): void {
+export function serveOpenApi(app: INestApplication, publicUrl: string): void {
   app.use('/docs', (_req: unknown, res: { setHeader(name: string, value: string): void }, next: () => void) => {
     res.setHeader('content-security-policy', DOCS_CONTENT_SECURITY_POLICY);
     res.setHeader('referrer-policy', 'no-referrer');
     next();
   });
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, publicUrl), { jsonDocumentUrl: 'docs-json' });
 }

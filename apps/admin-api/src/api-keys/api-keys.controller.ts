@@ -3,8 +3,9 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, OperatorOrScope } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { PageQuery } from '../common/pagination';
-import { CreateApiKeyDto } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
+import { Doc, PageOf } from '../common/api-doc';
+import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './api-keys.dto';
 
 @ApiTags('API keys')
 @ApiBearerAuth()
@@ -12,24 +13,33 @@ import { ApiKeysService } from './api-keys.service';
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
+  @Doc({ summary: 'Create an API key (shown once)', status: 201, type: CreatedApiKeyResponse, errors: [400, 404] })
   @Post('tenants/:tenantId/api-keys')
   @OperatorOrScope('api-keys:write')
   create(@CurrentPrincipal() principal: Principal, @Param('tenantId') tenantId: string, @Body() dto: CreateApiKeyDto) {
     return this.keys.create(principal, tenantId, dto);
   }
 
+  @Doc({ summary: "List a tenant's API keys", type: PageOf(ApiKeyResponse), errors: [400, 404] })
   @Get('tenants/:tenantId/api-keys')
   @OperatorOrScope('api-keys:read')
   list(@CurrentPrincipal() principal: Principal, @Param('tenantId') tenantId: string, @Query() query: PageQuery) {
     return this.keys.list(principal, tenantId, query);
   }
 
+  @Doc({
+    summary: 'Regenerate an API key: the old one stops at once',
+    status: 201,
+    type: CreatedApiKeyResponse,
+    errors: [404],
+  })
   @Post('api-keys/:id/regenerate')
   @OperatorOrScope('api-keys:write')
   regenerate(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     return this.keys.regenerate(principal, id);
   }
 
+  @Doc({ summary: 'Revoke an API key', status: 204, errors: [404] })
   @Delete('api-keys/:id')
   @OperatorOrScope('api-keys:write')
   @HttpCode(204)

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { isRfc3339Instant } from '@gateway/contracts';
@@ -5,6 +6,7 @@ import { ApiError } from '@gateway/http';
 
 export class PageQuery {
   /** How many items per page (1–100, default 20). */
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, type: 'integer', description: 'Items per page.' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -13,6 +15,7 @@ export class PageQuery {
   limit?: number;
 
   /** `nextCursor` of the previous page. */
+  @ApiPropertyOptional({ maxLength: 200, description: '`nextCursor` of the previous page, as it was returned.' })
   @IsOptional()
   @IsString()
   @MaxLength(200)

@@ -1,8 +1,9 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RequireScope, TenantId } from '../auth/auth.decorators';
-import { DeliveriesQuery } from './deliveries.dto';
+import { DeliveriesQuery, DeliveryDetailResponse, DeliveryResponse } from './deliveries.dto';
 import { DeliveriesService } from './deliveries.service';
+import { Doc, PageOf } from '../common/api-doc';
 
 @ApiTags('Deliveries')
 @ApiBearerAuth()
@@ -10,18 +11,21 @@ import { DeliveriesService } from './deliveries.service';
 export class DeliveriesController {
   constructor(private readonly deliveries: DeliveriesService) {}
 
+  @Doc({ summary: 'List deliveries, newest first', type: PageOf(DeliveryResponse), errors: [400] })
   @Get()
   @RequireScope('deliveries:read')
   list(@TenantId() tenantId: string, @Query() query: DeliveriesQuery) {
     return this.deliveries.list(tenantId, query);
   }
 
+  @Doc({ summary: 'Get a delivery with its attempts', type: DeliveryDetailResponse, errors: [404] })
   @Get(':id')
   @RequireScope('deliveries:read')
   get(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.deliveries.get(tenantId, id);
   }
 
+  @Doc({ summary: 'Retry a delivery now', status: 202, type: DeliveryResponse, errors: [404] })
   @Post(':id/retry')
   @RequireScope('deliveries:write')
   @HttpCode(202)

@@ -2,8 +2,19 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { RequireScope, TenantId } from '../auth/auth.decorators';
 import { PageQuery } from '../common/pagination';
-import { CreateEndpointDto, RotateSecretDto, StatsQuery, UpdateEndpointDto } from './endpoints.dto';
 import { EndpointsService } from './endpoints.service';
+import { Doc, PageOf } from '../common/api-doc';
+import {
+  CreateEndpointDto,
+  EndpointResponse,
+  EndpointStatsResponse,
+  EndpointTestResponse,
+  EndpointWithSecretResponse,
+  RotateSecretDto,
+  SecretResponse,
+  StatsQuery,
+  UpdateEndpointDto,
+} from './endpoints.dto';
 
 @ApiTags('Endpoints')
 @ApiBearerAuth()
@@ -11,6 +22,12 @@ import { EndpointsService } from './endpoints.service';
 export class EndpointsController {
   constructor(private readonly endpoints: EndpointsService) {}
 
+  @Doc({
+    summary: 'Create an endpoint (its signing secret is in the answer)',
+    status: 201,
+    type: EndpointWithSecretResponse,
+    errors: [400, 503],
+  })
   @Post()
   @RequireScope('endpoints:write')
   @ApiBody({
@@ -43,12 +60,14 @@ export class EndpointsController {
     return this.endpoints.create(tenantId, dto);
   }
 
+  @Doc({ summary: 'List endpoints', type: PageOf(EndpointResponse), errors: [400] })
   @Get()
   @RequireScope('endpoints:read')
   list(@TenantId() tenantId: string, @Query() query: PageQuery) {
     return this.endpoints.list(tenantId, query);
   }
 
+  @Doc({ summary: 'Get an endpoint', type: EndpointResponse, errors: [404] })
   @Get(':id')
   @RequireScope('endpoints:read')
   get(@TenantId() tenantId: string, @Param('id') id: string) {
@@ -56,6 +75,7 @@ export class EndpointsController {
   }
 
   /** Sends a test message now; answers with the attempt's outcome (status code, duration, error). */
+  @Doc({ summary: 'Send a signed test message now, and get the outcome', type: EndpointTestResponse, errors: [404] })
   @Post(':id/test')
   @RequireScope('endpoints:write')
   @HttpCode(200)
@@ -64,31 +84,41 @@ export class EndpointsController {
   }
 
   /** Success rate, latency percentiles and failures by reason over a window (default 24 h). */
+  @Doc({ summary: 'Delivery statistics of an endpoint over a window', type: EndpointStatsResponse, errors: [400, 404] })
   @Get(':id/stats')
   @RequireScope('endpoints:read')
   stats(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: StatsQuery) {
     return this.endpoints.stats(tenantId, id, query.window);
   }
 
+  @Doc({ summary: "Show an endpoint's signing secret", type: SecretResponse, errors: [404] })
   @Get(':id/secret')
   @RequireScope('endpoints:write')
   secret(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.endpoints.secret(tenantId, id);
   }
 
+  @Doc({ summary: 'Update an endpoint', type: EndpointResponse, errors: [400, 404, 503] })
   @Patch(':id')
   @RequireScope('endpoints:write')
   update(@TenantId() tenantId: string, @Param('id') id: string, @Body() dto: UpdateEndpointDto) {
     return this.endpoints.update(tenantId, id, dto);
   }
 
+  @Doc({
+    summary: 'Rotate the signing secret (the old one keeps signing during the overlap)',
+    type: SecretResponse,
+    errors: [400, 404, 503],
+  })
   @Post(':id/rotate-secret')
+  @ApiBody({ type: RotateSecretDto, required: false })
   @RequireScope('endpoints:write')
   @HttpCode(200)
   rotateSecret(@TenantId() tenantId: string, @Param('id') id: string, @Body() dto: RotateSecretDto) {
     return this.endpoints.rotateSecret(tenantId, id, dto.secret);
   }
 
+  @Doc({ summary: 'Delete an endpoint', status: 204, errors: [404, 503] })
   @Delete(':id')
   @RequireScope('endpoints:write')
   @HttpCode(204)

@@ -175,3 +175,61 @@ export class StatsQuery {
   @IsIn(['1h', '24h', '7d', '30d'])
   window?: '1h' | '24h' | '7d' | '30d';
 }
+
+export class SecretResponse {
+  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'The signing secret.' })
+  secret: string;
+}
+
+export class TestErrorResponse {
+  @ApiProperty({ example: 'http_status' }) class: string;
+  @ApiProperty({ example: 'endpoint answered 500' }) message: string;
+}
+
+export class EndpointTestResponse {
+  @ApiProperty({ example: 'evt_5d0c3b8f2a1e4d6c9b7a8f6e5d4c3b2a' }) eventId: string;
+  @ApiProperty() succeeded: boolean;
+  @ApiProperty({ nullable: true, type: Number, example: 200 }) statusCode: number | null;
+  @ApiProperty({ example: 84 }) durationMs: number;
+  @ApiProperty({ nullable: true, type: TestErrorResponse }) error: TestErrorResponse | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      "The endpoint's answer, at most 1 KiB; null when empty or when the endpoint is on an allowed private address.",
+  })
+  responseBody: string | null;
+}
+
+export class LatencyResponse {
+  @ApiProperty({ nullable: true, type: Number }) p50: number | null;
+  @ApiProperty({ nullable: true, type: Number }) p95: number | null;
+  @ApiProperty({ nullable: true, type: Number }) p99: number | null;
+}
+
+export class StatsBucketResponse {
+  @ApiProperty({ format: 'date-time' }) from: string;
+  @ApiProperty() attempts: number;
+  @ApiProperty() succeeded: number;
+  @ApiProperty({ nullable: true, type: Number }) successRate: number | null;
+  @ApiProperty({ nullable: true, type: Number }) p95LatencyMs: number | null;
+}
+
+export class EndpointStatsResponse {
+  @ApiProperty() endpointId: string;
+  @ApiProperty({ enum: ['1h', '24h', '7d', '30d'] }) window: string;
+  @ApiProperty() attempts: number;
+  @ApiProperty() succeeded: number;
+  @ApiProperty() failed: number;
+  @ApiProperty({ nullable: true, type: Number }) successRate: number | null;
+  @ApiProperty({ type: LatencyResponse }) latencyMs: LatencyResponse;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { timeout: 3, http_status: 1 },
+    description: 'Failed attempts by error class.',
+  })
+  failuresByReason: Record<string, number>;
+  @ApiProperty({ type: [StatsBucketResponse], description: 'The window in 24 equal buckets.' })
+  series: StatsBucketResponse[];
+}

@@ -1,10 +1,11 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequireScope, TenantId } from '../auth/auth.decorators';
 import { streamResponse } from '../common/stream-response';
-import { EventsFilter, EventsQuery } from './events.dto';
+import { EventDetailResponse, EventResponse, EventsFilter, EventsQuery } from './events.dto';
 import { EventsService } from './events.service';
+import { Doc, PageOf } from '../common/api-doc';
 
 @ApiTags('Events')
 @ApiBearerAuth()
@@ -12,6 +13,7 @@ import { EventsService } from './events.service';
 export class EventsController {
   constructor(private readonly events: EventsService) {}
 
+  @Doc({ summary: 'List events, newest first', type: PageOf(EventResponse), errors: [400] })
   @Get()
   @RequireScope('events:read')
   list(@TenantId() tenantId: string, @Query() query: EventsQuery) {
@@ -19,9 +21,9 @@ export class EventsController {
   }
 
   /** Every matching event as CSV (streamed), for spreadsheets — the seed's "Excel / CSV export". */
+  @Doc({ summary: 'Export the matching events as CSV (streamed)', errors: [400], produces: 'text/csv' })
   @Get('export.csv')
   @RequireScope('events:read')
-  @ApiProduces('text/csv')
   async exportCsv(@TenantId() tenantId: string, @Query() filter: EventsFilter, @Res() res: Response): Promise<void> {
     const headers = {
       'content-type': 'text/csv; charset=utf-8',
@@ -30,6 +32,7 @@ export class EventsController {
     await streamResponse(res, headers, this.events.exportCsv(tenantId, filter));
   }
 
+  @Doc({ summary: 'Get an event with its deliveries', type: EventDetailResponse, errors: [404] })
   @Get(':id')
   @RequireScope('events:read')
   get(@TenantId() tenantId: string, @Param('id') id: string) {

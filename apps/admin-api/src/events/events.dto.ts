@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swag
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { IsInstant } from '@gateway/contracts';
 import { PageQuery } from '../common/pagination';
+import { DeliveryResponse } from '../deliveries/deliveries.dto';
 
 export class EventsFilter {
   @ApiPropertyOptional({ example: 'kaynko.sale.completed' })
@@ -50,4 +51,9 @@ export class EventResponse {
     },
   })
   data: Record<string, unknown>;
+}
+
+export class EventDetailResponse extends EventResponse {
+  @ApiProperty({ type: [DeliveryResponse], description: 'Its deliveries, one per endpoint it went to.' })
+  deliveries: DeliveryResponse[];
 }

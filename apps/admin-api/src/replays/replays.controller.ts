@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RequireScope, TenantId } from '../auth/auth.decorators';
-import { CreateReplayDto } from './replays.dto';
+import { CreateReplayDto, ReplayResponse } from './replays.dto';
 import { ReplaysService } from './replays.service';
+import { Doc } from '../common/api-doc';
 
 @ApiTags('Replays')
 @ApiBearerAuth()
@@ -11,6 +12,7 @@ export class ReplaysController {
   constructor(private readonly replays: ReplaysService) {}
 
   /** Re-sends every matching event of the window to this endpoint, throttled; answers with the job to follow. */
+  @Doc({ summary: 'Replay a window of events to an endpoint', status: 202, type: ReplayResponse, errors: [400, 404] })
   @Post('endpoints/:id/replay')
   @RequireScope('deliveries:write')
   @HttpCode(202)
@@ -18,6 +20,7 @@ export class ReplaysController {
     return this.replays.create(tenantId, endpointId, dto);
   }
 
+  @Doc({ summary: 'Get the progress of a replay', type: ReplayResponse, errors: [404] })
   @Get('replays/:id')
   @RequireScope('deliveries:read')
   get(@TenantId() tenantId: string, @Param('id') id: string) {

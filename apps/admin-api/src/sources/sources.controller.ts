@@ -2,8 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { RequireScope, TenantId } from '../auth/auth.decorators';
 import { PageQuery } from '../common/pagination';
-import { CreateSourceDto, UpdateSourceDto } from './sources.dto';
 import { SourcesService } from './sources.service';
+import { Doc, PageOf } from '../common/api-doc';
+import { CreateSourceDto, SourceResponse, UpdateSourceDto } from './sources.dto';
 
 @ApiTags('Sources')
 @ApiBearerAuth()
@@ -11,6 +12,12 @@ import { SourcesService } from './sources.service';
 export class SourcesController {
   constructor(private readonly sources: SourcesService) {}
 
+  @Doc({
+    summary: 'Create a source (a provider account that sends events)',
+    status: 201,
+    type: SourceResponse,
+    errors: [400, 503],
+  })
   @Post()
   @RequireScope('sources:write')
   @ApiBody({
@@ -40,24 +47,28 @@ export class SourcesController {
     return this.sources.create(tenantId, dto);
   }
 
+  @Doc({ summary: 'List sources', type: PageOf(SourceResponse), errors: [400] })
   @Get()
   @RequireScope('sources:read')
   list(@TenantId() tenantId: string, @Query() query: PageQuery) {
     return this.sources.list(tenantId, query);
   }
 
+  @Doc({ summary: 'Get a source', type: SourceResponse, errors: [404] })
   @Get(':id')
   @RequireScope('sources:read')
   get(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.sources.get(tenantId, id);
   }
 
+  @Doc({ summary: 'Update a source', type: SourceResponse, errors: [400, 404, 503] })
   @Patch(':id')
   @RequireScope('sources:write')
   update(@TenantId() tenantId: string, @Param('id') id: string, @Body() dto: UpdateSourceDto) {
     return this.sources.update(tenantId, id, dto);
   }
 
+  @Doc({ summary: 'Enable a source', type: SourceResponse, errors: [404, 503] })
   @Post(':id/enable')
   @RequireScope('sources:write')
   @HttpCode(200)
@@ -65,6 +76,7 @@ export class SourcesController {
     return this.sources.update(tenantId, id, { enabled: true });
   }
 
+  @Doc({ summary: 'Disable a source: its callbacks are refused', type: SourceResponse, errors: [404, 503] })
   @Post(':id/disable')
   @RequireScope('sources:write')
   @HttpCode(200)
@@ -73,6 +85,11 @@ export class SourcesController {
   }
 
   /** A new URL token (Kaynko without a secret, DigiTax); the answer shows the ingestUrl with it, once. */
+  @Doc({
+    summary: "Issue a new URL token (the answer's ingestUrl carries it)",
+    type: SourceResponse,
+    errors: [400, 404, 503],
+  })
   @Post(':id/rotate-token')
   @RequireScope('sources:write')
   @HttpCode(200)
@@ -80,6 +97,7 @@ export class SourcesController {
     return this.sources.rotateToken(tenantId, id);
   }
 
+  @Doc({ summary: 'Delete a source', status: 204, errors: [404, 503] })
   @Delete(':id')
   @RequireScope('sources:write')
   @HttpCode(204)

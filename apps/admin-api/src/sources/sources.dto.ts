@@ -68,6 +68,9 @@ export class UpdateSourceDto {
   name?: string;
 
   @ApiPropertyOptional({
+    type: String,
+    minLength: 8,
+    maxLength: 512,
     writeOnly: true,
     nullable: true,
     description:
