@@ -203,6 +203,17 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     }
     // An encoded percent sign followed by zeros is not a NUL: an unknown id, as ever.
     expect((await call('GET', `${admin}/v1/endpoints/ep_%2500`, { key: a.key })).status).toBe(404);
+    // Nor in a JSON body, in a value or a key, nor a lone surrogate (the fuzz found NUL reaching PostgreSQL: 500).
+    const bodies: Array<[string, string, string]> = [
+      ['POST', `${admin}/v1/tenants`, '{"name":"a\\u0000b"}'],
+      ['PATCH', `${admin}/v1/endpoints/${a.endpoint}`, '{"description":"x\\ud800"}'],
+      ['PATCH', `${admin}/v1/endpoints/${a.endpoint}`, '{"headers":{"x-a\\u0000":"1"}}'],
+    ];
+    for (const [method, url, rawBody] of bodies) {
+      const key = url.endsWith('/tenants') ? gateway.operatorKey : a.key;
+      const res = await call(method, url, { key, rawBody, headers: { 'content-type': 'application/json' } });
+      expect([rawBody, res.status, res.body.error?.code]).toEqual([rawBody, 400, 'invalid_json']);
+    }
   });
 
   it('answers every HTTP error in the one shape: 405 for a wrong method, 415 for a body that is not JSON', async () => {
@@ -256,6 +267,16 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
       body: { url: 'https://169.254.169.254/latest', eventTypes: ['*'] },
     });
     expect(ssrf.body.error.details).toEqual([{ field: 'url', reason: expect.stringContaining('link-local') }]);
+    // null for a field that cannot be null is a bad value, not an absent one (the fuzz found it reaching a NOT NULL
+    // column: 500).
+    for (const [path, body, field] of [
+      [`/v1/sources/${a.source}`, { name: null }, 'name'],
+      [`/v1/endpoints/${a.endpoint}`, { eventTypes: null, enabled: null }, 'eventTypes'],
+    ] as const) {
+      const res = await call('PATCH', `${admin}${path}`, { key: a.key, body });
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(res.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+    }
   });
 
   it('refuses instants that do not exist or are not RFC 3339 with 400 naming the field (lists, CSV, replays)', async () => {

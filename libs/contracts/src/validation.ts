@@ -93,3 +93,12 @@ export function IsInstant(options?: ValidationOptions): PropertyDecorator {
       validator: { validate: (value: unknown) => isRfc3339Instant(value) },
     });
 }
+
+/**
+ * Like `IsOptional`, but for an absent field only: `null` is validated like any value, and refused by the field's
+ * type rule (`IsOptional` lets `null` through, and a `{"name": null}` reached a NOT NULL column: 500). Nullable
+ * fields keep `IsOptional` with `ValidateIf((_, v) => v !== null)`.
+ */
+export function IsOmittable(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined);
+}

@@ -1,5 +1,6 @@
 import secureJson from 'secure-json-parse';
 import { ApiError } from './api-error';
+import { checkString } from './storable';
 import { MAX_BODY_DEPTH as MAX_DEPTH } from './validation';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -34,9 +35,6 @@ export function parseJsonObject(raw: Buffer): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** A UTF-16 surrogate not part of a pair (with the `u` flag, a pair is one code point and does not match). */
-const LONE_SURROGATE = /\p{Cs}/u;
-
 /**
  * Walks the parsed body once: drops forbidden keys, and refuses what the event could not be stored or sent as —
  * NUL characters and lone surrogates (`\ud800`), which PostgreSQL's `jsonb` and `text` refuse, and numbers beyond
@@ -64,18 +62,6 @@ function scrub(value: unknown): void {
   }
 }
 
-function checkString(text: string): void {
-  if (text.includes('\0'))
-    throw ApiError.badRequest(
-      'invalid_json',
-      'The request body contains a NUL character (\\u0000), which cannot be stored.',
-    );
-  if (LONE_SURROGATE.test(text))
-    throw ApiError.badRequest(
-      'invalid_json',
-      'The request body contains an unpaired UTF-16 surrogate escape (such as \\ud800), which is not a character.',
-    );
-}
 /** Deepest bracket nesting outside strings. */
 function nestingDepth(text: string): number {
   let depth = 0;

@@ -2,6 +2,7 @@ import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
 import { FieldError } from '@gateway/contracts';
 import { ApiError } from './api-error';
+import { checkString } from './storable';
 
 /** Flattens class-validator errors into `{field, reason}` with full paths (`data.items[0].quantity`). */
 export function toFieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
@@ -39,11 +40,28 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-/** The pipe, with bodies too deeply nested to transform refused first (400 `invalid_json`, not a 500 RangeError). */
+/** Every string of a parsed body, keys included, passed to `check` (iterative; call after the depth check). */
+function eachString(value: unknown, check: (text: string) => void): void {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const node = stack.pop();
+    if (typeof node === 'string') check(node);
+    else if (Array.isArray(node)) stack.push(...(node as unknown[]));
+    else if (typeof node === 'object' && node !== null)
+      for (const [key, child] of Object.entries(node)) stack.push(key, child);
+  }
+}
+
+/**
+ * The pipe, with what the DTOs cannot express refused first, 400 `invalid_json`: bodies too deeply nested to
+ * transform (a RangeError, 500, before), and strings PostgreSQL cannot store (a NUL reached it and answered 500).
+ */
 class GatewayValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && nestedDeeperThan(value, MAX_BODY_DEPTH)) {
-      throw ApiError.badRequest('invalid_json', `The request body is nested deeper than ${MAX_BODY_DEPTH} levels.`);
+    if (metadata.type === 'body') {
+      if (nestedDeeperThan(value, MAX_BODY_DEPTH))
+        throw ApiError.badRequest('invalid_json', `The request body is nested deeper than ${MAX_BODY_DEPTH} levels.`);
+      eachString(value, checkString);
     }
     return super.transform(value, metadata) as Promise<unknown>;
   }

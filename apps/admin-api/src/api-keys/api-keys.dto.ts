@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { SCOPES, type Scope } from '@gateway/contracts';
+import { ArrayUnique, IsArray, IsIn, IsString, Length } from 'class-validator';
+import { SCOPES, type Scope, IsOmittable } from '@gateway/contracts';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'Back office' })
@@ -14,7 +14,7 @@ export class CreateApiKeyDto {
     description:
       'Omit for every scope the caller holds (the operator key: every scope). A tenant key may grant only scopes it holds (else 403).',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayUnique()
   @IsIn(SCOPES, { each: true })

@@ -1,18 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsInstant } from '@gateway/contracts';
+import { IsIn, IsString, MaxLength } from 'class-validator';
+import { IsInstant, IsOmittable } from '@gateway/contracts';
 import { DELIVERY_STATUSES } from '@gateway/persistence';
 import { PageQuery } from '../common/pagination';
 
 export class DeliveriesQuery extends PageQuery {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) endpointId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) eventId?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @MaxLength(64) endpointId?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @MaxLength(64) eventId?: string;
   @ApiPropertyOptional({ enum: DELIVERY_STATUSES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(DELIVERY_STATUSES)
   status?: (typeof DELIVERY_STATUSES)[number];
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsInstant() since?: string;
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsInstant() until?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOmittable() @IsInstant() since?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOmittable() @IsInstant() until?: string;
 }
 
 export class DeliveryResponse {

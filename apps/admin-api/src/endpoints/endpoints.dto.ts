@@ -16,6 +16,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { IsOmittable } from '@gateway/contracts';
 
 export const ENDPOINT_FORMATS = ['standard', 'kaynko'] as const;
 
@@ -32,13 +33,13 @@ export class CreateEndpointDto {
   url: string;
 
   @ApiPropertyOptional({ example: 'ERP sync' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 200)
   name?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(2000)
   description?: string;
@@ -52,17 +53,17 @@ export class CreateEndpointDto {
   eventTypes: string[];
 
   @ApiPropertyOptional({ enum: ENDPOINT_FORMATS, default: 'standard' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(ENDPOINT_FORMATS)
   format?: (typeof ENDPOINT_FORMATS)[number];
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 
   @ApiPropertyOptional({ default: 5000, minimum: 100, maximum: 30000 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(100)
   @Max(30_000)
@@ -81,7 +82,7 @@ export class CreateEndpointDto {
     description: HEADERS_DESCRIPTION,
     additionalProperties: { type: 'string' },
   })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   headers?: Record<string, string>;
 
@@ -90,19 +91,19 @@ export class CreateEndpointDto {
       'Your own secret (e.g. the Kaynko secret your receiver already uses). Omit to get a generated whsec_… secret.',
     writeOnly: true,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(8, 512)
   secret?: string;
 }
 
 export class UpdateEndpointDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2048) url?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @MaxLength(2048) url?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) description?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
@@ -111,11 +112,11 @@ export class UpdateEndpointDto {
   eventTypes?: string[];
 
   @ApiPropertyOptional({ enum: ENDPOINT_FORMATS })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(ENDPOINT_FORMATS)
   format?: (typeof ENDPOINT_FORMATS)[number];
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(100) @Max(30_000) timeoutMs?: number;
+  @ApiPropertyOptional() @IsOmittable() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional() @IsOmittable() @IsInt() @Min(100) @Max(30_000) timeoutMs?: number;
 
   @ApiPropertyOptional({ nullable: true, type: Number })
   @IsOptional()
@@ -126,14 +127,14 @@ export class UpdateEndpointDto {
   rateLimitPerSecond?: number | null;
 
   @ApiPropertyOptional({ description: HEADERS_DESCRIPTION, additionalProperties: { type: 'string' } })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   headers?: Record<string, string>;
 }
 
 export class RotateSecretDto {
   @ApiPropertyOptional({ description: 'Your own new secret; omit to get a generated one.', writeOnly: true })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(8, 512)
   secret?: string;
@@ -171,7 +172,7 @@ export class EndpointWithSecretResponse extends EndpointResponse {
 
 export class StatsQuery {
   @ApiPropertyOptional({ enum: ['1h', '24h', '7d', '30d'], default: '24h' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['1h', '24h', '7d', '30d'])
   window?: '1h' | '24h' | '7d' | '30d';
 }

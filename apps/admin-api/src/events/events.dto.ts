@@ -1,22 +1,22 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IsInstant } from '@gateway/contracts';
+import { IsString, Matches, MaxLength } from 'class-validator';
+import { IsInstant, IsOmittable } from '@gateway/contracts';
 import { PageQuery } from '../common/pagination';
 import { DeliveryResponse } from '../deliveries/deliveries.dto';
 
 export class EventsFilter {
   @ApiPropertyOptional({ example: 'kaynko.sale.completed' })
-  @IsOptional()
+  @IsOmittable()
   @Matches(/^[a-z]+(\.[A-Za-z_]+)+$/, { message: 'type must be an event type such as kaynko.sale.completed' })
   type?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) sourceId?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @MaxLength(64) sourceId?: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'Received at or after' })
-  @IsOptional()
+  @IsOmittable()
   @IsInstant()
   since?: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'Received before' })
-  @IsOptional()
+  @IsOmittable()
   @IsInstant()
   until?: string;
 }

@@ -1,16 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
-import { QERKO_METHODS } from '@gateway/contracts';
+import { IsIn } from 'class-validator';
+import { QERKO_METHODS, IsOmittable } from '@gateway/contracts';
 import { QERKO_REQUEST_STATES } from '@gateway/persistence';
 import { PageQuery } from '../common/pagination';
 
 export class QerkoRequestsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: QERKO_REQUEST_STATES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(QERKO_REQUEST_STATES)
   state?: (typeof QERKO_REQUEST_STATES)[number];
   @ApiPropertyOptional({ enum: QERKO_METHODS })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(QERKO_METHODS)
   method?: (typeof QERKO_METHODS)[number];
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString } from 'class-validator';
-import { IsInstant } from '@gateway/contracts';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsString } from 'class-validator';
+import { IsInstant, IsOmittable } from '@gateway/contracts';
 
 export class CreateReplayDto {
   @ApiProperty({ format: 'date-time', example: '2026-06-11T00:00:00.000Z', description: 'Events received at or after' })
@@ -8,7 +8,7 @@ export class CreateReplayDto {
   since: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Events received before (default: now)' })
-  @IsOptional()
+  @IsOmittable()
   @IsInstant()
   until?: string;
 
@@ -16,7 +16,7 @@ export class CreateReplayDto {
     example: ['kaynko.sale.*'],
     description: "Types to replay (default: the endpoint's subscriptions)",
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)

@@ -11,6 +11,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsOmittable } from '@gateway/contracts';
 
 export const SOURCE_PROVIDERS = ['kaynko', 'digitax', 'qerko'] as const;
 
@@ -55,14 +56,14 @@ export class CreateSourceDto {
   config?: QerkoSourceConfigDto;
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 }
 
 export class UpdateSourceDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 200)
   name?: string;
@@ -83,13 +84,13 @@ export class UpdateSourceDto {
   secret?: string | null;
 
   @ApiPropertyOptional({ type: QerkoSourceConfigDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => QerkoSourceConfigDto)
   config?: QerkoSourceConfigDto;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 }
