@@ -420,6 +420,21 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
         body: { since, until: '2000-01-01T00:00:00.000Z' },
       });
       expect(bad.status).toBe(400);
+      // A wildcard at any level is valid, as on endpoints (the spec's own example was refused); one that covers no
+      // type is 400 naming it. (An empty window: nothing is sent.)
+      const window = { since, until: new Date(Date.parse(since) + 1).toISOString() };
+      const nested = await call('POST', `${admin}/v1/endpoints/${endpoint.id}/replay`, {
+        key: a.key,
+        body: { ...window, eventTypes: ['kaynko.sale.*'] },
+      });
+      expect([nested.status, nested.body.total]).toEqual([202, 0]);
+      const nothing = await call('POST', `${admin}/v1/endpoints/${endpoint.id}/replay`, {
+        key: a.key,
+        body: { ...window, eventTypes: ['kaynko.nope.*'] },
+      });
+      expect(nothing.body.error?.details).toEqual([
+        { field: 'eventTypes[0]', reason: 'no event types under "kaynko.nope"' },
+      ]);
       const job = await call('POST', `${admin}/v1/endpoints/${endpoint.id}/replay`, {
         key: a.key,
         body: { since, eventTypes: ['kaynko.*'] },

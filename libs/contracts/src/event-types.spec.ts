@@ -10,6 +10,8 @@ describe('event type subscriptions', () => {
     [['*'], 'kaynko.ping', false],
     [['kaynko.*'], 'kaynko.ping', false],
     [['kaynko.ping'], 'kaynko.ping', true],
+    [['kaynko.sale.*'], 'kaynko.sale.voided', true],
+    [['kaynko.sale.*'], 'kaynko.session.opened', false],
   ])('%j receives %s: %s', (patterns, type, expected) => {
     expect(subscribesTo(patterns, type)).toBe(expected);
   });
@@ -20,5 +22,9 @@ describe('event type subscriptions', () => {
     expect(invalidEventTypePattern('kaynko.sale.completed')).toBeNull();
     expect(invalidEventTypePattern('kaynko.sale.exploded')).toBe('unknown event type "kaynko.sale.exploded"');
     expect(invalidEventTypePattern('acme.*')).toBe('no event types under "acme"');
+    // A wildcard at any level, as long as it covers a type of the catalog.
+    expect(invalidEventTypePattern('kaynko.sale.*')).toBeNull();
+    expect(invalidEventTypePattern('kaynko.nope.*')).toBe('no event types under "kaynko.nope"');
+    expect(invalidEventTypePattern('kaynko.*.completed')).toBe('unknown event type "kaynko.*.completed"');
   });
 });

@@ -51,14 +51,18 @@ export function eventTypeDefinition(type: string): EventTypeDefinition | undefin
 }
 
 /**
- * Is `pattern` a valid subscription: `*`, a provider wildcard such as `kaynko.*`, or an exact known type?
+ * Is `pattern` a valid subscription: `*`, a wildcard such as `kaynko.*` or `kaynko.sale.*`, or an exact known type?
  * Returns the reason when it is not.
  */
 export function invalidEventTypePattern(pattern: string): string | null {
   if (pattern === '*') return null;
+  // A wildcard is a prefix ending in `.*` at any level (`kaynko.*`, `kaynko.sale.*`), the same on endpoints and
+  // replays (`subscribesTo`, `subscriptionFilter`); it must cover at least one type of the catalog.
   if (pattern.endsWith('.*')) {
-    const provider = pattern.slice(0, -2);
-    return EVENT_TYPES.some((def) => def.provider === provider) ? null : `no event types under "${provider}"`;
+    const prefix = pattern.slice(0, -1);
+    return EVENT_TYPES.some((def) => def.type.startsWith(prefix))
+      ? null
+      : `no event types under "${prefix.slice(0, -1)}"`;
   }
   return BY_TYPE.has(pattern) ? null : `unknown event type "${pattern}"`;
 }
