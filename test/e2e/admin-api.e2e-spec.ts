@@ -403,6 +403,13 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     const rotated = await call('POST', `${admin}/v1/endpoints/${endpoint.id}/rotate-secret`, { key: a.key });
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret).toMatch(/^whsec_/);
+    // During the rotation's overlap the Test is signed as deliveries are: with the new and the previous secret.
+    const count = receiver.requests.length;
+    expect((await call('POST', `${admin}/v1/endpoints/${endpoint.id}/test`, { key: a.key })).body.succeeded).toBe(true);
+    const signed = receiver.requests[count]!;
+    expect(String(signed.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    for (const secret of [endpoint.secret, rotated.body.secret])
+      expect(() => new Webhook(secret).verify(signed.body.toString(), signed.headers)).not.toThrow();
   });
 
   it('replays a window of events to another endpoint, with progress to 100 %', async () => {

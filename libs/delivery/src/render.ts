@@ -45,3 +45,16 @@ function cachedBody(event: CanonicalEventV1, format: DeliveryTarget['format'], b
   if (!cached) bodies.set(event, (cached = {}));
   return (cached[format] ??= Buffer.from(JSON.stringify(body())));
 }
+
+/**
+ * The secrets a request is signed with: the current one, and during a rotation's overlap the previous one too, so
+ * that receivers can switch without a gap. Fan-out's deliveries and the admin API's Test alike.
+ */
+export function signingSecrets(
+  current: string,
+  previous: string | null,
+  previousExpiresAt: number | null,
+  now = Date.now(),
+): string[] {
+  return previous && previousExpiresAt !== null && previousExpiresAt > now ? [current, previous] : [current];
+}

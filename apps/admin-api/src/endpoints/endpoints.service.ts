@@ -7,7 +7,7 @@ import {
   IdPrefix,
   invalidEventTypePattern,
 } from '@gateway/contracts';
-import { HttpSender, customHeaderProblems, renderRequest } from '@gateway/delivery';
+import { HttpSender, customHeaderProblems, renderRequest, signingSecrets } from '@gateway/delivery';
 import { ApiError } from '@gateway/http';
 import { EndpointEntity, openEndpointHeaders, sealEndpointHeaders } from '@gateway/persistence';
 import { SecretBox, UrlGuard, newId } from '@gateway/security';
@@ -137,7 +137,13 @@ export class EndpointsService {
       data: { endpointId: id, message: 'Test message from the POS Event Gateway.' },
     };
     const headers = openEndpointHeaders(this.box, endpoint);
-    const rendered = renderRequest(event, { ...endpoint, headers }, [this.box.decrypt(endpoint.secretSealed)]);
+    // Signed exactly as deliveries are: during a rotation's overlap with both secrets.
+    const secrets = signingSecrets(
+      this.box.decrypt(endpoint.secretSealed),
+      endpoint.previousSecretSealed ? this.box.decrypt(endpoint.previousSecretSealed) : null,
+      endpoint.previousSecretExpiresAt?.getTime() ?? null,
+    );
+    const rendered = renderRequest(event, { ...endpoint, headers }, secrets);
     const result = await this.sender.send({
       url: endpoint.url,
       headers: rendered.headers,

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigChangeV1, subscribesTo } from '@gateway/contracts';
+import { signingSecrets } from '@gateway/delivery';
 import { ChangeFedCache, KafkaConnection } from '@gateway/messaging';
 import { EndpointEntity, EndpointFormat, openEndpointHeaders } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
@@ -69,9 +70,7 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Secrets to sign with now: the current one, plus the previous one during a rotation overlap. */
   signingSecrets(endpoint: CachedEndpoint, now = Date.now()): string[] {
-    const overlap =
-      endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now;
-    return overlap ? [endpoint.secret, endpoint.previousSecret!] : [endpoint.secret];
+    return signingSecrets(endpoint.secret, endpoint.previousSecret, endpoint.previousSecretExpiresAt, now);
   }
 
   /** Applies a change made by this instance at once (the change record follows for the others). */
