@@ -68,6 +68,9 @@ try {
     ...Object.fromEntries(SERVICES.map((s) => [s.portVar, String(s.port)])),
   };
   for (const [name, value] of Object.entries(process.env)) if (name in env) env[name] = value;
+  const operatorKeySource = process.env.GATEWAY_OPERATOR_KEY
+    ? 'from the environment, GATEWAY_OPERATOR_KEY'
+    : 'generated once, kept in .data/local-keys.json';
   if (env.GATEWAY_ALLOW_HTTP_ENDPOINTS === 'true' || env.GATEWAY_ALLOWED_PRIVATE_CIDRS) {
     log(
       'gateway',
@@ -96,7 +99,7 @@ try {
   fanout        http://localhost:${env.FANOUT_PORT}/health/ready
   qerko-bridge  http://localhost:${env.QERKO_BRIDGE_PORT}
 
-Operator key (stored in .data/local-keys.json): ${env.GATEWAY_OPERATOR_KEY}
+Operator key (${operatorKeySource}): ${env.GATEWAY_OPERATOR_KEY}
 
 First request — create a tenant:
   curl -s -X POST ${admin}/v1/tenants -H 'Authorization: Bearer ${env.GATEWAY_OPERATOR_KEY}' \\
