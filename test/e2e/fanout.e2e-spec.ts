@@ -79,8 +79,8 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const ep = await t.endpoint({ url: r.url() });
     const { id } = await t.send();
     const d = await t.delivery(ep.id, (x) => x.status === 'succeeded');
-    expect(d.attemptLog.map((a: any) => a.statusCode)).toEqual([500, 500, 200]);
-    expect(d.attemptLog[0]).toMatchObject({ number: 1, errorClass: 'http_status', responseBody: 'boom' });
+    expect(d.attempts.map((a: any) => a.statusCode)).toEqual([500, 500, 200]);
+    expect(d.attempts[0]).toMatchObject({ number: 1, errorClass: 'http_status', responseBody: 'boom' });
     expect(new Set(r.requests.map((q) => q.headers['webhook-id']))).toEqual(new Set([id]));
     const gaps = r.requests.slice(1).map((q, i) => q.at - r.requests[i]!.at);
     expect(gaps[0]).toBeGreaterThanOrEqual(300 * 0.8 - 50);
@@ -110,8 +110,8 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     r.behaviour = (_, res) => void res.writeHead(302, { location: target.url('/elsewhere') }).end();
     const ep = await t.endpoint({ url: r.url() });
     await t.send();
-    const d = await t.delivery(ep.id, (x) => x.attempts >= 2);
-    expect(d.attemptLog[0]).toMatchObject({ statusCode: 302, errorClass: 'http_status' });
+    const d = await t.delivery(ep.id, (x) => x.attemptCount >= 2);
+    expect(d.attempts[0]).toMatchObject({ statusCode: 302, errorClass: 'http_status' });
     expect(target.requests).toHaveLength(0);
   });
 
@@ -135,14 +135,14 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     await healthy.waitFor(1, 5000);
     expect(healthy.requests[0]!.at - sentAt).toBeLessThan(400); // not held up by the 500 ms timeout next door
 
-    expect((await t.delivery(epSilent.id, (x) => x.attempts >= 1)).attemptLog[0]).toMatchObject({
+    expect((await t.delivery(epSilent.id, (x) => x.attemptCount >= 1)).attempts[0]).toMatchObject({
       errorClass: 'timeout',
       statusCode: null,
     });
-    expect((await t.delivery(epReset.id, (x) => x.attempts >= 1)).attemptLog[0]).toMatchObject({
+    expect((await t.delivery(epReset.id, (x) => x.attemptCount >= 1)).attempts[0]).toMatchObject({
       errorClass: 'connection_reset',
     });
-    const big = (await t.delivery(epHuge.id, (x) => x.status === 'succeeded')).attemptLog[0];
+    const big = (await t.delivery(epHuge.id, (x) => x.status === 'succeeded')).attempts[0];
     expect(big.statusCode).toBe(200);
     expect(big.responseBody).toHaveLength(1024);
   });
@@ -156,7 +156,7 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     await t.endpoint({ url: ops.url(), eventTypes: ['gateway.endpoint.disabled'] });
     await t.send();
     const d = await t.delivery(ep.id, (x) => x.status === 'failed');
-    expect(d.attempts).toBe(1);
+    expect(d.attemptCount).toBe(1);
     const endpoint = (await t.api('GET', `/v1/endpoints/${ep.id}`)).body;
     expect(endpoint).toMatchObject({ enabled: false, disabledReason: expect.stringContaining('410') });
     const [notice] = await ops.waitFor(1);
@@ -173,7 +173,7 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const ep = await t.endpoint({ url: r.url() });
     const { id } = await t.send();
     const d = await t.delivery(ep.id, (x) => x.status === 'failed', 20_000);
-    expect(d.attempts).toBe(RETRY_SCHEDULE.split(',').length + 1);
+    expect(d.attemptCount).toBe(RETRY_SCHEDULE.split(',').length + 1);
 
     const kafka = new Kafka({ brokers: testInfra().kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: `dlq-check-${Date.now()}` });
@@ -326,7 +326,7 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     await gateway.kill('fanout');
     await gateway.restart('fanout');
     const done = await t.delivery(ep.id, (x) => x.status === 'succeeded', 20_000);
-    expect(done.attempts).toBe(2);
+    expect(done.attemptCount).toBe(2);
     expect(r.requests[1]!.at).toBeGreaterThanOrEqual(new Date(waiting.nextAttemptAt).getTime() - 50);
   });
 
@@ -350,7 +350,7 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
       // The event was consumed again and delivered once more (same webhook-id); the row holds the attempt that ended.
       expect(r.requests).toHaveLength(2);
       expect(r.requests[1]!.headers['webhook-id']).toBe(r.requests[0]!.headers['webhook-id']);
-      expect(done.attempts).toBe(1);
+      expect(done.attemptCount).toBe(1);
       const rows = await db.query('SELECT id FROM deliveries WHERE endpoint_id = $1', [ep.id]);
       expect(rows.rows).toHaveLength(1);
     } finally {
@@ -367,11 +367,11 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     await t.send();
     await r.waitFor(1);
     const pending = await t.delivery(ep.id, (x) => x.status === 'pending', 10_000);
-    expect(pending.attempts).toBe(0);
+    expect(pending.attemptCount).toBe(0);
     answer();
     const done = await t.delivery(ep.id, (x) => x.status === 'succeeded');
     expect(done.id).toBe(pending.id);
-    expect(done.attempts).toBe(1);
+    expect(done.attemptCount).toBe(1);
     expect(r.requests).toHaveLength(1);
   });
 });
@@ -419,7 +419,7 @@ describe('SSRF at delivery time (fan-out refuses what registration let through)'
         ? (await call('GET', `${admin}/v1/deliveries/${found.id}`, { key })).body
         : null;
     }, 15_000);
-    expect(d.attemptLog[0]).toMatchObject({
+    expect(d.attempts[0]).toMatchObject({
       errorClass: 'refused_address',
       errorMessage: expect.stringContaining('loopback'),
     });

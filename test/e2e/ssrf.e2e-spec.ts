@@ -121,7 +121,7 @@ describe('SSRF: refused at registration and at delivery (four processes, real Ka
     }, 30_000);
     for (const delivery of failed) {
       const detail = (await call('GET', `${admin}/v1/deliveries/${delivery.id}`, { key })).body;
-      const attempts = detail.attemptLog as Array<{ errorClass: string; errorMessage: string; statusCode: number }>;
+      const attempts = detail.attempts as Array<{ errorClass: string; errorMessage: string; statusCode: number }>;
       if (delivery.endpointId === redirect.body.id) {
         // Reached (127.0.0.2 is allowed), answered 302 to the metadata address: a failure, never followed.
         expect(attempts.every((a) => a.statusCode === 302 && a.errorClass === 'http_status')).toBe(true);

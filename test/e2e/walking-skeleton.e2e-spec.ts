@@ -98,7 +98,7 @@ describe('walking skeleton (four processes, real Kafka and Postgres)', () => {
           id: expect.stringMatching(/^dlv_/),
           status: 'succeeded',
           eventId: ingested.body.id,
-          attempts: 1,
+          attemptCount: 1,
         }),
       ],
       nextCursor: null,

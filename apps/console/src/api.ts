@@ -106,7 +106,7 @@ export interface Delivery {
   eventType: string;
   endpointId: string;
   status: 'pending' | 'retrying' | 'succeeded' | 'failed';
-  attempts: number;
+  attemptCount: number;
   nextAttemptAt: string | null;
   lastStatusCode: number | null;
   lastError: string | null;

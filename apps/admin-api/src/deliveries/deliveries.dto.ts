@@ -21,7 +21,7 @@ export class DeliveryResponse {
   @ApiProperty() eventType: string;
   @ApiProperty() endpointId: string;
   @ApiProperty({ enum: DELIVERY_STATUSES }) status: string;
-  @ApiProperty() attempts: number;
+  @ApiProperty({ description: 'Attempts made so far.' }) attemptCount: number;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) nextAttemptAt: string | null;
   @ApiProperty({ nullable: true, type: Number }) lastStatusCode: number | null;
   @ApiProperty({ nullable: true, type: String }) lastError: string | null;
@@ -45,5 +45,5 @@ export class AttemptResponse {
 }
 
 export class DeliveryDetailResponse extends DeliveryResponse {
-  @ApiProperty({ type: [AttemptResponse] }) attemptLog: AttemptResponse[];
+  @ApiProperty({ type: [AttemptResponse], description: 'Every attempt, oldest first.' }) attempts: AttemptResponse[];
 }

@@ -19,7 +19,7 @@ export class DeliveriesService {
   async get(tenantId: string, id: string): Promise<DeliveryDetailResponse> {
     const delivery = await this.require(tenantId, id);
     const attempts = await this.deliveries.attemptsOf(id);
-    return { ...presentDelivery(delivery), attemptLog: attempts.map(presentAttempt) };
+    return { ...presentDelivery(delivery), attempts: attempts.map(presentAttempt) };
   }
 
   /** Sends it again now, whatever its state (a succeeded delivery may be re-sent on purpose). */
@@ -42,7 +42,7 @@ export function presentDelivery(d: DeliveryEntity): DeliveryResponse {
     eventType: d.eventType,
     endpointId: d.endpointId,
     status: d.status,
-    attempts: d.attemptCount,
+    attemptCount: d.attemptCount,
     nextAttemptAt: iso(d.nextAttemptAt),
     lastStatusCode: d.lastStatusCode,
     lastError: d.lastError,

@@ -64,7 +64,7 @@ export function DeliveryList({ query }: { query: URLSearchParams }) {
 }
 
 export function DeliveryDetail({ id }: { id: string }) {
-  const delivery = useApi<Delivery & { attemptLog: Attempt[] }>(`/v1/deliveries/${id}`, 3_000);
+  const delivery = useApi<Delivery & { attempts: Attempt[] }>(`/v1/deliveries/${id}`, 3_000);
   const { busy, error, run } = useAction();
   const d = delivery.data;
   return (
@@ -98,7 +98,7 @@ export function DeliveryDetail({ id }: { id: string }) {
           <Problem error={error} />
           <h3>Attempts</h3>
           <ol className="attempts">
-            {d.attemptLog.map((a) => (
+            {d.attempts.map((a) => (
               <li key={a.id}>
                 <span className="cells">
                   <strong>#{a.number}</strong>
