@@ -447,12 +447,22 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
         body: { since, eventTypes: ['kaynko.*'] },
       });
       expect(job.status).toBe(202);
-      expect(job.body).toMatchObject({ id: expect.stringMatching(/^rpl_/), total: 1, status: 'pending' });
+      expect(job.body).toMatchObject({ id: expect.stringMatching(/^rpl_/), total: 1, status: 'scheduling' });
+      // Every state a partner polling it sees: completed exactly when progress reaches 1, never before.
+      const seen: string[] = [];
       const done = await eventually(async () => {
         const progress = (await call('GET', `${admin}/v1/replays/${job.body.id}`, { key: a.key })).body;
-        return progress.status === 'completed' && progress.progress === 1 ? progress : null;
+        seen.push(`${progress.status} ${progress.progress}`);
+        return progress.status === 'completed' ? progress : null;
       }, 20_000);
-      expect(done).toMatchObject({ scheduled: 1, succeeded: 1, failed: 0 });
+      for (const state of seen) expect(state).toMatch(/^(scheduling 0|delivering 0(\.\d+)?|completed 1)$/);
+      expect(done).toMatchObject({
+        scheduled: 1,
+        succeeded: 1,
+        failed: 0,
+        progress: 1,
+        completedAt: expect.any(String),
+      });
       const [replayed] = await target.waitFor(1);
       expect(replayed!.headers['webhook-id']).toBe(a.event);
       expect(JSON.parse(replayed!.body.toString()).type).toBe('kaynko.sale.completed');

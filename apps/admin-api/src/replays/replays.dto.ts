@@ -27,7 +27,12 @@ export class CreateReplayDto {
 export class ReplayResponse {
   @ApiProperty({ example: 'rpl_0Hc3bQ2xk9aBcDeFgHjKmNpQr' }) id: string;
   @ApiProperty() endpointId: string;
-  @ApiProperty({ enum: ['pending', 'running', 'completed'] }) status: string;
+  @ApiProperty({
+    enum: ['scheduling', 'delivering', 'completed'],
+    description:
+      'scheduling: deliveries are being created; delivering: all created, some not finished; completed: every one succeeded or failed.',
+  })
+  status: string;
   @ApiProperty({ format: 'date-time' }) since: string;
   @ApiProperty({ format: 'date-time' }) until: string;
   @ApiProperty({ type: [String] }) eventTypes: string[];
@@ -35,7 +40,8 @@ export class ReplayResponse {
   @ApiProperty({ description: 'Deliveries created so far (throttled)' }) scheduled: number;
   @ApiProperty() succeeded: number;
   @ApiProperty() failed: number;
-  @ApiProperty({ description: '0…1: deliveries finished (succeeded or failed) out of total' }) progress: number;
+  @ApiProperty({ description: '0…1: deliveries finished (succeeded or failed) out of total; 1 exactly at completed' })
+  progress: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;
 }

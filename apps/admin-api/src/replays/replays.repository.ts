@@ -30,13 +30,21 @@ export class ReplaysRepository {
     return this.db.getRepository(ReplayEntity).findOneBy({ id, tenantId });
   }
 
-  async outcomes(replayId: string): Promise<{ succeeded: number; failed: number }> {
-    const [row] = await this.db.query<Array<{ succeeded: number; failed: number }>>(
+  /** How the replay's deliveries ended so far, and when the last of them did. */
+  async outcomes(replayId: string): Promise<ReplayOutcomes> {
+    const [row] = await this.db.query<ReplayOutcomes[]>(
       `SELECT count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
-              count(*) FILTER (WHERE status = 'failed')::int AS failed
+              count(*) FILTER (WHERE status = 'failed')::int AS failed,
+              max(completed_at) AS "lastCompletedAt"
          FROM deliveries WHERE replay_id = $1`,
       [replayId],
     );
-    return row ?? { succeeded: 0, failed: 0 };
+    return row ?? { succeeded: 0, failed: 0, lastCompletedAt: null };
   }
+}
+
+export interface ReplayOutcomes {
+  succeeded: number;
+  failed: number;
+  lastCompletedAt: Date | null;
 }

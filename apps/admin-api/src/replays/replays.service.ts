@@ -6,7 +6,7 @@ import { newId } from '@gateway/security';
 import { iso } from '../common/iso';
 import { EndpointsRepository } from '../endpoints/endpoints.repository';
 import { CreateReplayDto, ReplayResponse } from './replays.dto';
-import { ReplaysRepository } from './replays.repository';
+import { ReplayOutcomes, ReplaysRepository } from './replays.repository';
 
 const MAX_WINDOW_DAYS = 31;
 
@@ -51,12 +51,19 @@ export class ReplaysService {
   }
 }
 
-function present(r: ReplayEntity, outcomes: { succeeded: number; failed: number }): ReplayResponse {
+/**
+ * A replay as partners follow it: `scheduling` while fan-out creates its deliveries, `delivering` once all are
+ * created and some have not finished, `completed` when every one has succeeded or failed (at its last one's time).
+ * `progress` is the finished share, and reaches 1 exactly at `completed`.
+ */
+function present(r: ReplayEntity, outcomes: ReplayOutcomes): ReplayResponse {
   const finished = outcomes.succeeded + outcomes.failed;
+  const scheduled = r.status === 'completed';
+  const done = scheduled && finished >= r.scheduled;
   return {
     id: r.id,
     endpointId: r.endpointId,
-    status: r.status,
+    status: !scheduled ? 'scheduling' : done ? 'completed' : 'delivering',
     since: iso(r.since)!,
     until: iso(r.until)!,
     eventTypes: r.eventTypes,
@@ -64,8 +71,8 @@ function present(r: ReplayEntity, outcomes: { succeeded: number; failed: number 
     scheduled: r.scheduled,
     succeeded: outcomes.succeeded,
     failed: outcomes.failed,
-    progress: r.total ? Math.min(1, finished / r.total) : 1,
+    progress: done ? 1 : Math.min(finished / Math.max(r.total, r.scheduled, 1), 0.999),
     createdAt: iso(r.createdAt)!,
-    completedAt: iso(r.completedAt),
+    completedAt: done ? iso(outcomes.lastCompletedAt ?? r.completedAt) : null,
   };
 }
