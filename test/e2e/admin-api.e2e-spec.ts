@@ -267,6 +267,16 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
       body: { url: 'https://169.254.169.254/latest', eventTypes: ['*'] },
     });
     expect(ssrf.body.error.details).toEqual([{ field: 'url', reason: expect.stringContaining('link-local') }]);
+    // One reason per field: a missing one is "is required", not its type and length rules.
+    const empty = await call('POST', `${admin}/v1/endpoints`, { key: a.key, body: {} });
+    const details = empty.body.error.details as Array<{ field: string; reason: string }>;
+    expect(details).toEqual(
+      expect.arrayContaining([
+        { field: 'url', reason: 'is required' },
+        { field: 'eventTypes', reason: 'is required' },
+      ]),
+    );
+    expect(new Set(details.map((d) => d.field)).size).toBe(details.length);
     // null for a field that cannot be null is a bad value, not an absent one (the fuzz found it reaching a NOT NULL
     // column: 500).
     for (const [path, body, field] of [

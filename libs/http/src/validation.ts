@@ -4,7 +4,11 @@ import { FieldError } from '@gateway/contracts';
 import { ApiError } from './api-error';
 import { checkString } from './storable';
 
-/** Flattens class-validator errors into `{field, reason}` with full paths (`data.items[0].quantity`). */
+/**
+ * Flattens class-validator errors into `{field, reason}` with full paths (`data.items[0].quantity`), one reason per
+ * field: `is required` for a missing one (not its type and length rules), else the first rule it breaks. Needs the
+ * errors' `value` (validationError.value, on by default) to tell missing from invalid.
+ */
 export function toFieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const error of errors) {
@@ -14,10 +18,14 @@ export function toFieldErrors(errors: ValidationError[], prefix = ''): FieldErro
         ? `.${error.property}`
         : error.property;
     const path = `${prefix}${segment}`;
-    for (const reason of Object.values(error.constraints ?? {})) {
+    const reasons = Object.values(error.constraints ?? {});
+    if (reasons.length) {
+      const missing = error.value === undefined && !error.constraints?.['whitelistValidation'];
       out.push({
         field: path,
-        reason: reason.replace(/^(\S+) /, (_, name: string) => (name === error.property ? '' : `${name} `)),
+        reason: missing
+          ? 'is required'
+          : reasons[0]!.replace(/^(\S+) /, (_, name: string) => (name === error.property ? '' : `${name} `)),
       });
     }
     if (error.children?.length) out.push(...toFieldErrors(error.children, path));
@@ -74,7 +82,7 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
-    validationError: { target: false, value: false },
+    validationError: { target: false, value: true },
     exceptionFactory: (errors) => ApiError.validation(toFieldErrors(errors)),
   });
 }
