@@ -285,8 +285,10 @@ function child(name) {
 }
 
 async function startGateway({ brokers, databaseUrl }) {
-  const ports = await freePorts(4);
+  // Each service's port and its metrics port: free ones, so that a gateway already running (npm start) is no matter.
+  const ports = await freePorts(8);
   const portOf = Object.fromEntries(SERVICES.map((s, i) => [s, ports[i]]));
+  const metricsPortOf = Object.fromEntries(SERVICES.map((s, i) => [s, ports[SERVICES.length + i]]));
   const env = {
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
@@ -317,7 +319,8 @@ async function startGateway({ brokers, databaseUrl }) {
     const own = imageEnv(ROOT, name);
     if (process.env.BENCH_NODE_OPTIONS) own.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
     if (process.env.MALLOC_ARENA_MAX) own.MALLOC_ARENA_MAX = process.env.MALLOC_ARENA_MAX;
-    const r = startService(service, { ...env, ...own }, { quiet: true, nodeArgs, sourceMaps: false });
+    const metrics = { METRICS_PORT: String(metricsPortOf[name]) };
+    const r = startService(service, { ...env, ...metrics, ...own }, { quiet: true, nodeArgs, sourceMaps: false });
     const file = createWriteStream(join(logDir, `${name}.log`));
     // Both streams into one file, closed when the process exits (not when the first stream ends, or the other one's
     // last lines would be written after the end).
