@@ -98,6 +98,7 @@ try {
   ingest        http://localhost:${env.INGEST_PORT}
   fanout        http://localhost:${env.FANOUT_PORT}/health/ready
   qerko-bridge  http://localhost:${env.QERKO_BRIDGE_PORT}
+  metrics       http://localhost:9300/metrics … 9303 (admin-api, ingest, fanout, qerko-bridge: METRICS_PORT)
 
 Operator key (${operatorKeySource}): ${env.GATEWAY_OPERATOR_KEY}
 
