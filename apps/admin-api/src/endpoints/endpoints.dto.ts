@@ -44,7 +44,10 @@ export class CreateEndpointDto {
   @MaxLength(2000)
   description?: string;
 
-  @ApiProperty({ example: ['kaynko.sale.completed', 'digitax.*'], description: 'Exact types, `<provider>.*` or `*`.' })
+  @ApiProperty({
+    example: ['kaynko.sale.completed', 'digitax.*'],
+    description: 'Exact types, wildcards at any level (`kaynko.*`, `kaynko.sale.*`) or `*`.',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
