@@ -25,15 +25,7 @@ export interface SendResult {
   /** Null on a 2xx. */
   errorClass: string | null;
   errorMessage: string | null;
-  /**
-   * The target is, or its name resolved to, a private address the operator allowed (GATEWAY_ALLOWED_PRIVATE_CIDRS):
-   * what it answers comes from inside the operator's network, and is not shown to tenants (the admin API's Test).
-   */
-  privateTarget: boolean;
 }
-
-/** An attempt's result before the sender adds what it knows of the target. */
-type AttemptResult = Omit<SendResult, 'privateTarget'>;
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address?: string | LookupAddress[], family?: number) => void;
 
@@ -66,7 +58,7 @@ export class HttpSender {
   private readonly connectTimeoutMs: number;
   /** The syntactic URL check depends only on the URL and the (fixed) policy: done once per endpoint URL. */
   private readonly checked = new Map<string, ReturnType<UrlGuard['checkUrl']>>();
-  /** Host names that resolved to an allowed private address (see SendResult.privateTarget). */
+  /** Host names that resolved to an allowed private address (see `reachesPrivately`). */
   private readonly privateHosts = new Set<string>();
 
   constructor(
@@ -132,15 +124,11 @@ export class HttpSender {
   send(req: SendRequest): Promise<SendResult> {
     const started = performance.now();
     const syntactic = this.checkUrl(req.url);
-    if (!syntactic.ok)
-      return Promise.resolve({ ...failure('refused_address', `URL ${syntactic.reason}`, 0), privateTarget: false });
+    if (!syntactic.ok) return Promise.resolve(failure('refused_address', `URL ${syntactic.reason}`, 0));
     const unsendable = unsendableHeader(req.headers);
-    if (unsendable) return Promise.resolve({ ...failure('invalid_request', unsendable, 0), privateTarget: false });
-    const host = syntactic.url.hostname.replace(/^\[|\]$/g, '');
+    if (unsendable) return Promise.resolve(failure('invalid_request', unsendable, 0));
     return new Promise<SendResult>((resolve) => {
-      const handler = new AttemptHandler(started, req.timeoutMs, this.options.responseBodyLimitBytes, (result) =>
-        resolve({ ...result, privateTarget: this.guard.allowedPrivately(host) || this.privateHosts.has(host) }),
-      );
+      const handler = new AttemptHandler(started, req.timeoutMs, this.options.responseBodyLimitBytes, resolve);
       handler.expireAfter(this.connectTimeoutMs + req.timeoutMs + DEADLINE_GRACE_MS);
       // undici's dispatch API: no response stream or promise per attempt (request() showed in fan-out's profile).
       // The time to the response headers is bounded by undici's own timer; the body by what is left of the budget.
@@ -166,6 +154,18 @@ export class HttpSender {
       }
       if (handler.refusedWhileDispatching) this.renewAgent(handler.refusedWhileDispatching);
     });
+  }
+
+  /**
+   * Is this URL's host, or did its name resolve to, a private address the operator allowed
+   * (GATEWAY_ALLOWED_PRIVATE_CIDRS)? What such a target answers comes from inside the operator's network and is not
+   * shown to tenants (the admin API's Test asks after sending; deliveries never need to).
+   */
+  reachesPrivately(url: string): boolean {
+    const check = this.checkUrl(url);
+    if (!check.ok) return false;
+    const host = check.url.hostname.replace(/^\[|\]$/g, '');
+    return this.guard.allowedPrivately(host) || this.privateHosts.has(host);
   }
 
   private checkUrl(url: string): ReturnType<UrlGuard['checkUrl']> {
@@ -202,7 +202,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     private readonly started: number,
     private readonly timeoutMs: number,
     private readonly cap: number,
-    private readonly resolve: (result: AttemptResult) => void,
+    private readonly resolve: (result: SendResult) => void,
   ) {}
 
   /** Ends the attempt as a timeout after this long, whether or not undici ever calls back. */
@@ -267,7 +267,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     });
   }
 
-  private finish(result: AttemptResult): void {
+  private finish(result: SendResult): void {
     if (this.done) return;
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
@@ -282,7 +282,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-function failure(errorClass: string, errorMessage: string, durationMs: number): AttemptResult {
+function failure(errorClass: string, errorMessage: string, durationMs: number): SendResult {
   return { statusCode: null, body: null, headers: NO_HEADERS, durationMs, firstByteMs: null, errorClass, errorMessage };
 }
 

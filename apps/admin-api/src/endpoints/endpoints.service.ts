@@ -157,7 +157,7 @@ export class EndpointsService {
       durationMs: result.durationMs,
       error: result.errorClass ? { class: result.errorClass, message: result.errorMessage } : null,
       // At most 1 KiB, and nothing from an address inside the operator's network (an allowed private range).
-      responseBody: result.privateTarget ? null : result.body,
+      responseBody: this.sender.reachesPrivately(endpoint.url) ? null : result.body,
     };
   }
 
