@@ -36,27 +36,20 @@ export function toFieldErrors(errors: ValidationError[], prefix = ''): FieldErro
 /** Bodies nest at most this deep (as at ingest): class-transformer recurses, and a deeper body exhausted its stack. */
 export const MAX_BODY_DEPTH = 32;
 
-/** Is this parsed JSON nested deeper than `max` levels? Iterative, so any depth is measured safely. */
-export function nestedDeeperThan(value: unknown, max: number): boolean {
+/**
+ * Refuses, 400 `invalid_json`, a parsed body nested deeper than MAX_BODY_DEPTH, or holding a string (a key included)
+ * PostgreSQL cannot store (`checkString`). One iterative walk, so any depth is measured safely.
+ */
+function checkBody(value: unknown): void {
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length) {
     const [node, depth] = stack.pop()!;
+    if (typeof node === 'string') checkString(node);
     if (typeof node !== 'object' || node === null) continue;
-    if (depth + 1 > max) return true;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
-/** Every string of a parsed body, keys included, passed to `check` (iterative; call after the depth check). */
-function eachString(value: unknown, check: (text: string) => void): void {
-  const stack: unknown[] = [value];
-  while (stack.length) {
-    const node = stack.pop();
-    if (typeof node === 'string') check(node);
-    else if (Array.isArray(node)) stack.push(...(node as unknown[]));
-    else if (typeof node === 'object' && node !== null)
-      for (const [key, child] of Object.entries(node)) stack.push(key, child);
+    if (depth + 1 > MAX_BODY_DEPTH)
+      throw ApiError.badRequest('invalid_json', `The request body is nested deeper than ${MAX_BODY_DEPTH} levels.`);
+    if (Array.isArray(node)) for (const child of node as unknown[]) stack.push([child, depth + 1]);
+    else for (const [key, child] of Object.entries(node)) stack.push([key, depth + 1], [child, depth + 1]);
   }
 }
 
@@ -66,11 +59,7 @@ function eachString(value: unknown, check: (text: string) => void): void {
  */
 class GatewayValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body') {
-      if (nestedDeeperThan(value, MAX_BODY_DEPTH))
-        throw ApiError.badRequest('invalid_json', `The request body is nested deeper than ${MAX_BODY_DEPTH} levels.`);
-      eachString(value, checkString);
-    }
+    if (metadata.type === 'body') checkBody(value);
     return super.transform(value, metadata) as Promise<unknown>;
   }
 }
