@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SecretBox } from '@gateway/security';
@@ -7,6 +12,22 @@ import { AppModule } from './app.module';
 import { buildOpenApiDocument } from './openapi';
 
 type RouterLayer = { route?: { path: string; methods: Record<string, boolean> } };
+
+const ROOT = join(__dirname, '../../..');
+
+/**
+ * Runs a linter from node_modules/.bin over the document, offline; its own exit status is ignored (Redocly exits 0 on
+ * warnings), the caller reads its JSON report.
+ */
+async function lint(tool: string, args: string[]): Promise<string> {
+  const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' };
+  const run = promisify(execFile)(join(ROOT, 'node_modules/.bin', tool), args, { cwd: ROOT, env, maxBuffer: 64 << 20 });
+  const { stdout } = await run.catch((err: { stdout?: string; stderr?: string; message: string }) => {
+    if (!err.stdout) throw new Error(`${tool} failed: ${err.stderr ?? err.message}`);
+    return { stdout: err.stdout };
+  });
+  return stdout;
+}
 
 /** Every route the app serves is in the OpenAPI document (health and metrics excepted), read from the app itself. */
 describe('admin-api OpenAPI document', () => {
@@ -82,5 +103,39 @@ describe('admin-api OpenAPI document', () => {
     }
     expect(problems).toEqual([]);
     expect(Object.keys(document.paths).filter((p) => p.startsWith('/health'))).toEqual([]);
+  });
+
+  /** What partners' tools say of it: no error, no warning (rules switched off only in the committed rulesets). */
+  describe('linted as partners lint it', () => {
+    let dir: string;
+    let file: string;
+
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'admin-openapi-'));
+      file = join(dir, 'openapi.json');
+      writeFileSync(file, JSON.stringify(buildOpenApiDocument(app), null, 2));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("passes Redocly's recommended rules (.redocly.yaml)", async () => {
+      const report = JSON.parse(
+        await lint('redocly', ['lint', file, '--config', '.redocly.yaml', '--format', 'json']),
+      ) as {
+        totals: { errors: number; warnings: number };
+        problems: Array<{ ruleId: string; severity: string; message: string; location: Array<{ pointer: string }> }>;
+      };
+      const problems = report.problems.map(
+        (p) => `${p.severity} ${p.ruleId}: ${p.message} (${p.location.map((l) => l.pointer).join(', ')})`,
+      );
+      expect(problems).toEqual([]);
+      expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+    });
+
+    it("passes Spectral's spectral:oas rules (.spectral.yaml)", async () => {
+      const report = JSON.parse(
+        await lint('spectral', ['lint', file, '--ruleset', '.spectral.yaml', '--format', 'json', '--quiet']),
+      ) as Array<{ code: string; severity: number; message: string; path: string[] }>;
+      expect(report.map((p) => `${p.code}: ${p.message} (${p.path.join('.')})`)).toEqual([]);
+    });
   });
 });

@@ -1,5 +1,21 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Type } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { documentIdempotency } from './idempotency/idempotency.openapi';
+import { ACCESS_KEY, type Access } from './auth/auth.decorators';
+
+/** The tags, in the order the reference shows them; each controller uses one. */
+const TAGS: Array<[name: string, description: string]> = [
+  ['Tenants', 'The merchants on the gateway. Operator key only.'],
+  ['API keys', "A tenant's API keys and their scopes."],
+  ['Sources', 'Provider accounts that send events (Kaynko, DigiTax, Qerko): their ingest URLs and secrets.'],
+  ['Endpoints', 'The HTTPS receivers events are delivered to: subscriptions, signing secrets, tests and health.'],
+  ['Event types', 'Every event type, with the JSON Schema of its data.'],
+  ['Events', 'What the providers sent, verified, validated and stored.'],
+  ['Deliveries', 'Each event sent to each subscribed endpoint, with its attempts; retried on demand.'],
+  ['Replays', 'A window of events sent again to one endpoint.'],
+  ['Qerko', "Qerko's requests through the merchant's POS, with their timelines."],
+];
 
 /**
  * The OpenAPI document, generated from the controllers and DTOs (served at /docs and /docs-json). `publicUrl` is
@@ -7,31 +23,79 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
  * routes, not the API: left out.
  */
 export function buildOpenApiDocument(app: INestApplication, publicUrl = 'http://localhost:3000'): OpenAPIObject {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('POS Event Gateway — Admin API')
-      .setDescription(
-        [
-          'Tenants, API keys, sources, endpoints, events, deliveries and replays.',
-          '',
-          'Authenticate with `Authorization: Bearer <key>`: the operator key manages tenants and their keys; a tenant API key acts within its tenant, limited by its scopes.',
-          'Errors always have the shape `{"error": {"status", "code", "message", "details?": [{"field", "reason"}]}}`: 400 names each bad field, 401 means missing or invalid credentials, 403 a missing scope, 404 also answers for other tenants\' ids, 429 carries `Retry-After`.',
-          'Lists take `?limit=&cursor=` and answer `{"data": [...], "nextCursor": "…" | null}`.',
-        ].join('\n'),
-      )
-      .setVersion('1')
-      .addServer(publicUrl.replace(/\/+$/, ''))
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        bearerFormat: 'API key (gw_live_…; the operator key op_…)',
-        description: 'An opaque API key, not a JWT.',
-      })
-      .build(),
-  );
+  const server = publicUrl.replace(/\/+$/, '');
+  const handlers = new Map<string, [controller: string, method: string]>();
+  const builder = new DocumentBuilder()
+    .setTitle('POS Event Gateway — Admin API')
+    .setDescription(
+      [
+        'Tenants, API keys, sources, endpoints, events, deliveries and replays.',
+        '',
+        'Authenticate with `Authorization: Bearer <key>`: the operator key manages tenants and their keys; a tenant API key acts within its tenant, limited by its scopes.',
+        'Errors always have the shape `{"error": {"status", "code", "message", "details?": [{"field", "reason"}]}}`: 400 names each bad field, 401 means missing or invalid credentials, 403 a missing scope, 404 also answers for other tenants\' ids, 429 carries `Retry-After`.',
+        'Lists take `?limit=&cursor=` and answer `{"data": [...], "nextCursor": "…" | null}`.',
+      ].join('\n'),
+    )
+    .setVersion('1')
+    .addServer(server)
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'API key (gw_live_…; the operator key op_…)',
+      description: 'An opaque API key, not a JWT.',
+    });
+  for (const [name, description] of TAGS) builder.addTag(name, description);
+  const config = builder.build();
+  // Who runs this gateway answers for it; the reference is where partners find it. Not open source.
+  config.info.contact = { name: 'POS Event Gateway', url: `${server}/docs` };
+  config.info.license = { name: 'Proprietary' };
+  const document = SwaggerModule.createDocument(app, config, {
+    // `endpoints_rotateSecret`: what generated clients name their methods after (not `EndpointsController_…`).
+    operationIdFactory: (controller, method) => {
+      const id = `${controller[0]!.toLowerCase()}${controller.slice(1).replace(/Controller$/, '')}_${method}`;
+      handlers.set(id, [controller, method]);
+      return id;
+    },
+  });
   for (const path of Object.keys(document.paths)) if (/^\/health(\/|$)/.test(path)) delete document.paths[path];
+  describeAccess(app, document, handlers);
+  documentIdempotency(document);
   return document;
+}
+
+/**
+ * Ends every operation's description with the key it needs, read from the same access rule the AuthGuard enforces
+ * (auth.decorators.ts), so the reference cannot say one thing while the guard does another.
+ */
+function describeAccess(
+  app: INestApplication,
+  document: OpenAPIObject,
+  handlers: Map<string, [controller: string, method: string]>,
+): void {
+  const controllers = new Map<string, Type<unknown>>();
+  for (const module of app.get(ModulesContainer).values())
+    for (const wrapper of module.controllers.values())
+      if (wrapper.metatype) controllers.set(wrapper.metatype.name, wrapper.metatype as Type<unknown>);
+  for (const item of Object.values(document.paths)) {
+    for (const operation of [item.get, item.post, item.put, item.patch, item.delete]) {
+      if (!operation) continue;
+      const [controllerName, method] = handlers.get(operation.operationId ?? '') ?? [];
+      const controller = controllers.get(controllerName ?? '');
+      const handler = (controller?.prototype as Record<string, object> | undefined)?.[method ?? ''];
+      const access = ((handler && Reflect.getMetadata(ACCESS_KEY, handler)) ??
+        (controller && Reflect.getMetadata(ACCESS_KEY, controller))) as Access | undefined;
+      if (!access) throw new Error(`${operation.operationId}: no access rule found for the reference`);
+      operation.description = [operation.description, `**Key:** ${describeKey(access)}`].filter(Boolean).join('\n\n');
+    }
+  }
+}
+
+function describeKey(access: Access): string {
+  if ('authenticated' in access) return 'any valid key, the operator key or any tenant API key.';
+  if ('tenant' in access)
+    return `a tenant API key with the \`${access.scope}\` scope; it acts within that key's tenant.`;
+  if (access.scope) return `the operator key, or a tenant API key with the \`${access.scope}\` scope (its own tenant).`;
+  return 'the operator key.';
 }
 
 /**

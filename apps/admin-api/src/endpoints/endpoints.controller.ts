@@ -74,8 +74,13 @@ export class EndpointsController {
     return this.endpoints.get(tenantId, id);
   }
 
-  /** Sends a test message now; answers with the attempt's outcome (status code, duration, error). */
-  @Doc({ summary: 'Send a signed test message now, and get the outcome', type: EndpointTestResponse, errors: [404] })
+  @Doc({
+    summary: 'Send a signed test message now, and get the outcome',
+    description:
+      "Sends a `gateway.ping` event, signed as deliveries are (with both secrets during a rotation's overlap), and answers with the attempt's outcome: status code, duration, error.",
+    type: EndpointTestResponse,
+    errors: [404],
+  })
   @Post(':id/test')
   @RequireScope('endpoints:write')
   @HttpCode(200)
@@ -83,8 +88,13 @@ export class EndpointsController {
     return this.endpoints.test(tenantId, id);
   }
 
-  /** Success rate, latency percentiles and failures by reason over a window (default 24 h). */
-  @Doc({ summary: 'Delivery statistics of an endpoint over a window', type: EndpointStatsResponse, errors: [400, 404] })
+  @Doc({
+    summary: 'Delivery statistics of an endpoint over a window',
+    description:
+      'Success rate, latency percentiles and failures by reason over the window (default 24 h), and the window in 24 buckets for charts.',
+    type: EndpointStatsResponse,
+    errors: [400, 404],
+  })
   @Get(':id/stats')
   @RequireScope('endpoints:read')
   stats(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: StatsQuery) {

@@ -22,11 +22,12 @@ export class EventTypeCatalogResponse {
 export class EventTypesController {
   private readonly catalog: EventTypeDescription[] = describeEventTypes();
 
-  /** Every event type with its description and the JSON Schema of its `data`, generated from the contract classes. */
+  /** Generated from the contract classes. */
   @Get()
   @Authenticated()
   @Doc({
     summary: 'The event-type catalog, each type with the JSON Schema of its data',
+    description: 'Every event type with its description and the JSON Schema of its `data`, the same for every tenant.',
     type: EventTypeCatalogResponse,
     anyKey: true,
   })

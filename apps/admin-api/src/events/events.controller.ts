@@ -20,8 +20,13 @@ export class EventsController {
     return this.events.list(tenantId, query);
   }
 
-  /** Every matching event as CSV (streamed), for spreadsheets — the seed's "Excel / CSV export". */
-  @Doc({ summary: 'Export the matching events as CSV (streamed)', errors: [400], produces: 'text/csv' })
+  /** The seed's "Excel / CSV export". */
+  @Doc({
+    summary: 'Export the matching events as CSV (streamed)',
+    description: 'Every event matching the filters, one row each, for spreadsheets; not paged.',
+    errors: [400],
+    produces: 'text/csv',
+  })
   @Get('export.csv')
   @RequireScope('events:read')
   async exportCsv(@TenantId() tenantId: string, @Query() filter: EventsFilter, @Res() res: Response): Promise<void> {

@@ -11,8 +11,14 @@ import { Doc } from '../common/api-doc';
 export class ReplaysController {
   constructor(private readonly replays: ReplaysService) {}
 
-  /** Re-sends every matching event of the window to this endpoint, throttled; answers with the job to follow. */
-  @Doc({ summary: 'Replay a window of events to an endpoint', status: 202, type: ReplayResponse, errors: [400, 404] })
+  @Doc({
+    summary: 'Replay a window of events to an endpoint',
+    description:
+      'Sends every matching event of the window to this endpoint again, throttled; answers with the job, to follow with `GET /v1/replays/{id}`.',
+    status: 202,
+    type: ReplayResponse,
+    errors: [400, 404],
+  })
   @Post('endpoints/:id/replay')
   @RequireScope('deliveries:write')
   @HttpCode(202)

@@ -84,9 +84,10 @@ export class SourcesController {
     return this.sources.update(tenantId, id, { enabled: false });
   }
 
-  /** A new URL token (Kaynko without a secret, DigiTax); the answer shows the ingestUrl with it, once. */
   @Doc({
     summary: "Issue a new URL token (the answer's ingestUrl carries it)",
+    description:
+      'For a Kaynko source without a secret, or DigiTax: the old token is refused at once; the answer shows the ingestUrl with the new one, once.',
     type: SourceResponse,
     errors: [400, 404, 503],
   })
