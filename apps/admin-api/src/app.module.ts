@@ -14,6 +14,7 @@ import { securityProviders } from './common/security.providers';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { EventsModule } from './events/events.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { QerkoRequestsModule } from './qerko/qerko-requests.module';
 import { ReplaysModule } from './replays/replays.module';
 import { SourcesModule } from './sources/sources.module';
@@ -57,6 +58,7 @@ export class AppModule {
           sendTimeoutMs: 5000,
         }),
         CoreModule.forConfig(config),
+        IdempotencyModule.forConfig(config),
         HealthModule.forRoot(),
         MetricsModule.forRoot('admin-api', config.METRICS_PORT),
         TenantsModule,

@@ -40,7 +40,7 @@ export const MAX_BODY_DEPTH = 32;
  * Refuses, 400 `invalid_json`, a parsed body nested deeper than MAX_BODY_DEPTH, or holding a string (a key included)
  * PostgreSQL cannot store (`checkString`). One iterative walk, so any depth is measured safely.
  */
-function checkBody(value: unknown): void {
+export function checkBody(value: unknown): void {
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length) {
     const [node, depth] = stack.pop()!;

@@ -15,6 +15,7 @@ import { FanoutInstances1764300000000 } from './migrations/1764300000000-fanout-
 import { FirstAttemptInDelivery1764400000000 } from './migrations/1764400000000-first-attempt-in-delivery';
 import { IdsCollateC1764500000000 } from './migrations/1764500000000-ids-collate-c';
 import { EndpointHeadersSealed1764600000000 } from './migrations/1764600000000-endpoint-headers-sealed';
+import { IdempotencyKeys1764700000000 } from './migrations/1764700000000-idempotency-keys';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -41,6 +42,7 @@ export const MIGRATIONS = [
   FirstAttemptInDelivery1764400000000,
   IdsCollateC1764500000000,
   EndpointHeadersSealed1764600000000,
+  IdempotencyKeys1764700000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */
