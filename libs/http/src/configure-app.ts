@@ -31,7 +31,7 @@ export function configureHttpApp(
       ? fastifyFrontDoor(http.getInstance() as FastifyInstance, metrics, shutdown, requestTimeoutMs)
       : expressFrontDoor(app, http.getInstance() as Express, metrics, shutdown, requestTimeoutMs);
   app.useGlobalFilters(new ErrorFilter(http, metrics, methodsOf));
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(createValidationPipe((type) => app.get(type, { strict: false })));
   guardConnections(app.getHttpServer() as Server, config.HTTP_REQUEST_TIMEOUT_SECONDS);
   gracefulShutdown(app, shutdown, config.SHUTDOWN_TIMEOUT_SECONDS);
 }

@@ -1,4 +1,5 @@
-import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Type, ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
 import { ValidationError } from 'class-validator';
 import { FieldError } from '@gateway/contracts';
 import { ApiError } from './api-error';
@@ -54,24 +55,76 @@ export function checkBody(value: unknown): void {
 }
 
 /**
+ * The checks of a body its DTO's decorators cannot express — they need a service (the URL guard) or compare fields —
+ * run by the validation pipe right after the decorators, so one answer names every invalid field. Declare them on the
+ * DTO class with `@CheckedBy(Rules)`; the rules class is a provider of the app.
+ */
+export interface BodyRules<T> {
+  /** Problems with `body`'s fields; `valid(field)` is false for a field the decorators refused already: skip those. */
+  check(body: T, valid: (field: string) => boolean): FieldError[] | Promise<FieldError[]>;
+}
+
+const BODY_RULES = Symbol('gateway:body-rules');
+
+export function CheckedBy(rules: Type<BodyRules<never>>): ClassDecorator {
+  return (target) => Reflect.defineMetadata(BODY_RULES, rules, target);
+}
+
+/** How the pipe finds a rules provider: the app's `get`. */
+export type ProviderLookup = <T>(type: Type<T>) => T;
+
+/**
  * The pipe, with what the DTOs cannot express refused first, 400 `invalid_json`: bodies too deeply nested to
  * transform (a RangeError, 500, before), and strings PostgreSQL cannot store (a NUL reached it and answered 500).
+ * Then the DTO's decorators and its `@CheckedBy` rules, their problems in one answer.
  */
 class GatewayValidationPipe extends ValidationPipe {
-  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  constructor(
+    options: ConstructorParameters<typeof ValidationPipe>[0],
+    private readonly lookup?: ProviderLookup,
+  ) {
+    super(options);
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body') checkBody(value);
-    return super.transform(value, metadata) as Promise<unknown>;
+    const rules = metadata.metatype && (Reflect.getMetadata(BODY_RULES, metadata.metatype) as Type<BodyRules<unknown>>);
+    if (!rules) return super.transform(value, metadata) as Promise<unknown>;
+    if (!this.lookup)
+      throw new Error(`${metadata.metatype!.name} declares @CheckedBy rules, but the pipe has no lookup`);
+    let body: unknown;
+    let problems: FieldError[] = [];
+    try {
+      body = await super.transform(value, metadata);
+    } catch (err) {
+      const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+      if (!(err instanceof ApiError) || err.code !== 'validation_failed' || !isObject) throw err;
+      problems = err.details ?? [];
+      body = plainToInstance(metadata.metatype!, value);
+    }
+    const refused = problems.map((p) => p.field);
+    const valid = (field: string) =>
+      !refused.some((f) => f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`));
+    problems.push(...(await this.lookup(rules).check(body, valid)));
+    if (problems.length) throw ApiError.validation(problems);
+    return body;
   }
 }
 
-/** The global pipe for HTTP bodies and queries: strips nothing silently, refuses unknown fields, names each problem. */
-export function createValidationPipe(): ValidationPipe {
-  return new GatewayValidationPipe({
-    transform: true,
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    validationError: { target: false, value: true },
-    exceptionFactory: (errors) => ApiError.validation(toFieldErrors(errors)),
-  });
+/**
+ * The global pipe for HTTP bodies and queries: strips nothing silently, refuses unknown fields, names each problem.
+ * `lookup` finds the providers of `@CheckedBy` rules (without it, a DTO declaring some is a programming error).
+ */
+export function createValidationPipe(lookup?: ProviderLookup): ValidationPipe {
+  return new GatewayValidationPipe(
+    {
+      transform: true,
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      validationError: { target: false, value: true },
+      exceptionFactory: (errors) => ApiError.validation(toFieldErrors(errors)),
+    },
+    lookup,
+  );
 }

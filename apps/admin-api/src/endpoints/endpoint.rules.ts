@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { FieldError } from '@gateway/contracts';
+import { customHeaderProblems } from '@gateway/delivery';
+import { BodyRules } from '@gateway/http';
+import { UrlGuard } from '@gateway/security';
+import { eventTypeProblems } from '../common/event-type.rules';
+import type { CreateEndpointDto } from './endpoints.dto';
+
+/**
+ * An endpoint's body beyond its decorators (create and update): the URL passes the SSRF guard, every event type is
+ * in the catalog, custom headers are allowed. Run by the validation pipe with the decorators: one answer.
+ */
+@Injectable()
+export class EndpointRules implements BodyRules<Partial<CreateEndpointDto>> {
+  constructor(private readonly urlGuard: UrlGuard) {}
+
+  async check(dto: Partial<CreateEndpointDto>, valid: (field: string) => boolean): Promise<FieldError[]> {
+    const problems: FieldError[] = [];
+    if (dto.url !== undefined && valid('url')) {
+      const check = await this.urlGuard.check(dto.url);
+      if (!check.ok) problems.push({ field: 'url', reason: check.reason });
+    }
+    if (valid('eventTypes')) problems.push(...eventTypeProblems(dto.eventTypes));
+    if (dto.headers && valid('headers')) problems.push(...customHeaderProblems(dto.headers));
+    return problems;
+  }
+}
