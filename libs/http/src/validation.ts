@@ -91,7 +91,7 @@ class GatewayValidationPipe extends ValidationPipe {
     const rules = metadata.metatype && (Reflect.getMetadata(BODY_RULES, metadata.metatype) as Type<BodyRules<unknown>>);
     if (!rules) return super.transform(value, metadata) as Promise<unknown>;
     if (!this.lookup)
-      throw new Error(`${metadata.metatype!.name} declares @CheckedBy rules, but the pipe has no lookup`);
+      throw new Error(`${metadata.metatype.name} declares @CheckedBy rules, but the pipe has no lookup`);
     let body: unknown;
     let problems: FieldError[] = [];
     try {
@@ -100,7 +100,7 @@ class GatewayValidationPipe extends ValidationPipe {
       const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
       if (!(err instanceof ApiError) || err.code !== 'validation_failed' || !isObject) throw err;
       problems = err.details ?? [];
-      body = plainToInstance(metadata.metatype!, value);
+      body = plainToInstance(metadata.metatype, value);
     }
     const refused = problems.map((p) => p.field);
     const valid = (field: string) =>

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CheckedBy } from '@gateway/http';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -17,6 +18,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { IsOmittable } from '@gateway/contracts';
+import { EndpointRules } from './endpoint.rules';
 
 export const ENDPOINT_FORMATS = ['standard', 'kaynko'] as const;
 
@@ -26,6 +28,7 @@ const HEADERS_DESCRIPTION =
   'te, trailer, transfer-encoding, upgrade, expect, proxy-*, content-*) and those the gateway sets (user-agent, ' +
   'webhook-*, x-kaynko-*) are refused (400 naming the header).';
 
+@CheckedBy(EndpointRules)
 export class CreateEndpointDto {
   @ApiProperty({ example: 'https://erp.example.com/webhooks/pos' })
   @IsString()
@@ -100,6 +103,7 @@ export class CreateEndpointDto {
   secret?: string;
 }
 
+@CheckedBy(EndpointRules)
 export class UpdateEndpointDto {
   @ApiPropertyOptional() @IsOmittable() @IsString() @MaxLength(2048) url?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;

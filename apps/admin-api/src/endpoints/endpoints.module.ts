@@ -4,10 +4,11 @@ import { EndpointEntity } from '@gateway/persistence';
 import { EndpointsController } from './endpoints.controller';
 import { EndpointsRepository } from './endpoints.repository';
 import { EndpointsService } from './endpoints.service';
+import { EndpointRules } from './endpoint.rules';
 
 @Module({
   imports: [TypeOrmModule.forFeature([EndpointEntity])],
   controllers: [EndpointsController],
-  providers: [EndpointsService, EndpointsRepository],
+  providers: [EndpointsService, EndpointsRepository, EndpointRules],
 })
 export class EndpointsModule {}

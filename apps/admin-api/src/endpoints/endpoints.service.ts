@@ -1,16 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import {
-  CANONICAL_EVENT_SCHEMA,
-  CanonicalEventV1,
-  derivedEventId,
-  FieldError,
-  IdPrefix,
-  invalidEventTypePattern,
-} from '@gateway/contracts';
-import { HttpSender, customHeaderProblems, renderRequest, signingSecrets } from '@gateway/delivery';
+import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, derivedEventId, IdPrefix } from '@gateway/contracts';
+import { HttpSender, renderRequest, signingSecrets } from '@gateway/delivery';
 import { ApiError } from '@gateway/http';
 import { EndpointEntity, openEndpointHeaders, sealEndpointHeaders } from '@gateway/persistence';
-import { SecretBox, UrlGuard, newId } from '@gateway/security';
+import { SecretBox, newId } from '@gateway/security';
 import { generateEndpointSecret } from '@gateway/webhooks';
 import { AdminApiConfig } from '../admin-api.config';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
@@ -27,14 +20,12 @@ export class EndpointsService {
   constructor(
     private readonly endpoints: EndpointsRepository,
     private readonly box: SecretBox,
-    private readonly urlGuard: UrlGuard,
     private readonly config: AdminApiConfig,
     private readonly changes: ConfigChangePublisher,
     private readonly sender: HttpSender,
   ) {}
 
   async create(tenantId: string, dto: CreateEndpointDto): Promise<EndpointWithSecretResponse> {
-    await this.validate(dto);
     const secret = dto.secret ?? generateEndpointSecret();
     const row = await this.endpoints.insert({
       id: newId(IdPrefix.endpoint),
@@ -79,7 +70,6 @@ export class EndpointsService {
 
   async update(tenantId: string, id: string, dto: UpdateEndpointDto): Promise<EndpointResponse> {
     const current = await this.require(tenantId, id);
-    await this.validate(dto);
     const patch: Partial<EndpointEntity> = {};
     for (const key of [
       'url',
@@ -205,21 +195,6 @@ export class EndpointsService {
     const row = await this.endpoints.findForTenant(tenantId, id);
     if (!row) throw ApiError.notFound('Endpoint');
     return row;
-  }
-
-  /** Every problem at once, each naming its field. */
-  private async validate(dto: Partial<CreateEndpointDto>): Promise<void> {
-    const problems: FieldError[] = [];
-    if (dto.url !== undefined) {
-      const check = await this.urlGuard.check(dto.url);
-      if (!check.ok) problems.push({ field: 'url', reason: check.reason });
-    }
-    dto.eventTypes?.forEach((pattern, i) => {
-      const reason = invalidEventTypePattern(pattern);
-      if (reason) problems.push({ field: `eventTypes[${i}]`, reason });
-    });
-    if (dto.headers) problems.push(...customHeaderProblems(dto.headers));
-    if (problems.length) throw ApiError.validation(problems);
   }
 
   private present(e: EndpointEntity): EndpointResponse {

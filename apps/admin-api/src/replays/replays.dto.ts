@@ -1,7 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString } from 'class-validator';
 import { IsInstant, IsOmittable } from '@gateway/contracts';
+import { CheckedBy } from '@gateway/http';
+import { ReplayRules } from './replay.rules';
 
+@CheckedBy(ReplayRules)
 export class CreateReplayDto {
   @ApiProperty({ format: 'date-time', example: '2026-06-11T00:00:00.000Z', description: 'Events received at or after' })
   @IsInstant()

@@ -5,10 +5,11 @@ import { EndpointsRepository } from '../endpoints/endpoints.repository';
 import { ReplaysController } from './replays.controller';
 import { ReplaysRepository } from './replays.repository';
 import { ReplaysService } from './replays.service';
+import { ReplayRules } from './replay.rules';
 
 @Module({
   imports: [TypeOrmModule.forFeature([EndpointEntity])],
   controllers: [ReplaysController],
-  providers: [ReplaysService, ReplaysRepository, EndpointsRepository],
+  providers: [ReplaysService, ReplaysRepository, EndpointsRepository, ReplayRules],
 })
 export class ReplaysModule {}

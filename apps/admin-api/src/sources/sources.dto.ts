@@ -12,6 +12,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsOmittable } from '@gateway/contracts';
+import { CheckedBy } from '@gateway/http';
+import { SourceRules } from './source.rules';
 
 export const SOURCE_PROVIDERS = ['kaynko', 'digitax', 'qerko'] as const;
 
@@ -29,6 +31,7 @@ export class QerkoSourceConfigDto {
   posId: string;
 }
 
+@CheckedBy(SourceRules)
 export class CreateSourceDto {
   @ApiProperty({ enum: SOURCE_PROVIDERS })
   @IsIn(SOURCE_PROVIDERS)

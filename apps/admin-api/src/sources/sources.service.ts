@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IdPrefix } from '@gateway/contracts';
+import { FieldError, IdPrefix } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
 import { SourceEntity } from '@gateway/persistence';
 import { SecretBox, UrlGuard, generateToken, newId } from '@gateway/security';
@@ -8,6 +8,7 @@ import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { iso } from '../common/iso';
 import { Page, PageQuery, decodeCursor, pageLimit, toPage } from '../common/pagination';
 import { CreateSourceDto, SourceResponse, UpdateSourceDto } from './sources.dto';
+import { qerkoUrlProblems } from './source.rules';
 import { SourcesRepository } from './sources.repository';
 
 @Injectable()
@@ -20,23 +21,38 @@ export class SourcesService {
     private readonly urlGuard: UrlGuard,
   ) {}
 
-  /** Qerko's API base URL is called with the restaurant's key: the same SSRF rules as subscriber endpoints. */
-  private async checkQerkoUrl(url: string | undefined): Promise<void> {
-    if (url === undefined) return;
-    const check = await this.urlGuard.check(url);
-    if (!check.ok) throw ApiError.validation([{ field: 'config.apiBaseUrl', reason: check.reason }]);
+  /**
+   * What an update may change depends on the source's provider (the body's own rules ran in the validation pipe):
+   * every problem in one answer.
+   */
+  private async checkUpdate(current: SourceEntity, dto: UpdateSourceDto): Promise<void> {
+    const problems: FieldError[] = [];
+    if (current.provider === 'digitax' && dto.secret !== undefined) {
+      problems.push({ field: 'secret', reason: 'DigiTax sources have no secret' });
+    }
+    if (current.provider === 'qerko' && dto.secret === null) {
+      problems.push({ field: 'secret', reason: 'a Qerko source needs its API key' });
+    }
+    if (current.provider !== 'qerko' && dto.config !== undefined) {
+      problems.push({ field: 'config', reason: 'only Qerko sources take a config' });
+    } else if (dto.config !== undefined) {
+      // The API base URL receives the restaurant's Qerko API key: whoever redirects it must know that key already.
+      if (
+        dto.config.apiBaseUrl !== current.config.apiBaseUrl &&
+        typeof dto.secret !== 'string' &&
+        dto.secret !== null
+      ) {
+        problems.push({
+          field: 'secret',
+          reason: "is required to change config.apiBaseUrl: the new URL receives the restaurant's Qerko API key",
+        });
+      }
+      problems.push(...(await qerkoUrlProblems(this.urlGuard, dto.config.apiBaseUrl)));
+    }
+    if (problems.length) throw ApiError.validation(problems);
   }
 
   async create(tenantId: string, dto: CreateSourceDto): Promise<SourceResponse> {
-    if (dto.provider === 'digitax' && dto.secret !== undefined) {
-      throw ApiError.validation([
-        { field: 'secret', reason: 'DigiTax cannot sign callbacks: its ingestUrl carries a token instead' },
-      ]);
-    }
-    if (dto.provider !== 'qerko' && dto.config !== undefined) {
-      throw ApiError.validation([{ field: 'config', reason: 'only Qerko sources take a config' }]);
-    }
-    await this.checkQerkoUrl(dto.config?.apiBaseUrl);
     // DigiTax authenticates with a URL token; Kaynko too while it has no secret; Qerko keeps one as a fallback when a
     // request carries no signature.
     const row = await this.sources.insert({
@@ -70,30 +86,7 @@ export class SourcesService {
 
   async update(tenantId: string, id: string, dto: UpdateSourceDto): Promise<SourceResponse> {
     const current = await this.require(tenantId, id);
-    if (current.provider === 'digitax' && dto.secret !== undefined) {
-      throw ApiError.validation([{ field: 'secret', reason: 'DigiTax sources have no secret' }]);
-    }
-    if (current.provider === 'qerko' && dto.secret === null) {
-      throw ApiError.validation([{ field: 'secret', reason: 'a Qerko source needs its API key' }]);
-    }
-    if (current.provider !== 'qerko' && dto.config !== undefined) {
-      throw ApiError.validation([{ field: 'config', reason: 'only Qerko sources take a config' }]);
-    }
-    // The API base URL receives the restaurant's Qerko API key: whoever redirects it must know that key already.
-    if (
-      current.provider === 'qerko' &&
-      dto.config !== undefined &&
-      dto.config.apiBaseUrl !== current.config.apiBaseUrl &&
-      typeof dto.secret !== 'string'
-    ) {
-      throw ApiError.validation([
-        {
-          field: 'secret',
-          reason: "is required to change config.apiBaseUrl: the new URL receives the restaurant's Qerko API key",
-        },
-      ]);
-    }
-    await this.checkQerkoUrl(dto.config?.apiBaseUrl);
+    await this.checkUpdate(current, dto);
     const patch: Partial<SourceEntity> = {};
     if (dto.name !== undefined) patch.name = dto.name;
     if (dto.enabled !== undefined) patch.enabled = dto.enabled;
