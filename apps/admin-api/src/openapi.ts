@@ -2,6 +2,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { documentIdempotency } from './idempotency/idempotency.openapi';
+import { describeRequestDefaults } from './common/openapi-request-defaults';
 import { ACCESS_KEY, type Access } from './auth/auth.decorators';
 
 /** The tags, in the order the reference shows them; each controller uses one. */
@@ -60,6 +61,7 @@ export function buildOpenApiDocument(app: INestApplication, publicUrl = 'http://
   for (const path of Object.keys(document.paths)) if (/^\/health(\/|$)/.test(path)) delete document.paths[path];
   describeAccess(app, document, handlers);
   documentIdempotency(document);
+  describeRequestDefaults(document);
   return document;
 }
 
