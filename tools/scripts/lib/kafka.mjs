@@ -3,6 +3,7 @@
 // (Maven's own ~/.m2 cache makes a re-fetch after `git clean` cheap); broker data lives in a throwaway folder.
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ROOT, log, sleep, waitForExit } from './util.mjs';
 
@@ -127,6 +128,9 @@ export async function startKafka({ port = 9092, controllerPort = port + 1, dataD
 
 /** Polls describeCluster() until the broker answers (the readiness check every script uses). */
 export async function waitForKafka(brokers, timeoutMs = 60_000, hasExited = () => false) {
+  // The services' fix to kafkajs's idle request-queue timers (libs/messaging/src/kafkajs-request-queue.ts), compiled
+  // by ensureBuilt before any script starts a broker: without it Node 24 warns of a negative timeout.
+  createRequire(import.meta.url)(join(ROOT, 'dist/libs/messaging/src/kafkajs-request-queue.js'));
   const { Kafka, logLevel } = await import('kafkajs');
   const kafka = new Kafka({
     clientId: 'gateway-infra',
