@@ -1,7 +1,15 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, Page, chromium } from 'playwright-core';
-import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call, sendKaynko } from '@gateway/testing';
+import { Browser, Page, Request, chromium } from 'playwright-core';
+import {
+  GatewayProcesses,
+  KAYNKO_EXAMPLES,
+  Receiver,
+  call,
+  howAnswerBreaksSpec,
+  isAdminApiCall,
+  sendKaynko,
+} from '@gateway/testing';
 
 const ROOT = join(__dirname, '../..');
 /** `UPDATE_SCREENSHOTS=1 npm test -- test/e2e/console` refreshes the pictures in docs/screenshots (and README). */
@@ -21,6 +29,8 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
   let key: string;
   let admin: string;
   const consoleErrors: string[] = [];
+  /** Every admin API answer the console received, checked against the OpenAPI document as it arrives. */
+  const browserAnswers: Array<Promise<string | null>> = [];
 
   beforeAll(async () => {
     await Promise.all([gateway.start(), receiver.start()]);
@@ -40,6 +50,10 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     });
     const context = await browser.newContext({ viewport: { width: 1180, height: 820 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: admin });
+    // Requests whose answer arrived whole; one the console gave up on (it left the page) has no answer to check.
+    context.on('requestfinished', (request) => {
+      if (isAdminApiCall(request.url())) browserAnswers.push(answerBreaksSpec(request));
+    });
     page = await context.newPage();
     page.on('console', (message) => {
       // A 401 the test provokes on purpose is logged by the browser as a failed resource; anything else is a bug.
@@ -53,6 +67,19 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     await gateway.stop();
     await receiver.stop();
   });
+
+  async function answerBreaksSpec(request: Request): Promise<string | null> {
+    const response = (await request.response())!;
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    const [method, url, status, headers] = [request.method(), request.url(), response.status(), response.headers()];
+    return howAnswerBreaksSpec({ method, url, status, headers, body });
+  }
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const section = (name: string) =>
@@ -252,5 +279,10 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
     expect(consoleErrors).toEqual([]);
+  });
+
+  it("got from the API only answers its OpenAPI document declares (the console's requests, as a browser sent them)", async () => {
+    expect(browserAnswers.length).toBeGreaterThan(20);
+    expect((await Promise.all(browserAnswers)).filter(Boolean)).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { documentIdempotency } from './idempotency/idempotency.openapi';
 import { describeRequestDefaults } from './common/openapi-request-defaults';
 import { ACCESS_KEY, type Access } from './auth/auth.decorators';
+import { errorResponse } from './common/api-doc';
 
 /** The tags, in the order the reference shows them; each controller uses one. */
 const TAGS: Array<[name: string, description: string]> = [
@@ -60,9 +61,28 @@ export function buildOpenApiDocument(app: INestApplication, publicUrl = 'http://
   });
   for (const path of Object.keys(document.paths)) if (/^\/health(\/|$)/.test(path)) delete document.paths[path];
   describeAccess(app, document, handlers);
+  declareBodyErrors(document);
   documentIdempotency(document);
   describeRequestDefaults(document);
   return document;
+}
+
+/**
+ * What a request with a body is refused for before any handler sees it (libs/http): too large, not JSON — on every
+ * POST, PUT and PATCH, the ones that take no body included (a client may still send one).
+ */
+function declareBodyErrors(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of [item.post, item.put, item.patch]) {
+      if (!operation) continue;
+      for (const code of [413, 415]) {
+        operation.responses[code] ??= {
+          ...errorResponse(code),
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+        };
+      }
+    }
+  }
 }
 
 /**

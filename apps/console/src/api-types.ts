@@ -1028,7 +1028,8 @@ export interface components {
     QerkoRequestResponse: {
       /** @enum {string|null} */
       answeredVia: 'sync-response' | 'reply-api' | null;
-      args: Record<string, never>[];
+      /** @description The arguments as Qerko sent them: any JSON values. */
+      args: unknown[];
       /** Format: date-time */
       deadlineAt: string;
       failureReason: string | null;
@@ -1231,6 +1232,15 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Missing, unknown, revoked or regenerated API key. */
       401: {
         headers: {
@@ -1261,6 +1271,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -1294,7 +1306,7 @@ export interface operations {
           'application/json': components['schemas']['CreatedApiKeyResponse'];
         };
       };
-      /** @description Invalid request: an `Idempotency-Key` that is empty, longer than 255 characters or not printable ASCII. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1339,9 +1351,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -1378,7 +1410,7 @@ export interface operations {
           'application/json': components['schemas']['DeliveryPage'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1408,6 +1440,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -1434,6 +1468,15 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['DeliveryDetailResponse'];
+        };
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
         };
       };
       /** @description Missing, unknown, revoked or regenerated API key. */
@@ -1466,6 +1509,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -1499,7 +1544,7 @@ export interface operations {
           'application/json': components['schemas']['DeliveryResponse'];
         };
       };
-      /** @description Invalid request: an `Idempotency-Key` that is empty, longer than 255 characters or not printable ASCII. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1544,9 +1589,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -1578,7 +1643,7 @@ export interface operations {
           'application/json': components['schemas']['EndpointPage'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1608,6 +1673,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -1643,7 +1710,7 @@ export interface operations {
           'application/json': components['schemas']['EndpointWithSecretResponse'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1679,9 +1746,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -1719,6 +1806,15 @@ export interface operations {
           'application/json': components['schemas']['EndpointResponse'];
         };
       };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Missing, unknown, revoked or regenerated API key. */
       401: {
         headers: {
@@ -1749,6 +1845,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -1775,6 +1873,15 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Missing, unknown, revoked or regenerated API key. */
       401: {
         headers: {
@@ -1805,6 +1912,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -1846,7 +1955,7 @@ export interface operations {
           'application/json': components['schemas']['EndpointResponse'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1882,9 +1991,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -1931,7 +2060,7 @@ export interface operations {
           'application/json': components['schemas']['ReplayResponse'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1976,9 +2105,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2016,7 +2165,7 @@ export interface operations {
           'application/json': components['schemas']['SecretResponse'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2061,9 +2210,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2101,67 +2270,7 @@ export interface operations {
           'application/json': components['schemas']['SecretResponse'];
         };
       };
-      /** @description Missing, unknown, revoked or regenerated API key. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
-      /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
-      /** @description No such resource — also the answer for ids of other tenants. */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
-      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
-    };
-  };
-  endpoints_stats: {
-    parameters: {
-      query?: {
-        window?: '1h' | '24h' | '7d' | '30d';
-      };
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Delivery statistics of an endpoint over a window */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['EndpointStatsResponse'];
-        };
-      };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2200,6 +2309,79 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  endpoints_stats: {
+    parameters: {
+      query?: {
+        window?: '1h' | '24h' | '7d' | '30d';
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Delivery statistics of an endpoint over a window */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EndpointStatsResponse'];
+        };
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Missing, unknown, revoked or regenerated API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description No such resource — also the answer for ids of other tenants. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2233,7 +2415,7 @@ export interface operations {
           'application/json': components['schemas']['EndpointTestResponse'];
         };
       };
-      /** @description Invalid request: an `Idempotency-Key` that is empty, longer than 255 characters or not printable ASCII. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2278,9 +2460,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2307,6 +2509,15 @@ export interface operations {
           'application/json': components['schemas']['EventTypeCatalogResponse'];
         };
       };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Missing, unknown, revoked or regenerated API key. */
       401: {
         headers: {
@@ -2319,6 +2530,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2356,7 +2569,7 @@ export interface operations {
           'application/json': components['schemas']['EventPage'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2386,6 +2599,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2412,6 +2627,15 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['EventDetailResponse'];
+        };
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
         };
       };
       /** @description Missing, unknown, revoked or regenerated API key. */
@@ -2444,6 +2668,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2477,7 +2703,7 @@ export interface operations {
           'text/csv': string;
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2507,6 +2733,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2548,7 +2776,7 @@ export interface operations {
           'application/json': components['schemas']['QerkoRequestPage'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2578,6 +2806,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2604,6 +2834,15 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ReplayResponse'];
+        };
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
         };
       };
       /** @description Missing, unknown, revoked or regenerated API key. */
@@ -2636,6 +2875,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2667,7 +2908,7 @@ export interface operations {
           'application/json': components['schemas']['SourcePage'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2697,6 +2938,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2732,7 +2975,7 @@ export interface operations {
           'application/json': components['schemas']['SourceResponse'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2768,9 +3011,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2808,6 +3071,15 @@ export interface operations {
           'application/json': components['schemas']['SourceResponse'];
         };
       };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Missing, unknown, revoked or regenerated API key. */
       401: {
         headers: {
@@ -2838,6 +3110,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2864,6 +3138,15 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Missing, unknown, revoked or regenerated API key. */
       401: {
         headers: {
@@ -2894,6 +3177,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -2935,7 +3220,7 @@ export interface operations {
           'application/json': components['schemas']['SourceResponse'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2971,9 +3256,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -3016,7 +3321,7 @@ export interface operations {
           'application/json': components['schemas']['SourceResponse'];
         };
       };
-      /** @description Invalid request: an `Idempotency-Key` that is empty, longer than 255 characters or not printable ASCII. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3061,9 +3366,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -3106,7 +3431,7 @@ export interface operations {
           'application/json': components['schemas']['SourceResponse'];
         };
       };
-      /** @description Invalid request: an `Idempotency-Key` that is empty, longer than 255 characters or not printable ASCII. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3151,9 +3476,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -3196,7 +3541,7 @@ export interface operations {
           'application/json': components['schemas']['SourceResponse'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3241,9 +3586,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -3284,7 +3649,7 @@ export interface operations {
           'application/json': components['schemas']['TenantPage'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3314,6 +3679,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -3349,7 +3716,7 @@ export interface operations {
           'application/json': components['schemas']['TenantResponse'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3385,9 +3752,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -3416,125 +3803,7 @@ export interface operations {
           'application/json': components['schemas']['TenantResponse'];
         };
       };
-      /** @description Missing, unknown, revoked or regenerated API key. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
-      /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
-      /** @description No such resource — also the answer for ids of other tenants. */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
-      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
-    };
-  };
-  tenants_delete: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Delete a tenant and everything it owns */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Missing, unknown, revoked or regenerated API key. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
-      /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
-      /** @description No such resource — also the answer for ids of other tenants. */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
-      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
-    };
-  };
-  tenants_update: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateTenantDto'];
-      };
-    };
-    responses: {
-      /** @description Update a tenant */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TenantResponse'];
-        };
-      };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3573,6 +3842,166 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  tenants_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Delete a tenant and everything it owns */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Missing, unknown, revoked or regenerated API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description No such resource — also the answer for ids of other tenants. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  tenants_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateTenantDto'];
+      };
+    };
+    responses: {
+      /** @description Update a tenant */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TenantResponse'];
+        };
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Missing, unknown, revoked or regenerated API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description No such resource — also the answer for ids of other tenants. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -3606,7 +4035,7 @@ export interface operations {
           'application/json': components['schemas']['ApiKeyPage'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3645,6 +4074,8 @@ export interface operations {
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -3682,7 +4113,7 @@ export interface operations {
           'application/json': components['schemas']['CreatedApiKeyResponse'];
         };
       };
-      /** @description Invalid request: `error.details` names each bad field. */
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3727,9 +4158,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
       /** @description Too many requests with this key: retry after `Retry-After` seconds. */
       429: {
         headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {

@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { testInfra } from './infra';
+import { call } from './http';
+import { registerAdminApi } from './openapi-contract';
 import { leakedSecrets, rememberSecret } from './secrets';
 
 export type ServiceName = 'admin-api' | 'ingest' | 'fanout' | 'qerko-bridge';
@@ -161,13 +163,16 @@ export class GatewayProcesses {
 
   /** POST to the admin API that must create something (201), for the fixtures above. */
   private async adminPost(key: string, path: string, body: object) {
-    const res = await fetch(`${this.url('admin-api')}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (res.status !== 201) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
-    return (await res.json()) as { id: string; key?: string; ingestUrl?: string };
+    const res = await call<{ id: string; key?: string; ingestUrl?: string }>(
+      'POST',
+      `${this.url('admin-api')}${path}`,
+      {
+        key,
+        body,
+      },
+    );
+    if (res.status !== 201) throw new Error(`POST ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body;
   }
 
   url(name: ServiceName): string {
@@ -205,6 +210,7 @@ export class GatewayProcesses {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs: string[] = [];
+    if (name === 'admin-api') registerAdminApi(`http://127.0.0.1:${port}`);
     // GATEWAY_TEST_LOGS=1 appends every service's log to tmp/test-logs/<service>.log (for debugging a failing test).
     const logFile = join(ROOT, 'tmp/test-logs', `${name}.log`);
     if (process.env['GATEWAY_TEST_LOGS']) mkdirSync(dirname(logFile), { recursive: true });

@@ -1,9 +1,12 @@
 import { createHmac } from 'node:crypto';
+import { expectAnswerInSpec, isAdminApiCall } from './openapi-contract';
 import { leakedSecrets, rememberSecret, rememberSecretsIn } from './secrets';
 
 /**
  * A JSON HTTP call for tests: returns status, parsed body and headers. Remembers the secrets it carries (the bearer
- * key, secret-named fields of bodies) and fails when an error answer contains any secret the test has handled.
+ * key, secret-named fields of bodies) and fails when an error answer contains any secret the test has handled. An
+ * answer of an admin API the harness started fails unless the OpenAPI document it serves documents it (status, media
+ * type, every field: openapi-contract.ts), whatever the test expected.
  */
 export async function call<T = any>(
   method: string,
@@ -35,6 +38,8 @@ export async function call<T = any>(
   } else {
     rememberSecretsIn(parsed); // e.g. a new API key, an endpoint's signing secret
   }
+  if (isAdminApiCall(url))
+    await expectAnswerInSpec({ method, url, status: res.status, headers: res.headers, body: parsed });
   return { status: res.status, body: parsed as T, headers: res.headers };
 }
 

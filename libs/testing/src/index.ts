@@ -7,3 +7,4 @@ export * from './receiver';
 export * from './dedicated-broker';
 export * from './tcp-proxy';
 export * from './secrets';
+export * from './openapi-contract';

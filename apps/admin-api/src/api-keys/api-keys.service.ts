@@ -43,13 +43,14 @@ export class ApiKeysService {
     return toPage(await this.keys.listActive(tenantId, limit + 1, after), limit, present, (k) => [k.id]);
   }
 
-  async regenerate(principal: Principal, id: string): Promise<{ id: string; key: string; prefix: string }> {
+  /** Answers like create (the whole key, with the new secret): what the spec promised, and a client expects. */
+  async regenerate(principal: Principal, id: string): Promise<CreatedApiKeyResponse> {
     const row = await this.requireKey(principal, id);
     requireHeld(principal, row.scopes, 'regenerate a key with');
     const { key, prefix, hash } = generateApiKey();
     await this.keys.replaceSecret(row.id, prefix, hash);
     await this.changes.changed('api-key', row.id, row.tenantId);
-    return { id: row.id, key, prefix };
+    return { ...present({ ...row, prefix }), key };
   }
 
   async revoke(principal: Principal, id: string): Promise<void> {

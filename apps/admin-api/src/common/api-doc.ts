@@ -1,5 +1,6 @@
 import { applyDecorators, Type } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import type { HeaderObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 /** One problem with one field, in a 400's `details`. */
 export class FieldErrorDoc {
@@ -22,7 +23,7 @@ export class ErrorResponse {
 }
 
 const ERRORS: Record<number, string> = {
-  400: 'Invalid request: `error.details` names each bad field.',
+  400: 'Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL.',
   401: 'Missing, unknown, revoked or regenerated API key.',
   403: 'The key lacks the scope this operation needs (named in the message), or the route is for the operator key.',
   404: 'No such resource — also the answer for ids of other tenants.',
@@ -40,7 +41,7 @@ export interface DocOptions {
   status?: 200 | 201 | 202 | 204;
   /** The success body's class; a `PageOf(…)` for lists; none for 204. */
   type?: Type<unknown>;
-  /** Errors beyond 401, 403 and 429, which every authenticated operation can give. */
+  /** Errors beyond 400, 401, 403 and 429, which every operation can give (and 413, 415 for a body: openapi.ts). */
   errors?: number[];
   /** A body that is not JSON (e.g. `text/csv`): documented as text of that type. */
   produces?: string;
@@ -61,13 +62,29 @@ export function Doc({
   produces,
   anyKey = false,
 }: DocOptions): MethodDecorator {
-  const codes = [...new Set([...errors, 401, 429, ...(anyKey ? [] : [403])])].sort((a, b) => a - b);
+  const codes = [...new Set([...errors, 400, 401, 429, ...(anyKey ? [] : [403])])].sort((a, b) => a - b);
   const body = produces ? { content: { [produces]: { schema: { type: 'string' as const } } } } : type ? { type } : {};
   return applyDecorators(
     ApiOperation({ summary, ...(description ? { description } : {}) }),
     ApiResponse({ status, description: summary, ...body }),
-    ...codes.map((code) => ApiResponse({ status: code, description: ERRORS[code] ?? 'Error.', type: ErrorResponse })),
+    ...codes.map((code) => ApiResponse({ status: code, ...errorResponse(code), type: ErrorResponse })),
   );
+}
+
+/** An error response's description (and headers) for `code`, in the one error shape (ErrorResponse). */
+export function errorResponse(code: number): { description: string; headers?: Record<string, HeaderObject> } {
+  const description = ERRORS[code] ?? 'Error.';
+  if (code !== 429) return { description };
+  return {
+    description,
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before the next request.',
+        required: true,
+        schema: { type: 'integer', minimum: 1 },
+      },
+    },
+  };
 }
 
 const pages = new Map<Type<unknown>, Type<unknown>>();

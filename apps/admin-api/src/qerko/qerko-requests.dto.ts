@@ -26,11 +26,13 @@ export class QerkoRequestResponse {
   @ApiProperty() sourceId: string;
   @ApiProperty({ description: "Qerko's request uuid" }) uuid: string;
   @ApiProperty({ enum: QERKO_METHODS }) method: string;
-  @ApiProperty({ type: [Object] }) args: unknown[];
+  @ApiProperty({ type: 'array', items: {}, description: 'The arguments as Qerko sent them: any JSON values.' })
+  args: unknown[];
   @ApiProperty({ enum: QERKO_REQUEST_STATES }) state: string;
   @ApiProperty({ format: 'date-time' }) receivedAt: string;
   @ApiProperty({ format: 'date-time' }) deadlineAt: string;
-  @ApiProperty({ nullable: true, type: String, enum: ['sync-response', 'reply-api'] }) answeredVia: string | null;
+  /** null in the enum too: OpenAPI 3.0's `nullable` does not widen an `enum` (validators refuse null otherwise). */
+  @ApiProperty({ nullable: true, type: String, enum: ['sync-response', 'reply-api', null] }) answeredVia: string | null;
   @ApiProperty({ nullable: true, type: Number, description: "Qerko's status for our /reply" }) replyStatus:
     number | null;
   @ApiProperty({ nullable: true, type: String }) failureReason: string | null;
