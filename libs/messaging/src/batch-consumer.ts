@@ -168,6 +168,11 @@ export class BatchConsumer {
     await Promise.allSettled([...this.handling]);
   }
 
+  /** Fetches again after `pause()` (the back-pressure that paused it is relieved). */
+  resume(): void {
+    this.consumer.resume(this.options.topics.map((topic) => ({ topic })));
+  }
+
   /**
    * Commits what is durable (waiting up to `settleMs` for records that are still being made durable), and leaves the
    * group. What is left uncommitted is consumed again by the next member.

@@ -6,3 +6,4 @@ export * from './dead-letter.publisher';
 export * from './kafka-connection';
 export * from './message-producer';
 export * from './messaging.module';
+export * from './transport';
