@@ -195,7 +195,11 @@ describe('KafkaBatchTransport in a hybrid Nest app, on a real broker', () => {
     admin = connection.kafka.admin();
     await admin.connect();
     const topics = [PINGS, CHANGES, DRAIN];
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })) });
+    // kafkajs's own wait gives up on a fresh broker's first "does not host this topic-partition"; ours retries it.
+    await admin.createTopics({
+      waitForLeaders: false,
+      topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+    });
     await waitForLeaders(admin, topics);
     producer = connection.kafka.producer();
     await producer.connect();

@@ -47,6 +47,15 @@ describe('KafkaEventClient (the ClientProxy services publish through)', () => {
     await expect(emitted).resolves.toBeUndefined();
   });
 
+  it('sends at once, without a subscriber, and still tells a subscriber that comes after the ack', async () => {
+    const { client, requests } = fakeBroker();
+    const emitted = client.emit('gateway.events.v1', { value: 'x' });
+    expect(requests).toHaveLength(1);
+    requests[0]!.answer();
+    await Promise.resolve();
+    await expect(lastValueFrom(emitted, { defaultValue: 'none' })).resolves.toBeUndefined();
+  });
+
   it('sends several records of one emit() in one request, and fails emit() when the broker refuses them', async () => {
     const { client, requests } = fakeBroker();
     const emitted = lastValueFrom(

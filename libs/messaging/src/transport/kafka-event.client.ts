@@ -1,5 +1,5 @@
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
-import { Observable, throwError } from 'rxjs';
+import { Observable, from, throwError } from 'rxjs';
 import type { MessageProducer, OutgoingRecord } from '../message-producer';
 
 const EVENTS_ONLY = 'Kafka carries events here: emit() a record, there is no request/response (send)';
@@ -7,8 +7,8 @@ const EVENTS_ONLY = 'Kafka carries events here: emit() a record, there is no req
 /**
  * The one `ClientProxy` a service publishes through: `emit(topic, record | records)` goes out on the batching
  * idempotent producer (acks=all), and the returned observable completes only once the broker has acknowledged every
- * record (it errors if it refuses, or on the producer's send timeout). It is hot, as Nest's clients are: subscribe at
- * once, e.g. `await lastValueFrom(client.emit(Topics.events, canonicalEventRecord(event)))`.
+ * record (it errors if it refuses, or on the producer's send timeout), e.g.
+ * `await lastValueFrom(client.emit(Topics.events, canonicalEventRecord(event)), { defaultValue: undefined })`.
  *
  * The producer belongs to MessagingModule (connected at init, flushed and closed at shutdown), so `connect` and
  * `close` have nothing to do here.
@@ -29,6 +29,21 @@ export class KafkaEventClient extends ClientProxy {
   /** The batching idempotent producer. */
   unwrap<T>(): T {
     return this.producer as T;
+  }
+
+  /**
+   * Sends at once (hot, as Nest's clients are) and completes once the broker has acknowledged. Unlike the base class's
+   * (a deferred connect, then a connectable Subject), a subscriber that comes after the ack still gets it, and the
+   * hot path (ingest: one emit per accepted event) allocates one observable over the send's promise.
+   */
+  override emit<TResult = void, TInput = OutgoingRecord | OutgoingRecord[]>(
+    pattern: unknown,
+    data: TInput,
+  ): Observable<TResult> {
+    const sent = this.dispatchEvent<TResult>({ pattern, data });
+    // A failure nobody subscribed to (a fire-and-forget emit) must not become an unhandled rejection.
+    sent.catch(() => undefined);
+    return from(sent);
   }
 
   override send<TResult = never>(_pattern?: unknown, _data?: unknown): Observable<TResult> {
