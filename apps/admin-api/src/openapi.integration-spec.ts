@@ -105,6 +105,27 @@ describe('admin-api OpenAPI document', () => {
     expect(Object.keys(document.paths).filter((p) => p.startsWith('/health'))).toEqual([]);
   });
 
+  /**
+   * Every operation that takes an id is reached by a link from the answers that carry one (create, get, list…):
+   * what stateful fuzzing follows (test/e2e/schemathesis) and a client can read.
+   */
+  it('links every operation that takes an id from the answers that carry it', () => {
+    type Link = { operationId: string; parameters: Record<string, string> };
+    type Operation = { operationId: string; parameters?: Array<{ in: string; name: string }> };
+    const paths = buildOpenApiDocument(app).paths as Record<string, Record<string, Operation & { responses: object }>>;
+    const operations = Object.values(paths).flatMap((methods) => Object.values(methods));
+    const links = operations.flatMap((op) =>
+      Object.values(op.responses as Record<string, { links?: Record<string, Link> }>).flatMap((r) =>
+        Object.values(r.links ?? {}),
+      ),
+    );
+    const unreached = operations
+      .flatMap((op) => (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => `${op.operationId} ${p.name}`))
+      .filter((need) => !links.some((l) => need === `${l.operationId} ${Object.keys(l.parameters)[0]}`));
+    expect(unreached).toEqual([]);
+    expect(links.length).toBeGreaterThan(30);
+  });
+
   /** What partners' tools say of it: no error, no warning (rules switched off only in the committed rulesets). */
   describe('linted as partners lint it', () => {
     let dir: string;

@@ -5,6 +5,7 @@ import { documentIdempotency } from './idempotency/idempotency.openapi';
 import { describeRequestDefaults } from './common/openapi-request-defaults';
 import { ACCESS_KEY, type Access } from './auth/auth.decorators';
 import { errorResponse } from './common/api-doc';
+import { declareConstraints, type Handler } from './common/openapi-constraints';
 
 /** The tags, in the order the reference shows them; each controller uses one. */
 const TAGS: Array<[name: string, description: string]> = [
@@ -54,13 +55,17 @@ export function buildOpenApiDocument(app: INestApplication, publicUrl = 'http://
   const document = SwaggerModule.createDocument(app, config, {
     // `endpoints_rotateSecret`: what generated clients name their methods after (not `EndpointsController_…`).
     operationIdFactory: (controller, method) => {
-      const id = `${controller[0]!.toLowerCase()}${controller.slice(1).replace(/Controller$/, '')}_${method}`;
+      const id = operationName(controller, method);
       handlers.set(id, [controller, method]);
       return id;
     },
+    // A link is named after the operation it leads to, as that operation is.
+    linkNameFactory: operationName,
   });
   for (const path of Object.keys(document.paths)) if (/^\/health(\/|$)/.test(path)) delete document.paths[path];
-  describeAccess(app, document, handlers);
+  const handlerOf = resolveHandlers(app, handlers);
+  describeAccess(document, handlerOf);
+  declareConstraints(document, handlerOf);
   declareBodyErrors(document);
   documentIdempotency(document);
   describeRequestDefaults(document);
@@ -85,27 +90,40 @@ function declareBodyErrors(document: OpenAPIObject): void {
   }
 }
 
-/**
- * Ends every operation's description with the key it needs, read from the same access rule the AuthGuard enforces
- * (auth.decorators.ts), so the reference cannot say one thing while the guard does another.
- */
-function describeAccess(
+/** `EndpointsController.rotateSecret` → `endpoints_rotateSecret`. */
+function operationName(controller: string, method: string): string {
+  return `${controller[0]!.toLowerCase()}${controller.slice(1).replace(/Controller$/, '')}_${method}`;
+}
+
+/** Each operation's controller class and method, by operationId. */
+function resolveHandlers(
   app: INestApplication,
-  document: OpenAPIObject,
   handlers: Map<string, [controller: string, method: string]>,
-): void {
+): (operationId: string | undefined) => Handler {
   const controllers = new Map<string, Type<unknown>>();
   for (const module of app.get(ModulesContainer).values())
     for (const wrapper of module.controllers.values())
       if (wrapper.metatype) controllers.set(wrapper.metatype.name, wrapper.metatype as Type<unknown>);
+  return (operationId) => {
+    const [controllerName, method] = handlers.get(operationId ?? '') ?? [];
+    const controller = controllers.get(controllerName ?? '');
+    if (!controller || !method) throw new Error(`${operationId}: no controller method found for the reference`);
+    return { controller, method };
+  };
+}
+
+/**
+ * Ends every operation's description with the key it needs, read from the same access rule the AuthGuard enforces
+ * (auth.decorators.ts), so the reference cannot say one thing while the guard does another.
+ */
+function describeAccess(document: OpenAPIObject, handlerOf: (operationId: string | undefined) => Handler): void {
   for (const item of Object.values(document.paths)) {
     for (const operation of [item.get, item.post, item.put, item.patch, item.delete]) {
       if (!operation) continue;
-      const [controllerName, method] = handlers.get(operation.operationId ?? '') ?? [];
-      const controller = controllers.get(controllerName ?? '');
-      const handler = (controller?.prototype as Record<string, object> | undefined)?.[method ?? ''];
-      const access = ((handler && Reflect.getMetadata(ACCESS_KEY, handler)) ??
-        (controller && Reflect.getMetadata(ACCESS_KEY, controller))) as Access | undefined;
+      const { controller, method } = handlerOf(operation.operationId);
+      const handler = (controller.prototype as Record<string, object>)[method]!;
+      const access = (Reflect.getMetadata(ACCESS_KEY, handler) ?? Reflect.getMetadata(ACCESS_KEY, controller)) as
+        Access | undefined;
       if (!access) throw new Error(`${operation.operationId}: no access rule found for the reference`);
       operation.description = [operation.description, `**Key:** ${describeKey(access)}`].filter(Boolean).join('\n\n');
     }

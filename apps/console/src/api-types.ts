@@ -1063,6 +1063,7 @@ export interface components {
        */
       apiBaseUrl: string;
       /**
+       * Format: uuid
        * @description Sent as the Pos-Id header.
        * @example 7d0a3c9e-3f5e-4b7a-9a53-0c9b1f1e2d3c
        */
@@ -1180,7 +1181,8 @@ export interface components {
       message: string;
     };
     UpdateEndpointDto: {
-      description?: string;
+      /** @description null removes it. */
+      description?: string | null;
       enabled?: boolean;
       eventTypes?: string[];
       /** @enum {string} */
@@ -1189,7 +1191,8 @@ export interface components {
       headers?: {
         [key: string]: string;
       };
-      name?: string;
+      /** @description null removes it. */
+      name?: string | null;
       rateLimitPerSecond?: number | null;
       timeoutMs?: number;
       url?: string;
@@ -1940,7 +1943,8 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody: {
+    /** @description Only the fields to change; an absent body changes nothing. */
+    requestBody?: {
       content: {
         'application/json': components['schemas']['UpdateEndpointDto'];
       };
@@ -3205,7 +3209,8 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody: {
+    /** @description Only the fields to change; an absent body changes nothing. */
+    requestBody?: {
       content: {
         'application/json': components['schemas']['UpdateSourceDto'];
       };

@@ -6,6 +6,7 @@ import { PageQuery } from '../common/pagination';
 import { ApiKeysService } from './api-keys.service';
 import { Doc, PageOf } from '../common/api-doc';
 import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './api-keys.dto';
+import { TenantResponse } from '../tenants/tenants.dto';
 
 @ApiTags('API keys')
 @ApiBearerAuth()
@@ -13,14 +14,25 @@ import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './api-ke
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
-  @Doc({ summary: 'Create an API key (shown once)', status: 201, type: CreatedApiKeyResponse, errors: [400, 404] })
+  @Doc({
+    summary: 'Create an API key (shown once)',
+    status: 201,
+    type: CreatedApiKeyResponse,
+    errors: [400, 404],
+    links: { tenantId: TenantResponse },
+  })
   @Post('tenants/:tenantId/api-keys')
   @OperatorOrScope('api-keys:write')
   create(@CurrentPrincipal() principal: Principal, @Param('tenantId') tenantId: string, @Body() dto: CreateApiKeyDto) {
     return this.keys.create(principal, tenantId, dto);
   }
 
-  @Doc({ summary: "List a tenant's API keys", type: PageOf(ApiKeyResponse), errors: [400, 404] })
+  @Doc({
+    summary: "List a tenant's API keys",
+    type: PageOf(ApiKeyResponse),
+    errors: [400, 404],
+    links: { tenantId: TenantResponse },
+  })
   @Get('tenants/:tenantId/api-keys')
   @OperatorOrScope('api-keys:read')
   list(@CurrentPrincipal() principal: Principal, @Param('tenantId') tenantId: string, @Query() query: PageQuery) {
@@ -32,6 +44,7 @@ export class ApiKeysController {
     status: 201,
     type: CreatedApiKeyResponse,
     errors: [404],
+    links: { id: ApiKeyResponse },
   })
   @Post('api-keys/:id/regenerate')
   @OperatorOrScope('api-keys:write')
@@ -39,7 +52,7 @@ export class ApiKeysController {
     return this.keys.regenerate(principal, id);
   }
 
-  @Doc({ summary: 'Revoke an API key', status: 204, errors: [404] })
+  @Doc({ summary: 'Revoke an API key', status: 204, errors: [404], links: { id: ApiKeyResponse } })
   @Delete('api-keys/:id')
   @OperatorOrScope('api-keys:write')
   @HttpCode(204)

@@ -1,5 +1,5 @@
 import { applyDecorators, Type } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ApiLink, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
 import type { HeaderObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 /** One problem with one field, in a 400's `details`. */
@@ -47,6 +47,11 @@ export interface DocOptions {
   produces?: string;
   /** Any valid key may call it: no 403. */
   anyKey?: boolean;
+  /**
+   * The resource each path parameter is the id of (`{ id: SourceResponse }`): the answers that carry one (the
+   * resource, its page's first item) link to this operation (OpenAPI links, which stateful fuzzing follows).
+   */
+  links?: Record<string, Type<unknown>>;
 }
 
 /**
@@ -61,6 +66,7 @@ export function Doc({
   errors = [],
   produces,
   anyKey = false,
+  links = {},
 }: DocOptions): MethodDecorator {
   const codes = [...new Set([...errors, 400, 401, 429, ...(anyKey ? [] : [403])])].sort((a, b) => a - b);
   const body = produces ? { content: { [produces]: { schema: { type: 'string' as const } } } } : type ? { type } : {};
@@ -68,6 +74,10 @@ export function Doc({
     ApiOperation({ summary, ...(description ? { description } : {}) }),
     ApiResponse({ status, description: summary, ...body }),
     ...codes.map((code) => ApiResponse({ status: code, ...errorResponse(code), type: ErrorResponse })),
+    ...Object.entries(links).flatMap(([routeParam, resource]) => [
+      ApiLink({ from: resource, fromField: 'id', routeParam }),
+      ApiLink({ from: PageOf(resource), fromField: 'data/0/id', routeParam }),
+    ]),
   );
 }
 

@@ -18,14 +18,25 @@ export class DeliveriesController {
     return this.deliveries.list(tenantId, query);
   }
 
-  @Doc({ summary: 'Get a delivery with its attempts', type: DeliveryDetailResponse, errors: [404] })
+  @Doc({
+    summary: 'Get a delivery with its attempts',
+    type: DeliveryDetailResponse,
+    errors: [404],
+    links: { id: DeliveryResponse },
+  })
   @Get(':id')
   @RequireScope('deliveries:read')
   get(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.deliveries.get(tenantId, id);
   }
 
-  @Doc({ summary: 'Retry a delivery now', status: 202, type: DeliveryResponse, errors: [404] })
+  @Doc({
+    summary: 'Retry a delivery now',
+    status: 202,
+    type: DeliveryResponse,
+    errors: [404],
+    links: { id: DeliveryResponse },
+  })
   @Post(':id/retry')
   @RequireScope('deliveries:write')
   @HttpCode(202)

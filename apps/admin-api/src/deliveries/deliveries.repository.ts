@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { DeliveryAttemptEntity, DeliveryEntity } from '@gateway/persistence';
+import { pgInstant } from '../common/iso';
 import { DeliveriesQuery } from './deliveries.dto';
 
 @Injectable()
@@ -20,8 +21,8 @@ export class DeliveriesRepository {
     if (filter.endpointId) q.andWhere('d.endpoint_id = :endpointId', { endpointId: filter.endpointId });
     if (filter.eventId) q.andWhere('d.event_id = :eventId', { eventId: filter.eventId });
     if (filter.status) q.andWhere('d.status = :status', { status: filter.status });
-    if (filter.since) q.andWhere('d.created_at >= :since', { since: filter.since });
-    if (filter.until) q.andWhere('d.created_at < :until', { until: filter.until });
+    if (filter.since) q.andWhere('d.created_at >= :since', { since: pgInstant(filter.since) });
+    if (filter.until) q.andWhere('d.created_at < :until', { until: pgInstant(filter.until) });
     if (afterId) q.andWhere('d.id < :afterId', { afterId });
     return q.getMany();
   }

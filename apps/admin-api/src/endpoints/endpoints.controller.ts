@@ -67,7 +67,7 @@ export class EndpointsController {
     return this.endpoints.list(tenantId, query);
   }
 
-  @Doc({ summary: 'Get an endpoint', type: EndpointResponse, errors: [404] })
+  @Doc({ summary: 'Get an endpoint', type: EndpointResponse, errors: [404], links: { id: EndpointResponse } })
   @Get(':id')
   @RequireScope('endpoints:read')
   get(@TenantId() tenantId: string, @Param('id') id: string) {
@@ -80,6 +80,7 @@ export class EndpointsController {
       "Sends a `gateway.ping` event, signed as deliveries are (with both secrets during a rotation's overlap), and answers with the attempt's outcome: status code, duration, error.",
     type: EndpointTestResponse,
     errors: [404],
+    links: { id: EndpointResponse },
   })
   @Post(':id/test')
   @RequireScope('endpoints:write')
@@ -94,6 +95,7 @@ export class EndpointsController {
       'Success rate, latency percentiles and failures by reason over the window (default 24 h), and the window in 24 buckets for charts.',
     type: EndpointStatsResponse,
     errors: [400, 404],
+    links: { id: EndpointResponse },
   })
   @Get(':id/stats')
   @RequireScope('endpoints:read')
@@ -101,15 +103,30 @@ export class EndpointsController {
     return this.endpoints.stats(tenantId, id, query.window);
   }
 
-  @Doc({ summary: "Show an endpoint's signing secret", type: SecretResponse, errors: [404] })
+  @Doc({
+    summary: "Show an endpoint's signing secret",
+    type: SecretResponse,
+    errors: [404],
+    links: { id: EndpointResponse },
+  })
   @Get(':id/secret')
   @RequireScope('endpoints:write')
   secret(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.endpoints.secret(tenantId, id);
   }
 
-  @Doc({ summary: 'Update an endpoint', type: EndpointResponse, errors: [400, 404, 503] })
+  @Doc({
+    summary: 'Update an endpoint',
+    type: EndpointResponse,
+    errors: [400, 404, 503],
+    links: { id: EndpointResponse },
+  })
   @Patch(':id')
+  @ApiBody({
+    type: UpdateEndpointDto,
+    required: false,
+    description: 'Only the fields to change; an absent body changes nothing.',
+  })
   @RequireScope('endpoints:write')
   update(@TenantId() tenantId: string, @Param('id') id: string, @Body() dto: UpdateEndpointDto) {
     return this.endpoints.update(tenantId, id, dto);
@@ -119,6 +136,7 @@ export class EndpointsController {
     summary: 'Rotate the signing secret (the old one keeps signing during the overlap)',
     type: SecretResponse,
     errors: [400, 404, 503],
+    links: { id: EndpointResponse },
   })
   @Post(':id/rotate-secret')
   @ApiBody({ type: RotateSecretDto, required: false })
@@ -128,7 +146,7 @@ export class EndpointsController {
     return this.endpoints.rotateSecret(tenantId, id, dto.secret);
   }
 
-  @Doc({ summary: 'Delete an endpoint', status: 204, errors: [404, 503] })
+  @Doc({ summary: 'Delete an endpoint', status: 204, errors: [404, 503], links: { id: EndpointResponse } })
   @Delete(':id')
   @RequireScope('endpoints:write')
   @HttpCode(204)

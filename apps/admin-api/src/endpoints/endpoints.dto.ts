@@ -106,8 +106,16 @@ export class CreateEndpointDto {
 @CheckedBy(EndpointRules)
 export class UpdateEndpointDto {
   @ApiPropertyOptional() @IsOmittable() @IsString() @MaxLength(2048) url?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'null removes it.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'null removes it.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string | null;
 
   @ApiPropertyOptional()
   @IsOmittable()

@@ -37,7 +37,12 @@ export class EventsController {
     await streamResponse(res, headers, this.events.exportCsv(tenantId, filter));
   }
 
-  @Doc({ summary: 'Get an event with its deliveries', type: EventDetailResponse, errors: [404] })
+  @Doc({
+    summary: 'Get an event with its deliveries',
+    type: EventDetailResponse,
+    errors: [404],
+    links: { id: EventResponse },
+  })
   @Get(':id')
   @RequireScope('events:read')
   get(@TenantId() tenantId: string, @Param('id') id: string) {

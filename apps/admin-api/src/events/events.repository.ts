@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
 import { DeliveryEntity, EventEntity } from '@gateway/persistence';
+import { pgInstant } from '../common/iso';
 import { EventsFilter } from './events.dto';
 
 @Injectable()
@@ -12,15 +13,15 @@ export class EventsRepository {
     const q = this.db.getRepository(EventEntity).createQueryBuilder('e').where('e.tenant_id = :tenantId', { tenantId });
     if (filter.type) q.andWhere('e.type = :type', { type: filter.type });
     if (filter.sourceId) q.andWhere('e.source_id = :sourceId', { sourceId: filter.sourceId });
-    if (filter.since) q.andWhere('e.received_at >= :since', { since: filter.since });
-    if (filter.until) q.andWhere('e.received_at < :until', { until: filter.until });
+    if (filter.since) q.andWhere('e.received_at >= :since', { since: pgInstant(filter.since) });
+    if (filter.until) q.andWhere('e.received_at < :until', { until: pgInstant(filter.until) });
     return q.orderBy('e.received_at', 'DESC').addOrderBy('e.id', 'DESC');
   }
 
   /** Newest first; `after` is the (receivedAt, id) of the previous page's last event. */
   list(tenantId: string, filter: EventsFilter, limit: number, after: [string, string] | null): Promise<EventEntity[]> {
     const q = this.filtered(tenantId, filter).limit(limit);
-    if (after) q.andWhere('(e.received_at, e.id) < (:at, :id)', { at: after[0], id: after[1] });
+    if (after) q.andWhere('(e.received_at, e.id) < (:at, :id)', { at: pgInstant(after[0]), id: after[1] });
     return q.getMany();
   }
 

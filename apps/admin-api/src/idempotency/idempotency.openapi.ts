@@ -21,7 +21,7 @@ export function documentIdempotency(document: OpenAPIObject): void {
         description:
           'Makes a retry safe: within 24 hours, the same key (per API key) with the same request returns the first ' +
           'answer and changes nothing; with a different request, 409 `idempotency_key_reused`. A UUID is a good key.',
-        schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH },
+        schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: '^[\\x20-\\x7e]+$' },
       },
     ];
     for (const [status, response] of Object.entries(post.responses)) {

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RequireScope, TenantId } from '../auth/auth.decorators';
 import { CreateReplayDto, ReplayResponse } from './replays.dto';
+import { EndpointResponse } from '../endpoints/endpoints.dto';
 import { ReplaysService } from './replays.service';
 import { Doc } from '../common/api-doc';
 
@@ -18,6 +19,7 @@ export class ReplaysController {
     status: 202,
     type: ReplayResponse,
     errors: [400, 404],
+    links: { id: EndpointResponse },
   })
   @Post('endpoints/:id/replay')
   @RequireScope('deliveries:write')
@@ -26,7 +28,7 @@ export class ReplaysController {
     return this.replays.create(tenantId, endpointId, dto);
   }
 
-  @Doc({ summary: 'Get the progress of a replay', type: ReplayResponse, errors: [404] })
+  @Doc({ summary: 'Get the progress of a replay', type: ReplayResponse, errors: [404], links: { id: ReplayResponse } })
   @Get('replays/:id')
   @RequireScope('deliveries:read')
   get(@TenantId() tenantId: string, @Param('id') id: string) {

@@ -54,21 +54,26 @@ export class SourcesController {
     return this.sources.list(tenantId, query);
   }
 
-  @Doc({ summary: 'Get a source', type: SourceResponse, errors: [404] })
+  @Doc({ summary: 'Get a source', type: SourceResponse, errors: [404], links: { id: SourceResponse } })
   @Get(':id')
   @RequireScope('sources:read')
   get(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.sources.get(tenantId, id);
   }
 
-  @Doc({ summary: 'Update a source', type: SourceResponse, errors: [400, 404, 503] })
+  @Doc({ summary: 'Update a source', type: SourceResponse, errors: [400, 404, 503], links: { id: SourceResponse } })
   @Patch(':id')
+  @ApiBody({
+    type: UpdateSourceDto,
+    required: false,
+    description: 'Only the fields to change; an absent body changes nothing.',
+  })
   @RequireScope('sources:write')
   update(@TenantId() tenantId: string, @Param('id') id: string, @Body() dto: UpdateSourceDto) {
     return this.sources.update(tenantId, id, dto);
   }
 
-  @Doc({ summary: 'Enable a source', type: SourceResponse, errors: [404, 503] })
+  @Doc({ summary: 'Enable a source', type: SourceResponse, errors: [404, 503], links: { id: SourceResponse } })
   @Post(':id/enable')
   @RequireScope('sources:write')
   @HttpCode(200)
@@ -76,7 +81,12 @@ export class SourcesController {
     return this.sources.update(tenantId, id, { enabled: true });
   }
 
-  @Doc({ summary: 'Disable a source: its callbacks are refused', type: SourceResponse, errors: [404, 503] })
+  @Doc({
+    summary: 'Disable a source: its callbacks are refused',
+    type: SourceResponse,
+    errors: [404, 503],
+    links: { id: SourceResponse },
+  })
   @Post(':id/disable')
   @RequireScope('sources:write')
   @HttpCode(200)
@@ -90,6 +100,7 @@ export class SourcesController {
       'For a Kaynko source without a secret, or DigiTax: the old token is refused at once; the answer shows the ingestUrl with the new one, once.',
     type: SourceResponse,
     errors: [400, 404, 503],
+    links: { id: SourceResponse },
   })
   @Post(':id/rotate-token')
   @RequireScope('sources:write')
@@ -98,7 +109,7 @@ export class SourcesController {
     return this.sources.rotateToken(tenantId, id);
   }
 
-  @Doc({ summary: 'Delete a source', status: 204, errors: [404, 503] })
+  @Doc({ summary: 'Delete a source', status: 204, errors: [404, 503], links: { id: SourceResponse } })
   @Delete(':id')
   @RequireScope('sources:write')
   @HttpCode(204)

@@ -25,19 +25,24 @@ export class TenantsController {
     return this.tenants.list(query);
   }
 
-  @Doc({ summary: 'Get a tenant', type: TenantResponse, errors: [404] })
+  @Doc({ summary: 'Get a tenant', type: TenantResponse, errors: [404], links: { id: TenantResponse } })
   @Get(':id')
   get(@Param('id') id: string) {
     return this.tenants.get(id);
   }
 
-  @Doc({ summary: 'Update a tenant', type: TenantResponse, errors: [400, 404] })
+  @Doc({ summary: 'Update a tenant', type: TenantResponse, errors: [400, 404], links: { id: TenantResponse } })
   @Patch(':id')
   update(@Param('id') id: string, @Body() dto: UpdateTenantDto) {
     return this.tenants.update(id, dto);
   }
 
-  @Doc({ summary: 'Delete a tenant and everything it owns', status: 204, errors: [404] })
+  @Doc({
+    summary: 'Delete a tenant and everything it owns',
+    status: 204,
+    errors: [404],
+    links: { id: TenantResponse },
+  })
   @Delete(':id')
   @HttpCode(204)
   delete(@Param('id') id: string) {
