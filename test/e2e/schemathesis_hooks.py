@@ -1,4 +1,4 @@
-"""Schemathesis hooks for the admin API (tools/scripts/schemathesis.mjs loads them; test/e2e/schemathesis.e2e-spec.ts)."""
+"""Schemathesis hooks for the admin API: tools/scripts/schemathesis.mjs loads them."""
 
 import re
 import uuid

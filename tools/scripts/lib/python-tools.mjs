@@ -1,7 +1,7 @@
 // Python CLIs some tests run (Schemathesis, which fuzzes the admin API from its OpenAPI document): each installed
 // once from PyPI, at the versions pinned here and in its requirements file (every package it brings), into its own
-// virtual environment in .data/toolchains/<name>-<version>/. Needs Python 3.9+ with venv (Debian: python3-venv; installed
-// when missing and this user may) and PyPI the first time; later runs reuse the environment.
+// virtual environment in .data/toolchains/<name>-<version>/. Needs Python 3.9+ with venv (Debian: python3-venv,
+// installed when missing and this user may) and PyPI the first time; later runs reuse the environment.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
