@@ -3,6 +3,7 @@
 // Extra arguments go to jest, e.g. `npm test -- --selectProjects unit` or `npm test -- test/e2e`.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureGoTool } from './lib/go-tools.mjs';
 import {
@@ -46,6 +47,7 @@ process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
 
 let code = 1;
 try {
+  holdCheckoutLock();
   // Free ports and a database named after this checkout: two checkouts (or a developer and CI) can test at once.
   const [port, controllerPort, postgresPort] = await freePorts(3);
   log('kafka', `starting a throwaway broker for the tests on 127.0.0.1:${port}…`);
@@ -81,3 +83,34 @@ try {
   await cleanup();
 }
 process.exit(code);
+
+/**
+ * One `npm test` per checkout: a run recreates `.data/kafka/test` and this checkout's test database, so a second run
+ * at the same time would pull them from under the first. Another clone (CI, a worktree) tests in parallel freely.
+ */
+function holdCheckoutLock() {
+  const lock = join(ROOT, '.data/test.lock');
+  mkdirSync(join(ROOT, '.data'), { recursive: true });
+  try {
+    writeFileSync(openSync(lock, 'wx'), String(process.pid));
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+    const holder = Number(readFileSync(lock, 'utf8'));
+    if (holder && holder !== process.pid && isAlive(holder)) {
+      throw new Error(
+        `another npm test (pid ${holder}) is running in this checkout: wait for it, or test another clone`,
+      );
+    }
+    writeFileSync(lock, String(process.pid)); // left by a run that was killed
+  }
+  cleanups.unshift(async () => rmSync(lock, { force: true }));
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
