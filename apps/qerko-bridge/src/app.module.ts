@@ -3,13 +3,19 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { HttpSender } from '@gateway/delivery';
 import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
-import { KafkaConnection, kafkaSecurity, MessagingModule } from '@gateway/messaging';
+import { Topics } from '@gateway/contracts';
+import {
+  KafkaBatchTransport,
+  KafkaConnection,
+  KafkaTransportModule,
+  kafkaSecurity,
+  MessagingModule,
+} from '@gateway/messaging';
 import { ApiKeyEntity, PersistenceModule, SourceEntity } from '@gateway/persistence';
 import { SecretBox, UrlGuard } from '@gateway/security';
 import { QerkoBridgeConfig } from './qerko-bridge.config';
 import { QerkoBridgeLifecycle } from './qerko-bridge.lifecycle';
 import { QerkoReplyGuard } from './replies/api-key.guard';
-import { RepliesConsumer } from './replies/replies.consumer';
 import { RepliesController } from './replies/replies.controller';
 import { RepliesService } from './replies/replies.service';
 import { ReplyWorker } from './replies/reply-worker';
@@ -38,6 +44,8 @@ export class AppModule {
           ...kafkaSecurity(config),
           sendTimeoutMs: 5000,
         }),
+        // Consumed through the Nest transport: RepliesController's @BatchPattern handler (main.ts connects it).
+        KafkaTransportModule.forRoot({ topics: { [Topics.qerkoReplies]: { partitionsConsumedConcurrently: 3 } } }),
         HealthModule.forRoot(),
         MetricsModule.forRoot('qerko-bridge', config.METRICS_PORT),
       ],
@@ -53,12 +61,12 @@ export class AppModule {
           useValue: new HttpSender(guard, { connectionsPerOrigin: 8, responseBodyLimitBytes: 4096 }),
         },
         healthChecks(
-          [KafkaConnection, DataSource, QerkoSourceCache, RepliesConsumer],
-          (kafka: KafkaConnection, db: DataSource, sources: QerkoSourceCache, replies: RepliesConsumer) => [
+          [KafkaConnection, DataSource, QerkoSourceCache, KafkaBatchTransport],
+          (kafka: KafkaConnection, db: DataSource, sources: QerkoSourceCache, transport: KafkaBatchTransport) => [
             { name: 'kafka', check: () => kafka.isHealthy() },
             { name: 'postgres', check: () => db.query('SELECT 1').then(() => true) },
             { name: 'sourceCache', check: () => sources.ready },
-            { name: 'repliesConsumer', check: () => replies.healthy },
+            { name: 'repliesConsumer', check: () => transport.isHealthy(Topics.qerkoReplies) },
           ],
         ),
         QerkoSourceCache,
@@ -67,7 +75,6 @@ export class AppModule {
         WebhookService,
         RepliesService,
         QerkoReplyGuard,
-        RepliesConsumer,
         ReplyWorker,
         QerkoBridgeLifecycle,
       ],

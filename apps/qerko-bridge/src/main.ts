@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfigOrExit } from '@gateway/config';
 import { configureHttpApp, jsonBodiesOnly, startObservability } from '@gateway/http';
+import { KafkaBatchTransport } from '@gateway/messaging';
 import { logContextPerRequest } from '@gateway/observability';
 import { AppModule } from './app.module';
 import { QerkoBridgeConfig } from './qerko-bridge.config';
@@ -26,7 +27,10 @@ async function bootstrap(): Promise<void> {
   app.use(logContextPerRequest);
   configureHttpApp(app, config);
   app.use(jsonBodiesOnly(WEBHOOK_PATH));
+  // Kafka as a Nest transport: the replies topic is RepliesController's @BatchPattern handler, consumed from here on.
+  app.connectMicroservice({ strategy: app.get(KafkaBatchTransport) });
   await app.listen(config.QERKO_BRIDGE_PORT, '0.0.0.0');
+  await app.startAllMicroservices();
 }
 
 void bootstrap();
