@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
-import { KafkaConnection, kafkaSecurity, MessagingModule } from '@gateway/messaging';
+import { KafkaConnection, KafkaTransportModule, kafkaSecurity, MessagingModule } from '@gateway/messaging';
 import { ApiKeyEntity, PersistenceModule } from '@gateway/persistence';
 import { AdminApiConfig } from './admin-api.config';
 import { ApiKeysModule } from './api-keys/api-keys.module';
@@ -57,6 +57,8 @@ export class AppModule {
           ...kafkaSecurity(config),
           sendTimeoutMs: 5000,
         }),
+        // Publishes only (config changes, through KAFKA_EVENT_CLIENT): no topic is consumed here.
+        KafkaTransportModule.forRoot(),
         CoreModule.forConfig(config),
         IdempotencyModule.forConfig(config),
         HealthModule.forRoot(),

@@ -1,7 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
 import { CONFIG_CHANGE_SCHEMA, ConfigChangeV1, ConfigEntity, Topics } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
-import { MessageProducer } from '@gateway/messaging';
+import { KAFKA_EVENT_CLIENT } from '@gateway/messaging';
 
 /**
  * Tells ingest, fan-out and the Qerko bridge that a row changed, after the change is committed, and returns only once
@@ -12,7 +14,7 @@ import { MessageProducer } from '@gateway/messaging';
 export class ConfigChangePublisher {
   private readonly logger = new Logger(ConfigChangePublisher.name);
 
-  constructor(private readonly producer: MessageProducer) {}
+  constructor(@Inject(KAFKA_EVENT_CLIENT) private readonly kafka: ClientProxy) {}
 
   /**
    * Publishes the change; if Kafka does not take it, throws a 503 saying the change is saved but not yet in force
@@ -33,7 +35,9 @@ export class ConfigChangePublisher {
       at: new Date().toISOString(),
     };
     try {
-      await this.producer.send(Topics.configChanges, [{ key: id, value: JSON.stringify(change) }]);
+      await lastValueFrom(this.kafka.emit(Topics.configChanges, { key: id, value: JSON.stringify(change) }), {
+        defaultValue: undefined,
+      });
     } catch (err) {
       this.logger.warn(`could not publish the ${entity} ${id} change: ${(err as Error).message}`);
       throw new ApiError(

@@ -1,4 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
 import {
   CANONICAL_EVENT_SCHEMA,
   CanonicalEventV1,
@@ -8,7 +10,7 @@ import {
   Topics,
 } from '@gateway/contracts';
 import { HttpSender } from '@gateway/delivery';
-import { MessageProducer, canonicalEventRecord } from '@gateway/messaging';
+import { KAFKA_EVENT_CLIENT, canonicalEventRecord } from '@gateway/messaging';
 import { QerkoBridgeConfig } from '../qerko-bridge.config';
 import { QerkoRequestsRepository } from '../requests/qerko-requests.repository';
 import { QerkoSourceCache } from '../sources/qerko-source-cache';
@@ -37,7 +39,7 @@ export class ReplyWorker {
     private readonly requests: QerkoRequestsRepository,
     private readonly sources: QerkoSourceCache,
     private readonly sender: HttpSender,
-    private readonly producer: MessageProducer,
+    @Inject(KAFKA_EVENT_CLIENT) private readonly kafka: ClientProxy,
     private readonly config: QerkoBridgeConfig,
   ) {}
 
@@ -115,8 +117,8 @@ export class ReplyWorker {
       data: { requestId, uuid, method, reason },
     };
     this.logger.warn(`Qerko ${method} ${uuid} went unanswered (${reason}): Qerko cancels the payment`);
-    await this.producer
-      .send(Topics.events, [canonicalEventRecord(event)])
-      .catch((err: Error) => this.logger.error(`could not publish the payment_unanswered event: ${err.message}`));
+    await lastValueFrom(this.kafka.emit(Topics.events, canonicalEventRecord(event)), { defaultValue: undefined }).catch(
+      (err: Error) => this.logger.error(`could not publish the payment_unanswered event: ${err.message}`),
+    );
   }
 }

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
 import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, derivedEventId, IdPrefix, Topics } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
-import { MessageProducer, canonicalEventRecord } from '@gateway/messaging';
+import { KAFKA_EVENT_CLIENT, canonicalEventRecord } from '@gateway/messaging';
 import { SpanKind, addLogFields, inSpan } from '@gateway/observability';
 import { constantTimeEqual, newId } from '@gateway/security';
 import { QerkoBridgeConfig } from '../qerko-bridge.config';
@@ -26,7 +28,7 @@ export class WebhookService {
   constructor(
     private readonly sources: QerkoSourceCache,
     private readonly requests: QerkoRequestsRepository,
-    private readonly producer: MessageProducer,
+    @Inject(KAFKA_EVENT_CLIENT) private readonly kafka: ClientProxy,
     private readonly config: QerkoBridgeConfig,
   ) {}
 
@@ -103,7 +105,7 @@ export class WebhookService {
       occurredAt: now,
       data: { uuid: frame.uuid, method: frame.method, args: frame.args },
     };
-    await this.producer.send(Topics.events, [canonicalEventRecord(event)]);
+    await lastValueFrom(this.kafka.emit(Topics.events, canonicalEventRecord(event)), { defaultValue: undefined });
     await this.requests.noteDelivered(requestId);
 
     const deadline = Date.now() + this.config.syncBudgetFor(frame.method);
