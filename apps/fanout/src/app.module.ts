@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
-import { KafkaConnection, kafkaSecurity, MessagingModule } from '@gateway/messaging';
+import { KafkaConnection, KafkaTransportModule, kafkaSecurity, MessagingModule } from '@gateway/messaging';
 import { EndpointEntity, PersistenceModule } from '@gateway/persistence';
 import { SecretBox, UrlGuard } from '@gateway/security';
 import { EventsConsumer } from './consume/events-consumer';
@@ -40,6 +40,8 @@ export class AppModule {
           ...kafkaSecurity(config),
           sendTimeoutMs: 10_000,
         }),
+        // Publishes through KAFKA_EVENT_CLIENT; gateway.events.v1 is still consumed by EventsConsumer's batch consumer.
+        KafkaTransportModule.forRoot(),
         HealthModule.forRoot(),
         MetricsModule.forRoot('fanout', config.METRICS_PORT),
       ],

@@ -1,4 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
 import {
   CANONICAL_EVENT_SCHEMA,
   CanonicalEventV1,
@@ -8,7 +10,7 @@ import {
   GatewayEndpointDisabledData,
   Topics,
 } from '@gateway/contracts';
-import { MessageProducer, canonicalEventRecord } from '@gateway/messaging';
+import { KAFKA_EVENT_CLIENT, canonicalEventRecord } from '@gateway/messaging';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutEndpointsRepository } from '../endpoints/fanout-endpoints.repository';
 
@@ -24,7 +26,7 @@ export class EndpointDisabler {
   constructor(
     private readonly repository: FanoutEndpointsRepository,
     private readonly cache: EndpointCache,
-    private readonly producer: MessageProducer,
+    @Inject(KAFKA_EVENT_CLIENT) private readonly kafka: ClientProxy,
   ) {}
 
   async disable(endpointId: string, reason: string): Promise<void> {
@@ -54,8 +56,12 @@ export class EndpointDisabler {
       at,
     };
     try {
-      await this.producer.send(Topics.configChanges, [{ key: endpointId, value: JSON.stringify(change) }]);
-      await this.producer.send(Topics.events, [canonicalEventRecord(event)]);
+      const published = { defaultValue: undefined };
+      await lastValueFrom(
+        this.kafka.emit(Topics.configChanges, { key: endpointId, value: JSON.stringify(change) }),
+        published,
+      );
+      await lastValueFrom(this.kafka.emit(Topics.events, canonicalEventRecord(event)), published);
     } catch (err) {
       this.logger.error(
         `endpoint ${endpointId} is disabled, but the notification could not be published: ${(err as Error).message}`,

@@ -1,6 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
 import { CanonicalEventV1, QERKO_REPLY_SCHEMA, QerkoReplyV1, Topics, parseQerkoAnswer } from '@gateway/contracts';
-import { MessageProducer } from '@gateway/messaging';
+import { KAFKA_EVENT_CLIENT } from '@gateway/messaging';
 
 /**
  * A POS may answer a `qerko.*` delivery synchronously, in its 200 response body (`{"result"}` or `{"error"}`).
@@ -10,7 +12,7 @@ import { MessageProducer } from '@gateway/messaging';
 export class QerkoReplyForwarder {
   private readonly logger = new Logger(QerkoReplyForwarder.name);
 
-  constructor(private readonly producer: MessageProducer) {}
+  constructor(@Inject(KAFKA_EVENT_CLIENT) private readonly kafka: ClientProxy) {}
 
   async forward(event: CanonicalEventV1, statusCode: number | null, body: string | null): Promise<void> {
     if (event.provider !== 'qerko' || statusCode !== 200 || !body) return;
@@ -30,10 +32,10 @@ export class QerkoReplyForwarder {
       answer,
       at: new Date().toISOString(),
     };
-    await this.producer
-      .send(Topics.qerkoReplies, [{ key: uuid, value: JSON.stringify(reply) }])
-      .catch((err: Error) =>
-        this.logger.error(`could not hand the POS answer for ${uuid} to the bridge: ${err.message}`),
-      );
+    await lastValueFrom(this.kafka.emit(Topics.qerkoReplies, { key: uuid, value: JSON.stringify(reply) }), {
+      defaultValue: undefined,
+    }).catch((err: Error) =>
+      this.logger.error(`could not hand the POS answer for ${uuid} to the bridge: ${err.message}`),
+    );
   }
 }
