@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
 import { CONFIG_CHANGE_SCHEMA, ConfigChangeV1, ConfigEntity, Topics } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
-import { KAFKA_EVENT_CLIENT } from '@gateway/messaging';
+import { KAFKA_EVENT_CLIENT, acknowledged } from '@gateway/messaging';
 
 /**
  * Tells ingest, fan-out and the Qerko bridge that a row changed, after the change is committed, and returns only once
@@ -35,9 +34,7 @@ export class ConfigChangePublisher {
       at: new Date().toISOString(),
     };
     try {
-      await lastValueFrom(this.kafka.emit(Topics.configChanges, { key: id, value: JSON.stringify(change) }), {
-        defaultValue: undefined,
-      });
+      await acknowledged(this.kafka.emit(Topics.configChanges, { key: id, value: JSON.stringify(change) }));
     } catch (err) {
       this.logger.warn(`could not publish the ${entity} ${id} change: ${(err as Error).message}`);
       throw new ApiError(

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
 import {
   CANONICAL_EVENT_SCHEMA,
   CanonicalEventV1,
@@ -10,7 +9,7 @@ import {
   GatewayEndpointDisabledData,
   Topics,
 } from '@gateway/contracts';
-import { KAFKA_EVENT_CLIENT, canonicalEventRecord } from '@gateway/messaging';
+import { KAFKA_EVENT_CLIENT, acknowledged, canonicalEventRecord } from '@gateway/messaging';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutEndpointsRepository } from '../endpoints/fanout-endpoints.repository';
 
@@ -56,12 +55,8 @@ export class EndpointDisabler {
       at,
     };
     try {
-      const published = { defaultValue: undefined };
-      await lastValueFrom(
-        this.kafka.emit(Topics.configChanges, { key: endpointId, value: JSON.stringify(change) }),
-        published,
-      );
-      await lastValueFrom(this.kafka.emit(Topics.events, canonicalEventRecord(event)), published);
+      await acknowledged(this.kafka.emit(Topics.configChanges, { key: endpointId, value: JSON.stringify(change) }));
+      await acknowledged(this.kafka.emit(Topics.events, canonicalEventRecord(event)));
     } catch (err) {
       this.logger.error(
         `endpoint ${endpointId} is disabled, but the notification could not be published: ${(err as Error).message}`,

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
 import { CanonicalEventV1, QERKO_REPLY_SCHEMA, QerkoReplyV1, Topics, parseQerkoAnswer } from '@gateway/contracts';
-import { KAFKA_EVENT_CLIENT } from '@gateway/messaging';
+import { KAFKA_EVENT_CLIENT, acknowledged } from '@gateway/messaging';
 
 /**
  * A POS may answer a `qerko.*` delivery synchronously, in its 200 response body (`{"result"}` or `{"error"}`).
@@ -32,10 +31,8 @@ export class QerkoReplyForwarder {
       answer,
       at: new Date().toISOString(),
     };
-    await lastValueFrom(this.kafka.emit(Topics.qerkoReplies, { key: uuid, value: JSON.stringify(reply) }), {
-      defaultValue: undefined,
-    }).catch((err: Error) =>
-      this.logger.error(`could not hand the POS answer for ${uuid} to the bridge: ${err.message}`),
+    await acknowledged(this.kafka.emit(Topics.qerkoReplies, { key: uuid, value: JSON.stringify(reply) })).catch(
+      (err: Error) => this.logger.error(`could not hand the POS answer for ${uuid} to the bridge: ${err.message}`),
     );
   }
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
 import {
   CANONICAL_EVENT_SCHEMA,
   CanonicalEventV1,
@@ -10,7 +9,7 @@ import {
   Topics,
 } from '@gateway/contracts';
 import { HttpSender } from '@gateway/delivery';
-import { KAFKA_EVENT_CLIENT, canonicalEventRecord } from '@gateway/messaging';
+import { KAFKA_EVENT_CLIENT, acknowledged, canonicalEventRecord } from '@gateway/messaging';
 import { QerkoBridgeConfig } from '../qerko-bridge.config';
 import { QerkoRequestsRepository } from '../requests/qerko-requests.repository';
 import { QerkoSourceCache } from '../sources/qerko-source-cache';
@@ -117,8 +116,8 @@ export class ReplyWorker {
       data: { requestId, uuid, method, reason },
     };
     this.logger.warn(`Qerko ${method} ${uuid} went unanswered (${reason}): Qerko cancels the payment`);
-    await lastValueFrom(this.kafka.emit(Topics.events, canonicalEventRecord(event)), { defaultValue: undefined }).catch(
-      (err: Error) => this.logger.error(`could not publish the payment_unanswered event: ${err.message}`),
+    await acknowledged(this.kafka.emit(Topics.events, canonicalEventRecord(event))).catch((err: Error) =>
+      this.logger.error(`could not publish the payment_unanswered event: ${err.message}`),
     );
   }
 }

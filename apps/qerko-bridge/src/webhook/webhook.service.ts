@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
 import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, derivedEventId, IdPrefix, Topics } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
-import { KAFKA_EVENT_CLIENT, canonicalEventRecord } from '@gateway/messaging';
+import { KAFKA_EVENT_CLIENT, acknowledged, canonicalEventRecord } from '@gateway/messaging';
 import { SpanKind, addLogFields, inSpan } from '@gateway/observability';
 import { constantTimeEqual, newId } from '@gateway/security';
 import { QerkoBridgeConfig } from '../qerko-bridge.config';
@@ -105,7 +104,7 @@ export class WebhookService {
       occurredAt: now,
       data: { uuid: frame.uuid, method: frame.method, args: frame.args },
     };
-    await lastValueFrom(this.kafka.emit(Topics.events, canonicalEventRecord(event)), { defaultValue: undefined });
+    await acknowledged(this.kafka.emit(Topics.events, canonicalEventRecord(event)));
     await this.requests.noteDelivered(requestId);
 
     const deadline = Date.now() + this.config.syncBudgetFor(frame.method);

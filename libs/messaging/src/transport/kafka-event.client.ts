@@ -1,5 +1,5 @@
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
-import { Observable, from, throwError } from 'rxjs';
+import { Observable, from, lastValueFrom, throwError } from 'rxjs';
 import type { MessageProducer, OutgoingRecord } from '../message-producer';
 
 const EVENTS_ONLY = 'Kafka carries events here: emit() a record, there is no request/response (send)';
@@ -8,7 +8,7 @@ const EVENTS_ONLY = 'Kafka carries events here: emit() a record, there is no req
  * The one `ClientProxy` a service publishes through: `emit(topic, record | records)` goes out on the batching
  * idempotent producer (acks=all), and the returned observable completes only once the broker has acknowledged every
  * record (it errors if it refuses, or on the producer's send timeout), e.g.
- * `await lastValueFrom(client.emit(Topics.events, canonicalEventRecord(event)), { defaultValue: undefined })`.
+ * `await acknowledged(client.emit(Topics.events, canonicalEventRecord(event)))`.
  *
  * The producer belongs to MessagingModule (connected at init, flushed and closed at shutdown), so `connect` and
  * `close` have nothing to do here.
@@ -66,6 +66,11 @@ export class KafkaEventClient extends ClientProxy {
     }
     return this.producer.send(topic, records) as Promise<T>;
   }
+}
+
+/** Awaits an `emit()`: resolves once the broker has acknowledged every record; rejects if it did not take them. */
+export async function acknowledged(emitted: Observable<unknown>): Promise<void> {
+  await lastValueFrom(emitted, { defaultValue: undefined });
 }
 
 function isOutgoingRecord(value: unknown): value is OutgoingRecord {
