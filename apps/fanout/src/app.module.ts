@@ -2,10 +2,18 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
-import { KafkaConnection, KafkaTransportModule, kafkaSecurity, MessagingModule } from '@gateway/messaging';
+import { Topics } from '@gateway/contracts';
+import {
+  KafkaBatchTransport,
+  KafkaConnection,
+  KafkaTransportModule,
+  kafkaSecurity,
+  MessagingModule,
+} from '@gateway/messaging';
 import { EndpointEntity, PersistenceModule } from '@gateway/persistence';
 import { SecretBox, UrlGuard } from '@gateway/security';
-import { EventsConsumer } from './consume/events-consumer';
+import { EventIntake } from './consume/event-intake';
+import { EventsController } from './consume/events.controller';
 
 import { DeliveryAttempter } from './deliver/delivery-attempter';
 import { Dispatcher } from './deliver/dispatcher';
@@ -40,25 +48,33 @@ export class AppModule {
           ...kafkaSecurity(config),
           sendTimeoutMs: 10_000,
         }),
-        // Publishes through KAFKA_EVENT_CLIENT; gateway.events.v1 is still consumed by EventsConsumer's batch consumer.
-        KafkaTransportModule.forRoot(),
+        // Consumed through the Nest transport: EventsController's @BatchPattern handler (main.ts connects it).
+        KafkaTransportModule.forRoot({
+          topics: {
+            [Topics.events]: {
+              partitionsConsumedConcurrently: config.FANOUT_PARTITIONS_CONCURRENTLY,
+              fetchPauseMs: config.FANOUT_FETCH_PAUSE_MS,
+            },
+          },
+        }),
         HealthModule.forRoot(),
         MetricsModule.forRoot('fanout', config.METRICS_PORT),
       ],
+      controllers: [EventsController],
       providers: [
         healthChecks(
-          [KafkaConnection, DataSource, EndpointCache, EventsConsumer, RetryPoller],
+          [KafkaConnection, DataSource, EndpointCache, KafkaBatchTransport, RetryPoller],
           (
             kafka: KafkaConnection,
             db: DataSource,
             endpoints: EndpointCache,
-            consumer: EventsConsumer,
+            transport: KafkaBatchTransport,
             poller: RetryPoller,
           ) => [
             { name: 'kafka', check: () => kafka.isHealthy() },
             { name: 'postgres', check: () => db.query('SELECT 1').then(() => true) },
             { name: 'endpointCache', check: () => endpoints.ready },
-            { name: 'eventsConsumer', check: () => consumer.healthy },
+            { name: 'eventsConsumer', check: () => transport.isHealthy(Topics.events) },
             { name: 'retryPoller', check: () => poller.healthy },
           ],
         ),
@@ -104,7 +120,7 @@ export class AppModule {
         RetryPoller,
         ReplayStore,
         ReplayWorker,
-        EventsConsumer,
+        EventIntake,
         FanoutLifecycle,
       ],
     };

@@ -1,6 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Topics } from '@gateway/contracts';
 import { HttpSender } from '@gateway/delivery';
-import { EventsConsumer } from './consume/events-consumer';
+import { KafkaBatchTransport } from '@gateway/messaging';
+import { EventIntake } from './consume/event-intake';
 import { Dispatcher } from './deliver/dispatcher';
 import { ReplayWorker } from './deliver/replay-worker';
 import { RetryPoller } from './deliver/retry-poller';
@@ -13,16 +15,18 @@ import { isUnsaved } from './store/unsaved-delivery';
 const COMMIT_SETTLE_MS = 5000;
 
 /**
- * Starts consuming once the endpoint cache is loaded (onModuleInit), and stops in the one order that loses nothing:
- * stop taking work (poller, consumer), hand queued deliveries back to the retry queue, let attempts in flight finish,
- * write their outcomes, commit the offsets of what is written, release leases; the database closes after this.
+ * Starts the retry queue once the endpoint cache is loaded (onModuleInit); the events topic is consumed after that,
+ * when main.ts starts the transport. Stops in the one order that loses nothing: stop taking work (poller, events
+ * topic), hand queued deliveries back to the retry queue, let attempts in flight finish, write their outcomes, commit
+ * the offsets of what is written, release leases; the transport closes and the database after this.
  */
 @Injectable()
 export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(FanoutLifecycle.name);
 
   constructor(
-    private readonly consumer: EventsConsumer,
+    private readonly transport: KafkaBatchTransport,
+    private readonly intake: EventIntake,
     private readonly poller: RetryPoller,
     private readonly replays: ReplayWorker,
     private readonly dispatcher: Dispatcher,
@@ -33,19 +37,19 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // The retry queue does not depend on the consumer: start it first (kafkajs' run() can stay pending while a
+    // The retry queue does not depend on the events topic: it starts first (kafkajs' run() can stay pending while a
     // first group join is retried, e.g. on a broker whose coordinator is still loading).
     await this.instance.start();
     await this.outcomes.recoverCrashed();
     this.poller.start();
     this.replays.start();
-    await this.consumer.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.poller.stop();
     this.replays.stop();
-    await this.consumer.pause();
+    this.intake.stopTakingIntoMemory();
+    await this.transport.pause(Topics.events);
     const handBack = this.dispatcher.drainQueued();
     // First attempts not started get pending rows (any instance's poller takes them); claimed ones their leases back.
     const unsaved = handBack.flatMap((w) => (isUnsaved(w.unsaved) ? [w.unsaved] : []));
@@ -55,7 +59,7 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     await this.sender.close();
     await this.outcomes.flushAll();
     // Offsets move past what is written now; anything not written is consumed again by the next instance.
-    await this.consumer.stop(COMMIT_SETTLE_MS);
+    await this.transport.stop(Topics.events, COMMIT_SETTLE_MS);
     await this.store.releaseLeases(leased).catch((err: Error) => {
       this.logger.warn(`could not release ${leased.length} leases (they expire on their own): ${err.message}`);
     });

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { loadConfigOrExit } from '@gateway/config';
 import { configureHttpApp, startObservability } from '@gateway/http';
+import { KafkaBatchTransport } from '@gateway/messaging';
 import { AppModule } from './app.module';
 import { FanoutConfig } from './fanout.config';
 
@@ -12,8 +13,11 @@ async function bootstrap(): Promise<void> {
     logger: startObservability('fanout', config),
   });
   configureHttpApp(app, config);
-  // HTTP serves health (and metrics) only; the work is the events consumer and the retry poller.
+  // Kafka as a Nest transport: gateway.events.v1 is EventsController's @BatchPattern handler, consumed once HTTP
+  // (health and metrics only) listens. The retry queue starts in FanoutLifecycle.
+  app.connectMicroservice({ strategy: app.get(KafkaBatchTransport) });
   await app.listen(config.FANOUT_PORT, '0.0.0.0');
+  await app.startAllMicroservices();
 }
 
 void bootstrap();

@@ -1,84 +1,70 @@
-import { Injectable } from '@nestjs/common';
-import { CanonicalEventV1, IdPrefix, Topics, readCanonicalEvent } from '@gateway/contracts';
-import { BatchConsumer, ConsumedRecord, DeadLetterPublisher, KafkaConnection } from '@gateway/messaging';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { CanonicalEventV1, IdPrefix, Topics } from '@gateway/contracts';
+import { BatchResult, ConsumedRecord, DeadLetterPublisher, KafkaBatchTransport } from '@gateway/messaging';
 import { pickTraceHeaders } from '@gateway/observability';
 import { isDataError } from '@gateway/persistence';
 import { newId } from '@gateway/security';
 
 import { Dispatcher } from '../deliver/dispatcher';
 import { EndpointCache } from '../endpoints/endpoint-cache';
-import { FanoutConfig } from '../fanout.config';
 import { DeliveryStore, NewDelivery } from '../store/delivery-store';
 import { OutcomeWriter } from '../store/outcome-writer';
 import { SaveBarrier } from '../store/unsaved-delivery';
-
-import { FANOUT_GROUP_ID } from './consumer-group';
 
 /** Events stored (one transaction) and dispatched at a time: a big fetch waits for room in steps, not all at once. */
 const CHUNK = 250;
 
 /**
- * Turns each batch of events into stored events and deliveries. Kafka is the queue of first attempts: a batch's
- * offset is committed only once every delivery it made has a row (written with its first outcome, or pending in the
- * retry queue), so a crash before that consumes it again. A record that is not a valid canonical event goes to the
- * dead-letter topic with the reason, and consumption continues.
+ * Turns each batch of events (EventsController's, validated canonical events) into stored events and deliveries.
+ * Kafka is the queue of first attempts: the batch's answer `{ durable }` settles once every delivery it made has a
+ * row (written with its first outcome, or pending in the retry queue), and the transport commits its offset only
+ * then, so a crash before that consumes it again. Events the database refuses are dead-lettered one by one.
  */
 @Injectable()
-export class EventsConsumer {
-  private readonly consumer: BatchConsumer;
+export class EventIntake implements OnModuleInit {
   private stopping = false;
 
   constructor(
-    kafka: KafkaConnection,
+    private readonly transport: KafkaBatchTransport,
     private readonly endpoints: EndpointCache,
     private readonly store: DeliveryStore,
     private readonly dispatcher: Dispatcher,
     private readonly deadLetters: DeadLetterPublisher,
     private readonly outcomes: OutcomeWriter,
-    config: FanoutConfig,
-  ) {
-    this.consumer = new BatchConsumer(kafka, {
-      groupId: FANOUT_GROUP_ID,
-      topics: [Topics.events],
-      fromBeginning: true,
-      partitionsConsumedConcurrently: config.FANOUT_PARTITIONS_CONCURRENTLY,
-      fetchPauseMs: config.FANOUT_FETCH_PAUSE_MS,
-      // First attempts held in memory have no rows yet: a new owner of their partition would make them again.
-      onRebalancing: () => outcomes.saveHeldNow(),
-      handle: async (records, { heartbeat }) => {
-        // Matched under every configuration change published before the batch was fetched (an event accepted after
-        // admin-api confirmed a change was published after it). Not current in time: the batch comes again.
-        await this.endpoints.current();
-        const barriers: SaveBarrier[] = [];
-        for (let i = 0; i < records.length; i += CHUNK) {
-          barriers.push(await this.handle(records.slice(i, i + CHUNK), heartbeat));
-        }
-        return { durable: Promise.all(barriers.map((b) => b.done)).then(() => undefined) };
-      },
+  ) {}
+
+  onModuleInit(): void {
+    // First attempts held in memory have no rows yet: a new owner of their partition would make them again.
+    this.transport.on('rebalancing', (topic) => {
+      if (topic === Topics.events) this.outcomes.saveHeldNow();
     });
   }
 
-  get healthy(): boolean {
-    return this.consumer.healthy;
-  }
-
-  start(): Promise<void> {
-    return this.consumer.start();
+  /**
+   * Takes one batch of one partition (`records[i]` is the record of `events[i]`, for its trace headers) and answers
+   * when its deliveries are durable.
+   */
+  async take(
+    events: readonly CanonicalEventV1[],
+    records: readonly ConsumedRecord[],
+    heartbeat: () => Promise<void>,
+  ): Promise<BatchResult> {
+    // Matched under every configuration change published before the batch was fetched (an event accepted after
+    // admin-api confirmed a change was published after it). Not current in time: the batch comes again.
+    await this.endpoints.current();
+    const barriers: SaveBarrier[] = [];
+    for (let i = 0; i < events.length; i += CHUNK) {
+      barriers.push(await this.handle(events.slice(i, i + CHUNK), records.slice(i, i + CHUNK), heartbeat));
+    }
+    return { durable: Promise.all(barriers.map((b) => b.done)).then(() => undefined) };
   }
 
   /**
-   * Takes no further batches; a batch waiting for room stops waiting and stores its events, its deliveries going to
+   * From now on (a shutdown), a batch waiting for room stops waiting and stores its events, its deliveries going to
    * the retry queue (not to memory).
    */
-  pause(): Promise<void> {
+  stopTakingIntoMemory(): void {
     this.stopping = true;
-    return this.consumer.pause();
-  }
-
-  /** Commits the offsets whose deliveries are written (waiting up to `settleMs` for the rest) and leaves the group. */
-  stop(settleMs: number): Promise<void> {
-    this.stopping = true;
-    return this.consumer.stop(settleMs);
   }
 
   /**
@@ -125,25 +111,25 @@ export class EventsConsumer {
    * written once, with its first outcome (or as pending after FANOUT_SAVE_AFTER_MS). The batch's offset is committed
    * when every one of them is written. Deliveries that do not fit in memory are written to the retry queue at once.
    */
-  private async handle(records: ConsumedRecord[], heartbeat: () => Promise<void>): Promise<SaveBarrier> {
+  private async handle(
+    batch: readonly CanonicalEventV1[],
+    records: readonly ConsumedRecord[],
+    heartbeat: () => Promise<void>,
+  ): Promise<SaveBarrier> {
     // Back-pressure: while endpoints that keep up have a full backlog in memory, the events wait in Kafka.
     await this.dispatcher.whenRoom(heartbeat, () => this.stopping);
     const events: CanonicalEventV1[] = [];
     const seen = new Set<string>();
     // The trace each event belongs to (from its record's traceparent), continued by its deliveries' attempts.
     const traces = new Map<string, Record<string, string>>();
-    for (const record of records) {
-      const parsed = readCanonicalEvent(record.value);
-      if (typeof parsed === 'string') {
-        await this.deadLetters.rejectRecord(record, parsed);
-      } else if (!seen.has(parsed.id)) {
-        // The same event twice in a batch (a provider's retry of the same body) is handled once.
-        seen.add(parsed.id);
-        events.push(parsed);
-        const trace = pickTraceHeaders(record.headers);
-        if (trace) traces.set(parsed.id, trace);
-      }
-    }
+    batch.forEach((event, i) => {
+      // The same event twice in a batch (a provider's retry of the same body) is handled once.
+      if (seen.has(event.id)) return;
+      seen.add(event.id);
+      events.push(event);
+      const trace = pickTraceHeaders(records[i]?.headers ?? {});
+      if (trace) traces.set(event.id, trace);
+    });
 
     const now = new Date();
     const all = events.flatMap((event) =>
