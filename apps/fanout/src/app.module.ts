@@ -24,6 +24,7 @@ import { HttpSender } from '@gateway/delivery';
 import { QerkoReplyForwarder } from './deliver/qerko-reply.forwarder';
 import { ReplayWorker } from './deliver/replay-worker';
 import { RetryPoller } from './deliver/retry-poller';
+import { ConfigChangesController } from './endpoints/config-changes.controller';
 import { EndpointCache } from './endpoints/endpoint-cache';
 import { FanoutEndpointsRepository } from './endpoints/fanout-endpoints.repository';
 import { FanoutConfig } from './fanout.config';
@@ -48,7 +49,7 @@ export class AppModule {
           ...kafkaSecurity(config),
           sendTimeoutMs: 10_000,
         }),
-        // Consumed through the Nest transport: EventsController's @BatchPattern handler (main.ts connects it).
+        // Consumed through the Nest transport: EventsController's and ConfigChangesController's handlers (main.ts).
         KafkaTransportModule.forRoot({
           topics: {
             [Topics.events]: {
@@ -60,7 +61,7 @@ export class AppModule {
         HealthModule.forRoot(),
         MetricsModule.forRoot('fanout', config.METRICS_PORT),
       ],
-      controllers: [EventsController],
+      controllers: [EventsController, ConfigChangesController],
       providers: [
         healthChecks(
           [KafkaConnection, DataSource, EndpointCache, KafkaBatchTransport, RetryPoller],

@@ -14,7 +14,8 @@ async function bootstrap(): Promise<void> {
   });
   configureHttpApp(app, config);
   // Kafka as a Nest transport: gateway.events.v1 is EventsController's @BatchPattern handler, consumed once HTTP
-  // (health and metrics only) listens. The retry queue starts in FanoutLifecycle.
+  // (health and metrics only) listens; gateway.config-changes.v1 is ConfigChangesController's, subscribed while the
+  // app initialises (EndpointCache, before it loads). The retry queue starts in FanoutLifecycle.
   app.connectMicroservice({ strategy: app.get(KafkaBatchTransport) });
   await app.listen(config.FANOUT_PORT, '0.0.0.0');
   await app.startAllMicroservices();

@@ -2,7 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { HealthModule, MetricsModule, healthChecks } from '@gateway/http';
-import { KafkaConnection, kafkaSecurity, MessageProducer, MessagingModule } from '@gateway/messaging';
+import {
+  KafkaConnection,
+  KafkaTransportModule,
+  kafkaSecurity,
+  MessageProducer,
+  MessagingModule,
+} from '@gateway/messaging';
 import { PersistenceModule, SourceEntity } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
 import { IngestConfig } from './ingest.config';
@@ -13,6 +19,7 @@ import { IntakeService } from './intake/intake.service';
 import { DigitaxAdapter } from './providers/digitax.adapter';
 import { KaynkoAdapter } from './providers/kaynko.adapter';
 import { IngestSourcesRepository } from './sources/ingest-sources.repository';
+import { ConfigChangesController } from './sources/config-changes.controller';
 import { SourceActivity } from './sources/source-activity';
 import { SourceCache } from './sources/source-cache';
 
@@ -30,10 +37,12 @@ export class AppModule {
           lingerMs: config.INGEST_KAFKA_LINGER_MS,
           ...kafkaSecurity(config),
         }),
+        // Consumed through the Nest transport: ConfigChangesController's broadcast handler (main.ts connects it).
+        KafkaTransportModule.forRoot(),
         HealthModule.forRoot(),
         MetricsModule.forRoot('ingest', config.METRICS_PORT),
       ],
-      controllers: [IntakeController],
+      controllers: [IntakeController, ConfigChangesController],
       providers: [
         healthChecks(
           [KafkaConnection, MessageProducer, DataSource, SourceCache],

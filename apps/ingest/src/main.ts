@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfigOrExit } from '@gateway/config';
 import { configureHttpApp, gatewayFastifyOptions, startObservability } from '@gateway/http';
+import { KafkaBatchTransport } from '@gateway/messaging';
 import { AppModule } from './app.module';
 import { IngestConfig } from './ingest.config';
 
@@ -21,7 +22,11 @@ async function bootstrap(): Promise<void> {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_request, _body, done) => done(null));
   configureHttpApp(app, config);
+  // Kafka as a Nest transport: gateway.config-changes.v1 is ConfigChangesController's broadcast handler. SourceCache
+  // subscribes to it while the app initialises (before it loads the sources), which needs the handler connected first.
+  app.connectMicroservice({ strategy: app.get(KafkaBatchTransport) });
   await app.listen(config.INGEST_PORT, '0.0.0.0');
+  await app.startAllMicroservices();
 }
 
 void bootstrap();

@@ -21,6 +21,7 @@ import { RepliesService } from './replies/replies.service';
 import { ReplyWorker } from './replies/reply-worker';
 import { QerkoMetrics } from './requests/qerko.metrics';
 import { QerkoRequestsRepository } from './requests/qerko-requests.repository';
+import { ConfigChangesController } from './sources/config-changes.controller';
 import { QerkoSourceCache } from './sources/qerko-source-cache';
 import { WebhookController } from './webhook/webhook.controller';
 import { WebhookService } from './webhook/webhook.service';
@@ -44,12 +45,12 @@ export class AppModule {
           ...kafkaSecurity(config),
           sendTimeoutMs: 5000,
         }),
-        // Consumed through the Nest transport: RepliesController's @BatchPattern handler (main.ts connects it).
+        // Consumed through the Nest transport: RepliesController's and ConfigChangesController's handlers (main.ts).
         KafkaTransportModule.forRoot({ topics: { [Topics.qerkoReplies]: { partitionsConsumedConcurrently: 3 } } }),
         HealthModule.forRoot(),
         MetricsModule.forRoot('qerko-bridge', config.METRICS_PORT),
       ],
-      controllers: [WebhookController, RepliesController],
+      controllers: [WebhookController, RepliesController, ConfigChangesController],
       providers: [
         { provide: QerkoBridgeConfig, useValue: config },
         {

@@ -27,7 +27,9 @@ async function bootstrap(): Promise<void> {
   app.use(logContextPerRequest);
   configureHttpApp(app, config);
   app.use(jsonBodiesOnly(WEBHOOK_PATH));
-  // Kafka as a Nest transport: the replies topic is RepliesController's @BatchPattern handler, consumed from here on.
+  // Kafka as a Nest transport: the replies topic is RepliesController's @BatchPattern handler, consumed once HTTP
+  // listens; gateway.config-changes.v1 is ConfigChangesController's, subscribed while the app initialises
+  // (QerkoSourceCache, before it loads).
   app.connectMicroservice({ strategy: app.get(KafkaBatchTransport) });
   await app.listen(config.QERKO_BRIDGE_PORT, '0.0.0.0');
   await app.startAllMicroservices();

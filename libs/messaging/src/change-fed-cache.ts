@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { ConfigChangeV1 } from '@gateway/contracts';
+import { ConfigChangeV1, Topics } from '@gateway/contracts';
 import { NotCaughtUpError } from './broadcast-subscriber';
-import { ConfigChangeListener } from './config-change-listener';
-import { KafkaConnection } from './kafka-connection';
+import type { KafkaBatchTransport } from './transport/kafka-batch.transport';
 
 /** How long a starting instance waits to catch up with the changes before it reports ready. */
 const START_TIMEOUT_MS = 30_000;
@@ -19,13 +18,17 @@ export class ConfigNotCurrentError extends Error {}
  * confirmed before it arrived (read-your-writes, on every instance). Between changes the wait is one coalesced
  * end-offset request to the broker; no database read.
  *
- * Start: listen first (at the topic's end offsets), then load everything (a change committed in between is applied
+ * The changes arrive on the service's broadcast handler of `gateway.config-changes.v1` (a `@BatchPattern` with
+ * `broadcast: true` on its config-changes controller), which passes each to `applyChange`; the transport calls it
+ * again with backoff until it succeeds, and `current()` waits for it meanwhile.
+ *
+ * Start: subscribe first (at the topic's end offsets), then load everything (a change committed in between is applied
  * twice rather than missed). Changes and full reloads run one at a time, in order, so a slow periodic reload never
- * overwrites a newer change with its older snapshot.
+ * overwrites a newer change with its older snapshot. The subscription stops when the transport closes, after the
+ * consumer groups whose batches may be waiting in `current()`.
  */
 export class ChangeFedCache {
   private readonly logger: Logger;
-  private readonly listener: ConfigChangeListener;
   private timer?: NodeJS.Timeout;
   private loaded = false;
   /** The tail of the one-at-a-time queue of changes and reloads. */
@@ -33,11 +36,11 @@ export class ChangeFedCache {
 
   constructor(
     name: string,
-    kafka: KafkaConnection,
+    private readonly transport: KafkaBatchTransport,
     private readonly options: {
       /** Replaces the whole replica from the database. */
       loadAll: () => Promise<void>;
-      /** Applies one change (typically: reload that row, or drop it). Retried until it succeeds. */
+      /** Applies one change (typically: reload that row, or drop it); a failure is retried by the transport. */
       apply: (change: ConfigChangeV1) => Promise<void>;
       resyncSeconds: number;
       /** How long `current()` may wait before it gives up (CONFIG_FRESHNESS_TIMEOUT_MS). */
@@ -45,12 +48,16 @@ export class ChangeFedCache {
     },
   ) {
     this.logger = new Logger(name);
-    this.listener = new ConfigChangeListener(kafka, (change) => this.serially(() => options.apply(change)));
   }
 
   /** Loaded, and still receiving changes. */
   get ready(): boolean {
-    return this.loaded && this.listener.healthy;
+    return this.loaded && this.transport.isHealthy(Topics.configChanges);
+  }
+
+  /** Applies one change published on the topic, in turn with the others and with the reloads. */
+  applyChange(change: ConfigChangeV1): Promise<void> {
+    return this.serially(() => this.options.apply(change));
   }
 
   /**
@@ -60,7 +67,7 @@ export class ChangeFedCache {
    */
   async current(timeoutMs = this.options.freshnessTimeoutMs): Promise<void> {
     try {
-      await this.listener.caughtUp(timeoutMs);
+      await this.transport.caughtUp(Topics.configChanges, timeoutMs);
     } catch (err) {
       if (err instanceof NotCaughtUpError) throw new ConfigNotCurrentError(err.message);
       throw err;
@@ -68,7 +75,7 @@ export class ChangeFedCache {
   }
 
   async start(): Promise<void> {
-    await this.listener.start();
+    await this.transport.startBroadcast(Topics.configChanges);
     await this.serially(() => this.options.loadAll());
     await this.current(START_TIMEOUT_MS);
     this.loaded = true;
@@ -80,9 +87,9 @@ export class ChangeFedCache {
     this.timer.unref();
   }
 
-  async stop(): Promise<void> {
+  /** Stops the periodic reload (the subscription stops with the transport). */
+  stop(): void {
     clearInterval(this.timer);
-    await this.listener.stop();
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigChangeV1, subscribesTo } from '@gateway/contracts';
 import { signingSecrets } from '@gateway/delivery';
-import { ChangeFedCache, KafkaConnection } from '@gateway/messaging';
+import { ChangeFedCache, KafkaBatchTransport } from '@gateway/messaging';
 import { EndpointEntity, EndpointFormat, openEndpointHeaders } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
 import { FanoutConfig } from '../fanout.config';
@@ -37,9 +37,9 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
     private readonly repository: FanoutEndpointsRepository,
     private readonly box: SecretBox,
     config: FanoutConfig,
-    kafka: KafkaConnection,
+    transport: KafkaBatchTransport,
   ) {
-    this.sync = new ChangeFedCache(EndpointCache.name, kafka, {
+    this.sync = new ChangeFedCache(EndpointCache.name, transport, {
       loadAll: () => this.reloadAll(),
       apply: (change) => this.apply(change),
       resyncSeconds: config.ENDPOINT_RESYNC_SECONDS,
@@ -79,12 +79,17 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
     if (endpoint) endpoint.enabled = false;
   }
 
+  /** One change from gateway.config-changes.v1 (ConfigChangesController), applied in turn with the reloads. */
+  applyChange(change: ConfigChangeV1): Promise<void> {
+    return this.sync.applyChange(change);
+  }
+
   onModuleInit(): Promise<void> {
     return this.sync.start();
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.sync.stop();
+  beforeApplicationShutdown(): void {
+    this.sync.stop();
   }
 
   private async reloadAll(): Promise<void> {

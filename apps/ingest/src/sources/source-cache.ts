@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { ConfigChangeV1 } from '@gateway/contracts';
-import { ChangeFedCache, KafkaConnection } from '@gateway/messaging';
+import { ChangeFedCache, KafkaBatchTransport } from '@gateway/messaging';
 import { SourceEntity, SourceProvider } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
 import { IngestConfig } from '../ingest.config';
@@ -31,9 +31,9 @@ export class SourceCache implements OnModuleInit, BeforeApplicationShutdown {
     private readonly repository: IngestSourcesRepository,
     private readonly box: SecretBox,
     config: IngestConfig,
-    kafka: KafkaConnection,
+    transport: KafkaBatchTransport,
   ) {
-    this.sync = new ChangeFedCache(SourceCache.name, kafka, {
+    this.sync = new ChangeFedCache(SourceCache.name, transport, {
       loadAll: () => this.reloadAll(),
       apply: (change) => this.apply(change),
       resyncSeconds: config.SOURCE_RESYNC_SECONDS,
@@ -57,12 +57,17 @@ export class SourceCache implements OnModuleInit, BeforeApplicationShutdown {
     return this.sources.get(id);
   }
 
+  /** One change from gateway.config-changes.v1 (ConfigChangesController), applied in turn with the reloads. */
+  applyChange(change: ConfigChangeV1): Promise<void> {
+    return this.sync.applyChange(change);
+  }
+
   onModuleInit(): Promise<void> {
     return this.sync.start();
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.sync.stop();
+  beforeApplicationShutdown(): void {
+    this.sync.stop();
   }
 
   private async reloadAll(): Promise<void> {

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@ne
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { ConfigChangeV1 } from '@gateway/contracts';
-import { ChangeFedCache, KafkaConnection } from '@gateway/messaging';
+import { ChangeFedCache, KafkaBatchTransport } from '@gateway/messaging';
 import { SourceEntity } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
 import { QerkoBridgeConfig } from '../qerko-bridge.config';
@@ -30,9 +30,9 @@ export class QerkoSourceCache implements OnModuleInit, BeforeApplicationShutdown
     @InjectRepository(SourceEntity) private readonly rows: Repository<SourceEntity>,
     private readonly box: SecretBox,
     config: QerkoBridgeConfig,
-    kafka: KafkaConnection,
+    transport: KafkaBatchTransport,
   ) {
-    this.sync = new ChangeFedCache(QerkoSourceCache.name, kafka, {
+    this.sync = new ChangeFedCache(QerkoSourceCache.name, transport, {
       loadAll: async () => {
         const next = new Map<string, QerkoSource>();
         for (const row of await this.rows.findBy({ provider: 'qerko' })) {
@@ -63,12 +63,17 @@ export class QerkoSourceCache implements OnModuleInit, BeforeApplicationShutdown
     return this.sources.get(id);
   }
 
+  /** One change from gateway.config-changes.v1 (ConfigChangesController), applied in turn with the reloads. */
+  applyChange(change: ConfigChangeV1): Promise<void> {
+    return this.sync.applyChange(change);
+  }
+
   onModuleInit(): Promise<void> {
     return this.sync.start();
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.sync.stop();
+  beforeApplicationShutdown(): void {
+    this.sync.stop();
   }
 
   private async apply(change: ConfigChangeV1): Promise<void> {
