@@ -37,7 +37,8 @@ export class AppModule {
           lingerMs: config.INGEST_KAFKA_LINGER_MS,
           ...kafkaSecurity(config),
         }),
-        // Consumed through the Nest transport: ConfigChangesController's broadcast handler (main.ts connects it).
+        // Publishes gateway.events.v1 through KAFKA_EVENT_CLIENT; consumes gateway.config-changes.v1 through the
+        // Nest transport: ConfigChangesController's broadcast handler (main.ts connects it).
         KafkaTransportModule.forRoot(),
         HealthModule.forRoot(),
         MetricsModule.forRoot('ingest', config.METRICS_PORT),

@@ -2,7 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, CanonicalEventV1Message, Headers, Topics } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
-import { ConsumedRecord, KafkaConnection, MessageProducer } from '@gateway/messaging';
+import { ConsumedRecord, KafkaConnection, KafkaEventClient, MessageProducer } from '@gateway/messaging';
 import { DedicatedBroker, testInfra } from '@gateway/testing';
 import { randomUUID } from 'node:crypto';
 import { IngestConfig } from '../ingest.config';
@@ -39,7 +39,7 @@ describe('EventPublisher on a real broker', () => {
     const published = event();
     const consumer = connection.kafka.consumer({ groupId: `it-${randomUUID()}`, maxWaitTimeInMs: 100 });
     try {
-      await new EventPublisher(producer, config).publish(published);
+      await new EventPublisher(new KafkaEventClient(producer), config).publish(published);
 
       await consumer.connect();
       await consumer.subscribe({ topic: Topics.events, fromBeginning: true });
@@ -82,7 +82,7 @@ describe('EventPublisher on a real broker', () => {
     try {
       await connection.ensureTopics();
       await producer.connect();
-      const publisher = new EventPublisher(producer, config);
+      const publisher = new EventPublisher(new KafkaEventClient(producer), config);
       await publisher.publish(event()); // works while the broker is up
 
       await broker.stop();

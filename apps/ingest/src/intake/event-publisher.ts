@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
 import { CanonicalEventV1, Topics } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
-import { MessageProducer, canonicalEventRecord, withTimeout } from '@gateway/messaging';
+import { KAFKA_EVENT_CLIENT, acknowledged, canonicalEventRecord, withTimeout } from '@gateway/messaging';
 import { IngestConfig } from '../ingest.config';
 
 /** Writes accepted events to the events topic and returns only once Kafka acknowledged them (acks=all). */
@@ -10,7 +11,7 @@ export class EventPublisher {
   private readonly logger = new Logger(EventPublisher.name);
 
   constructor(
-    private readonly producer: MessageProducer,
+    @Inject(KAFKA_EVENT_CLIENT) private readonly client: ClientProxy,
     private readonly config: IngestConfig,
   ) {}
 
@@ -18,7 +19,7 @@ export class EventPublisher {
     const timeoutMs = this.config.INGEST_KAFKA_ACK_TIMEOUT_MS;
     try {
       await withTimeout(
-        this.producer.send(Topics.events, [canonicalEventRecord(event)]),
+        acknowledged(this.client.emit(Topics.events, canonicalEventRecord(event))),
         timeoutMs,
         `no acknowledgement within ${timeoutMs} ms`,
       );
