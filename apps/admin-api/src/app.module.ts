@@ -57,7 +57,7 @@ export class AppModule {
           ...kafkaSecurity(config),
           sendTimeoutMs: 5000,
         }),
-        // Publishes only (config changes, through KAFKA_EVENT_CLIENT): no topic is consumed here.
+        // Publishes configuration changes through KAFKA_EVENT_CLIENT; its transport (main.ts) has no handler today.
         KafkaTransportModule.forRoot(),
         CoreModule.forConfig(config),
         IdempotencyModule.forConfig(config),

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { loadConfigOrExit } from '@gateway/config';
 import { configureHttpApp, jsonBodiesOnly, startObservability } from '@gateway/http';
+import { KafkaBatchTransport } from '@gateway/messaging';
 import { logContextPerRequest } from '@gateway/observability';
 import { AdminApiConfig } from './admin-api.config';
 import { AppModule } from './app.module';
@@ -23,7 +24,11 @@ async function bootstrap(): Promise<void> {
   serveOpenApi(app, config.GATEWAY_PUBLIC_ADMIN_URL);
   serveConsole(app);
 
+  // A hybrid app like the other services: admin-api consumes no topic today (it publishes configuration changes), so
+  // its transport starts with nothing to join; a @BatchPattern handler added to a controller is consumed from here.
+  app.connectMicroservice({ strategy: app.get(KafkaBatchTransport) });
   await app.listen(config.ADMIN_API_PORT, '0.0.0.0');
+  await app.startAllMicroservices();
 }
 
 void bootstrap();

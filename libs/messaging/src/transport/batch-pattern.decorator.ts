@@ -1,4 +1,6 @@
+import { ArgumentsHost, Catch, RpcExceptionFilter, UseFilters } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
+import { Observable, throwError } from 'rxjs';
 import type { ContractClass } from './contract-reader';
 import type { KafkaBatchContext, KafkaBroadcastContext } from './kafka-batch.context';
 import { KAFKA_BATCH_TRANSPORT } from './kafka-transport.constants';
@@ -33,6 +35,18 @@ export interface BroadcastPatternOptions<T extends object> {
 
 export type BatchPatternOptions<T extends object = object> = GroupPatternOptions<T> | BroadcastPatternOptions<T>;
 
+/**
+ * Hands a handler's error to the transport as it was thrown. Nest's default RPC filter would log it and put
+ * `{ status: 'error', message: 'Internal server error' }` in its place; the consumer logs the real error once instead
+ * (the batch comes again, or the broadcast record is tried again).
+ */
+@Catch()
+export class PassHandlerErrors implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+    return throwError(() => exception);
+  }
+}
+
 /** The key of `@BatchPattern`'s options in the pattern's extras. */
 export const BATCH_PATTERN_EXTRAS = 'kafkaBatch';
 
@@ -59,8 +73,11 @@ export function BatchPattern<T extends object>(
   options: BatchPatternOptions<T>,
 ): HandlerDecorator<GroupHandler<T>> | HandlerDecorator<BroadcastHandler<T>> {
   const decorate = EventPattern(topic, KAFKA_BATCH_TRANSPORT, { [BATCH_PATTERN_EXTRAS]: options });
-  return (target: object, key: string | symbol, descriptor: PropertyDescriptor) =>
-    void decorate(target, key, descriptor);
+  const filter = UseFilters(PassHandlerErrors);
+  return (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
+    decorate(target, key, descriptor);
+    filter(target, key, descriptor);
+  };
 }
 
 /** The `@BatchPattern` options of a registered handler, if it was declared with it. */

@@ -331,7 +331,8 @@ describe('KafkaBatchTransport (Kafka as a Nest transport, with the gateway’s b
     await h.start();
     const consumer = h.consumer('pingers');
 
-    await expect(consumer.deliver(PINGS, 0, [[0, ping(0)]])).rejects.toThrow();
+    // The handler's own error, not Nest's generic RPC error: the consumer's log names the cause.
+    await expect(consumer.deliver(PINGS, 0, [[0, ping(0)]])).rejects.toThrow('the database is down');
     expect(calls).toBe(1);
 
     h.deadLetters.refuse = true;

@@ -328,7 +328,7 @@ export class KafkaBatchTransport
       const answer: unknown = await handler(messages, context);
       return isObservable(answer) ? await lastValueFrom(answer, { defaultValue: undefined }) : answer;
     } catch (err) {
-      // Nest's exception filter has logged the handler's error and answers an RPC error object in its place.
+      // @BatchPattern's filter passes the handler's error on as thrown; anything else thrown is named as well as it can.
       throw err instanceof Error ? err : new Error(describeRpcError(err));
     }
   }

@@ -1,8 +1,8 @@
 import type { ProducerBatch } from 'kafkajs';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, of, throwError } from 'rxjs';
 import type { KafkaConnection } from '../kafka-connection';
 import { MessageProducer } from '../message-producer';
-import { KafkaEventClient } from './kafka-event.client';
+import { KafkaEventClient, acknowledged } from './kafka-event.client';
 
 /** A kafkajs producer that records each request and answers (or refuses) it when told to. */
 function fakeBroker() {
@@ -86,5 +86,21 @@ describe('KafkaEventClient (the ClientProxy services publish through)', () => {
     await expect(lastValueFrom(client.emit('gateway.events.v1', []))).rejects.toThrow('takes a record');
     await expect(lastValueFrom(client.emit({ cmd: 'x' }, { value: 'x' }))).rejects.toThrow('topic name');
     expect(requests).toHaveLength(0);
+  });
+
+  it('acknowledged() resolves only once the broker has acknowledged, and rejects with its refusal', async () => {
+    const { client, requests } = fakeBroker();
+    const first = acknowledged(client.emit('gateway.events.v1', { value: 'one' }));
+    expect(await settledYet(first)).toBe(false);
+    requests[0]!.answer();
+    await expect(first).resolves.toBeUndefined();
+
+    const second = acknowledged(client.emit('gateway.events.v1', { value: 'two' }));
+    await settledYet(second);
+    requests[1]!.refuse(new Error('NOT_LEADER_OR_FOLLOWER'));
+    await expect(second).rejects.toThrow('NOT_LEADER_OR_FOLLOWER');
+    // Any other client's observable is awaited to its end.
+    await expect(acknowledged(of(1, 2))).resolves.toBeUndefined();
+    await expect(acknowledged(throwError(() => new Error('refused')))).rejects.toThrow('refused');
   });
 });

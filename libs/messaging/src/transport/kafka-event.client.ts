@@ -1,5 +1,5 @@
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
-import { Observable, from, lastValueFrom, throwError } from 'rxjs';
+import { Observable, lastValueFrom, throwError } from 'rxjs';
 import type { MessageProducer, OutgoingRecord } from '../message-producer';
 
 const EVENTS_ONLY = 'Kafka carries events here: emit() a record, there is no request/response (send)';
@@ -34,16 +34,14 @@ export class KafkaEventClient extends ClientProxy {
   /**
    * Sends at once (hot, as Nest's clients are) and completes once the broker has acknowledged. Unlike the base class's
    * (a deferred connect, then a connectable Subject), a subscriber that comes after the ack still gets it, and the
-   * hot path (ingest: one emit per accepted event) allocates one observable over the send's promise.
+   * hot path (ingest: one emit per accepted event) allocates one observable, which `acknowledged()` awaits without
+   * subscribing.
    */
   override emit<TResult = void, TInput = OutgoingRecord | OutgoingRecord[]>(
     pattern: unknown,
     data: TInput,
   ): Observable<TResult> {
-    const sent = this.dispatchEvent<TResult>({ pattern, data });
-    // A failure nobody subscribed to (a fire-and-forget emit) must not become an unhandled rejection.
-    sent.catch(() => undefined);
-    return from(sent);
+    return new Acknowledgement(this.dispatchEvent<TResult>({ pattern, data }));
   }
 
   override send<TResult = never>(_pattern?: unknown, _data?: unknown): Observable<TResult> {
@@ -68,9 +66,30 @@ export class KafkaEventClient extends ClientProxy {
   }
 }
 
-/** Awaits an `emit()`: resolves once the broker has acknowledged every record; rejects if it did not take them. */
+/** What `KafkaEventClient.emit()` returns: an observable of the broker's ack that also holds the ack's promise. */
+class Acknowledgement<T> extends Observable<T> {
+  constructor(readonly ack: Promise<T>) {
+    super((subscriber) => {
+      ack.then(
+        (value) => {
+          subscriber.next(value);
+          subscriber.complete();
+        },
+        (err: unknown) => subscriber.error(err),
+      );
+    });
+    // A failure nobody subscribed to (a fire-and-forget emit) must not become an unhandled rejection.
+    ack.catch(() => undefined);
+  }
+}
+
+/**
+ * Awaits an `emit()`: resolves once the broker has acknowledged every record; rejects if it did not take them. For
+ * `KafkaEventClient`'s emit it awaits the ack's promise itself (no subscription: ingest does this per event).
+ */
 export async function acknowledged(emitted: Observable<unknown>): Promise<void> {
-  await lastValueFrom(emitted, { defaultValue: undefined });
+  if (emitted instanceof Acknowledgement) await emitted.ack;
+  else await lastValueFrom(emitted, { defaultValue: undefined });
 }
 
 function isOutgoingRecord(value: unknown): value is OutgoingRecord {
