@@ -11,6 +11,7 @@ export * from './entities/source.entity';
 export * from './entities/tenant.entity';
 export * from './errors/data-error';
 export * from './persistence.module';
+export * from './sql/daily-partitions';
 export * from './sql/event-match';
 export * from './sql/pg-array';
 export * from './reseal-secrets';
