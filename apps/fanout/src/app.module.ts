@@ -31,6 +31,7 @@ import { FanoutConfig } from './fanout.config';
 import { FanoutLifecycle } from './fanout.lifecycle';
 import { InstanceRegistry } from './store/instance-registry';
 import { DeliveryStore } from './store/delivery-store';
+import { EventPartitions } from './store/event-partitions';
 import { OutcomeJournal } from './store/outcome-journal';
 import { OutcomeWriter } from './store/outcome-writer';
 import { ReplayStore } from './store/replay-store';
@@ -93,6 +94,7 @@ export class AppModule {
         },
         FanoutEndpointsRepository,
         EndpointCache,
+        EventPartitions,
         DeliveryStore,
         InstanceRegistry,
         OutcomeJournal,

@@ -20,6 +20,7 @@ import { RepliesController } from './replies/replies.controller';
 import { RepliesService } from './replies/replies.service';
 import { ReplyWorker } from './replies/reply-worker';
 import { QerkoMetrics } from './requests/qerko.metrics';
+import { QerkoRequestPartitions } from './requests/qerko-request-partitions';
 import { QerkoRequestsRepository } from './requests/qerko-requests.repository';
 import { ConfigChangesController } from './sources/config-changes.controller';
 import { QerkoSourceCache } from './sources/qerko-source-cache';
@@ -71,6 +72,7 @@ export class AppModule {
           ],
         ),
         QerkoSourceCache,
+        QerkoRequestPartitions,
         QerkoRequestsRepository,
         QerkoMetrics,
         WebhookService,

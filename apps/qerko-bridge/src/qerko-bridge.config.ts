@@ -30,6 +30,7 @@ export class QerkoBridgeConfig extends UrlPolicyConfig {
   @ToNumber()
   @IsInt()
   @Min(1000)
+  @Max(3_600_000)
   QERKO_STALE_AFTER_MS = 15_000;
 
   /** Timeout of one POST to Qerko's /reply. */

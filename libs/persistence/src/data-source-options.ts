@@ -16,6 +16,7 @@ import { FirstAttemptInDelivery1764400000000 } from './migrations/1764400000000-
 import { IdsCollateC1764500000000 } from './migrations/1764500000000-ids-collate-c';
 import { EndpointHeadersSealed1764600000000 } from './migrations/1764600000000-endpoint-headers-sealed';
 import { IdempotencyKeys1764700000000 } from './migrations/1764700000000-idempotency-keys';
+import { PartitionByDay1764900000000 } from './migrations/1764900000000-partition-by-day';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   IdsCollateC1764500000000,
   EndpointHeadersSealed1764600000000,
   IdempotencyKeys1764700000000,
+  PartitionByDay1764900000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

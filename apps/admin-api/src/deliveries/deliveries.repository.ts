@@ -31,18 +31,23 @@ export class DeliveriesRepository {
     return this.deliveries.findOneBy({ id, tenantId });
   }
 
-  attemptsOf(deliveryId: string): Promise<DeliveryAttemptEntity[]> {
-    return this.attempts.find({ where: { deliveryId }, order: { number: 'ASC' } });
+  /** In the delivery's partition (its event's day). */
+  attemptsOf(delivery: DeliveryEntity): Promise<DeliveryAttemptEntity[]> {
+    return this.attempts.find({
+      where: { deliveryId: delivery.id, eventReceivedAt: delivery.eventReceivedAt },
+      order: { number: 'ASC' },
+    });
   }
 
   /** Makes the delivery due now; fan-out's retry poller picks it up within its poll interval. */
-  async scheduleNow(id: string): Promise<DeliveryEntity> {
+  async scheduleNow(delivery: DeliveryEntity): Promise<DeliveryEntity> {
+    const key = { id: delivery.id, eventReceivedAt: delivery.eventReceivedAt };
     await this.deliveries
       .createQueryBuilder()
       .update()
       .set({ status: 'retrying', nextAttemptAt: () => 'now()', leaseUntil: null, completedAt: null })
-      .where({ id, status: In(['succeeded', 'failed', 'retrying', 'pending']) })
+      .where({ ...key, status: In(['succeeded', 'failed', 'retrying', 'pending']) })
       .execute();
-    return (await this.deliveries.findOneBy({ id }))!;
+    return (await this.deliveries.findOneBy(key))!;
   }
 }

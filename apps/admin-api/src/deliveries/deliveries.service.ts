@@ -18,14 +18,13 @@ export class DeliveriesService {
 
   async get(tenantId: string, id: string): Promise<DeliveryDetailResponse> {
     const delivery = await this.require(tenantId, id);
-    const attempts = await this.deliveries.attemptsOf(id);
+    const attempts = await this.deliveries.attemptsOf(delivery);
     return { ...presentDelivery(delivery), attempts: attempts.map(presentAttempt) };
   }
 
   /** Sends it again now, whatever its state (a succeeded delivery may be re-sent on purpose). */
   async retry(tenantId: string, id: string): Promise<DeliveryResponse> {
-    await this.require(tenantId, id);
-    return presentDelivery(await this.deliveries.scheduleNow(id));
+    return presentDelivery(await this.deliveries.scheduleNow(await this.require(tenantId, id)));
   }
 
   private async require(tenantId: string, id: string): Promise<DeliveryEntity> {

@@ -38,11 +38,16 @@ export class EventsRepository {
     }
   }
 
+  /** The latest copy (a body sent again more than 7 days after the first is stored again, under the same id). */
   findForTenant(tenantId: string, id: string): Promise<EventEntity | null> {
-    return this.db.getRepository(EventEntity).findOneBy({ id, tenantId });
+    return this.db.getRepository(EventEntity).findOne({ where: { id, tenantId }, order: { receivedAt: 'DESC' } });
   }
 
-  deliveriesOf(eventId: string): Promise<DeliveryEntity[]> {
-    return this.db.getRepository(DeliveryEntity).find({ where: { eventId }, order: { id: 'ASC' } });
+  /** In the event's partition: its deliveries carry its receivedAt. */
+  deliveriesOf(event: EventEntity): Promise<DeliveryEntity[]> {
+    return this.db.getRepository(DeliveryEntity).find({
+      where: { eventId: event.id, eventReceivedAt: event.receivedAt },
+      order: { id: 'ASC' },
+    });
   }
 }

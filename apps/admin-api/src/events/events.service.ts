@@ -25,7 +25,7 @@ export class EventsService {
   async get(tenantId: string, id: string): Promise<EventResponse & { deliveries: DeliveryResponse[] }> {
     const event = await this.events.findForTenant(tenantId, id);
     if (!event) throw ApiError.notFound('Event');
-    return { ...present(event), deliveries: (await this.events.deliveriesOf(id)).map(presentDelivery) };
+    return { ...present(event), deliveries: (await this.events.deliveriesOf(event)).map(presentDelivery) };
   }
 
   /**

@@ -69,29 +69,26 @@ export class EventIntake implements OnModuleInit {
 
   /**
    * Stores the events (and the deliveries that go straight to the retry queue) in one transaction; returns the events
-   * stored, and which of them were stored before (consumed again). If the database refuses the data itself (not a
+   * stored, and which of them were stored before (consumed again, or sent again), with the receivedAt of the stored
+   * copy. If the database refuses the data itself (not a
    * connection problem), the batch is stored event by event and only the offending events are dead-lettered: one bad
    * record never blocks its partition. Any other error propagates, so the batch is retried and nothing is committed.
    */
   private async persistIsolatingBadData(
     events: CanonicalEventV1[],
     queued: Array<NewDelivery & { event: CanonicalEventV1 }>,
-  ): Promise<{ stored: CanonicalEventV1[]; seenBefore: Set<string> }> {
-    const result = (fresh: Set<string>, stored: CanonicalEventV1[]) => ({
-      stored,
-      seenBefore: new Set(stored.filter((e) => !fresh.has(e.id)).map((e) => e.id)),
-    });
+  ): Promise<{ stored: CanonicalEventV1[]; seenBefore: Map<string, Date> }> {
     try {
-      return result(await this.store.persist(events, queued), events);
+      return { stored: events, seenBefore: await this.store.persist(events, queued) };
     } catch (err) {
       if (!isDataError(err) || events.length === 0) throw err;
     }
-    const fresh = new Set<string>();
+    const seenBefore = new Map<string, Date>();
     const stored: CanonicalEventV1[] = [];
     for (const event of events) {
       try {
         const own = queued.filter((d) => d.event === event);
-        for (const id of await this.store.persist([event], own)) fresh.add(id);
+        for (const [id, at] of await this.store.persist([event], own)) seenBefore.set(id, at);
         stored.push(event);
       } catch (err) {
         if (!isDataError(err)) throw err;
@@ -103,7 +100,7 @@ export class EventIntake implements OnModuleInit {
         });
       }
     }
-    return result(fresh, stored);
+    return { stored, seenBefore };
   }
 
   /**
@@ -136,6 +133,7 @@ export class EventIntake implements OnModuleInit {
       this.endpoints.matching(event.tenantId, event.type).map((endpoint) => ({
         id: newId(IdPrefix.delivery),
         eventId: event.id,
+        eventReceivedAt: new Date(event.receivedAt),
         endpointId: endpoint.id,
         tenantId: event.tenantId,
         eventType: event.type,
@@ -154,8 +152,9 @@ export class EventIntake implements OnModuleInit {
       all.filter((d) => !d.inMemory && !this.outcomes.holds(d.eventId, d.endpointId)),
     );
     // An event seen before (sent again by its provider, or consumed again after a crash or rebalance) may have its
-    // deliveries already: rows, or first attempts this instance holds in memory.
-    const existing = await this.store.existingDeliveries([...seenBefore]);
+    // deliveries already: rows, or first attempts this instance holds in memory. Its stored copy is the event: a body
+    // sent again is delivered (to an endpoint that has no delivery of it yet) with the receivedAt it was stored with.
+    const existing = await this.store.existingDeliveries(seenBefore);
     const alreadyMade = (d: { eventId: string; endpointId: string }) =>
       seenBefore.has(d.eventId) &&
       (existing.has(`${d.eventId} ${d.endpointId}`) || this.outcomes.holds(d.eventId, d.endpointId));
@@ -163,23 +162,33 @@ export class EventIntake implements OnModuleInit {
     const dispatch = all.filter((d) => d.inMemory && storedIds.has(d.eventId) && !alreadyMade(d));
     const barrier = new SaveBarrier(dispatch.length);
     const since = now.getTime();
-    const work = dispatch.map((d) => ({
-      deliveryId: d.id,
-      endpointId: d.endpointId,
-      attemptCount: 0,
-      event: d.event,
-      trace: traces.get(d.eventId),
-      unsaved: {
-        id: d.id,
-        eventId: d.eventId,
+    const work = dispatch
+      .map((d) => {
+        const storedAt = seenBefore.get(d.eventId) ?? d.eventReceivedAt;
+        const event =
+          storedAt.getTime() === d.eventReceivedAt.getTime()
+            ? d.event
+            : { ...d.event, receivedAt: storedAt.toISOString() };
+        return { ...d, event, eventReceivedAt: storedAt };
+      })
+      .map((d) => ({
+        deliveryId: d.id,
         endpointId: d.endpointId,
-        tenantId: d.tenantId,
-        eventType: d.eventType,
-        since,
-        saved: false,
-        barrier,
-      },
-    }));
+        attemptCount: 0,
+        event: d.event,
+        trace: traces.get(d.eventId),
+        unsaved: {
+          id: d.id,
+          eventId: d.eventId,
+          eventReceivedAt: d.eventReceivedAt,
+          endpointId: d.endpointId,
+          tenantId: d.tenantId,
+          eventType: d.eventType,
+          since,
+          saved: false,
+          barrier,
+        },
+      }));
     this.outcomes.track(work.map((w) => w.unsaved));
     this.dispatcher.enqueue(work);
     return barrier;

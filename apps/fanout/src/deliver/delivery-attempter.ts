@@ -131,6 +131,7 @@ export class DeliveryAttempter {
       },
       delivery: {
         id: work.deliveryId,
+        eventReceivedAt: new Date(work.event.receivedAt),
         status,
         attemptCount: number,
         nextAttemptAt: delay === null ? null : new Date(Date.now() + delay),
@@ -192,6 +193,7 @@ export class DeliveryAttempter {
       attempt: null,
       delivery: {
         id: work.deliveryId,
+        eventReceivedAt: new Date(work.event.receivedAt),
         status,
         attemptCount: work.attemptCount,
         nextAttemptAt,

@@ -4,6 +4,9 @@ import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1 } from '@gateway/contracts';
 import { dataSourceOptions } from '@gateway/persistence';
 import { testInfra } from '@gateway/testing';
 import { DeliveryStore } from './delivery-store';
+import { EventPartitions } from './event-partitions';
+
+const DAY = 86_400_000;
 
 /** The store on the real database, including the data errors that must not block a partition. */
 describe('DeliveryStore on PostgreSQL', () => {
@@ -12,7 +15,7 @@ describe('DeliveryStore on PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await new DataSource(dataSourceOptions(testInfra().databaseUrl, { poolSize: 2 })).initialize();
-    store = new DeliveryStore(db);
+    store = new DeliveryStore(db, new EventPartitions(db));
   });
   afterAll(() => db.destroy());
 
@@ -60,6 +63,7 @@ describe('DeliveryStore on PostgreSQL', () => {
     const held = (owner: string | null, n: number, endpointId: string) => ({
       id: `dlv_takeover_${suffix}_${n}`,
       eventId: e.id,
+      eventReceivedAt: new Date(e.receivedAt),
       endpointId,
       tenantId: tenant,
       eventType: e.type,
@@ -116,7 +120,14 @@ describe('DeliveryStore on PostgreSQL', () => {
       const id = `dlv_outcomes_${suffix}_${++n}`;
       return {
         id,
-        identity: { eventId: e.id, endpointId, tenantId: tenant, eventType: e.type, createdAt: new Date() },
+        identity: {
+          eventId: e.id,
+          eventReceivedAt: new Date(e.receivedAt),
+          endpointId,
+          tenantId: tenant,
+          eventType: e.type,
+          createdAt: new Date(),
+        },
         attempt: (statusCode: number) => ({
           id: `att_outcomes_${suffix}_${n}_${statusCode}`,
           deliveryId: id,
@@ -178,7 +189,9 @@ describe('DeliveryStore on PostgreSQL', () => {
         new Date(0),
       );
       expect(await rowsOf(e.id)).toEqual([{ id: d.id, status: 'succeeded', attempt_count: 1, attempts: 1 }]);
-      expect(await store.existingDeliveries([e.id])).toEqual(new Set([`${e.id} ${endpoint}`]));
+      expect(await store.existingDeliveries(new Map([[e.id, new Date(e.receivedAt)]]))).toEqual(
+        new Set([`${e.id} ${endpoint}`]),
+      );
     });
 
     it('keeps the attempt a row is created with in the row, later ones in rows of their own; the log has both', async () => {
@@ -288,6 +301,55 @@ describe('DeliveryStore on PostgreSQL', () => {
       // Replayed again (the replaying instance died before deleting the journal): nothing changes.
       expect(await store.replayOutcomes(journal, new Date(0))).toBe(0);
       expect(await rowsOf(gone.id)).toEqual([]);
+    });
+
+    it('takes a body sent again within 7 days as the same event (its first copy, in its day), never making a delivery twice', async () => {
+      const firstAt = new Date(Date.now() - 3 * DAY);
+      const original = { ...event({ n: 11 }), tenantId: tenant, receivedAt: firstAt.toISOString() };
+      const pendingFor = (e: CanonicalEventV1, id: string) => ({
+        id,
+        eventId: e.id,
+        eventReceivedAt: new Date(e.receivedAt),
+        endpointId: endpoint,
+        tenantId: tenant,
+        eventType: e.type,
+        leaseUntil: null,
+        leaseOwner: null,
+        nextAttemptAt: new Date(),
+      });
+      expect(await store.persist([original], [pendingFor(original, `dlv_resent_${suffix}_1`)])).toEqual(new Map());
+
+      const again = { ...original, receivedAt: new Date().toISOString() };
+      expect(await store.persist([again], [pendingFor(again, `dlv_resent_${suffix}_2`)])).toEqual(
+        new Map([[original.id, firstAt]]),
+      );
+      const stored = await db.query(`SELECT received_at FROM events WHERE id = $1`, [original.id]);
+      expect(stored).toEqual([{ received_at: firstAt }]);
+      const deliveries = await db.query(`SELECT id, event_received_at FROM deliveries WHERE event_id = $1`, [
+        original.id,
+      ]);
+      expect(deliveries).toEqual([{ id: `dlv_resent_${suffix}_1`, event_received_at: firstAt }]);
+
+      // Sent again more than 7 days after the first copy: a new event.
+      const muchLater = { ...original, receivedAt: new Date(firstAt.getTime() + 8 * DAY).toISOString() };
+      expect(await store.persist([muchLater], [])).toEqual(new Map());
+      const copies = await db.query(`SELECT count(*)::int AS n FROM events WHERE id = $1`, [original.id]);
+      expect(copies).toEqual([{ n: 2 }]);
+    });
+
+    it("writes into a day whose partitions were dropped after it last wrote there (another instance's retention)", async () => {
+      const day = new Date(Date.now() - 20 * DAY);
+      const a = { ...event({ n: 12 }), tenantId: tenant, receivedAt: day.toISOString() };
+      await store.persist([a], []);
+      const name = `p${day.toISOString().slice(0, 10).replaceAll('-', '')}`;
+      for (const table of ['delivery_attempts', 'deliveries', 'events']) {
+        await db.query(`DROP TABLE ${table}_${name}`);
+      }
+      const b = { ...event({ n: 13 }), tenantId: tenant, receivedAt: day.toISOString() };
+      await store.persist([b], []);
+      const d = first(b);
+      await store.recordOutcomes([failedFirst(d)], new Date(0));
+      expect(await rowsOf(b.id)).toEqual([{ id: d.id, status: 'retrying', attempt_count: 1, attempts: 1 }]);
     });
 
     it("stores a response body with a NUL character (which PostgreSQL's text refuses) instead of failing the batch", async () => {

@@ -3,10 +3,23 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CanonicalEventV1 } from '@gateway/contracts';
 import { type AttemptTimings, type DeliveryStatus, pgArray } from '@gateway/persistence';
+import { EventPartitions } from './event-partitions';
+
+/** A body sent again by its provider within this long of the first is the same event (the events topic's retention). */
+const RESENT_WITHIN = '7 days';
+
+/**
+ * A delivery row is created only for an event that is stored (in its partition: one index probe), as the foreign key
+ * to events did before the tables were partitioned: a journaled outcome of an event removed since makes no row.
+ */
+const EVENT_STORED = (row: string) =>
+  `EXISTS (SELECT 1 FROM events v WHERE v.id = ${row}.event_id AND v.received_at = ${row}.event_received_at)`;
 
 export interface NewDelivery {
   id: string;
   eventId: string;
+  /** The event's receivedAt (as stored): the partition key of the delivery and its attempts. */
+  eventReceivedAt: Date;
   endpointId: string;
   tenantId: string;
   eventType: string;
@@ -43,6 +56,8 @@ export interface AttemptOutcome {
   } | null;
   delivery: {
     id: string;
+    /** Its event's receivedAt, the row's partition key (absent only in journals written before it existed). */
+    eventReceivedAt?: Date;
     status: DeliveryStatus;
     attemptCount: number;
     nextAttemptAt: Date | null;
@@ -59,6 +74,7 @@ type Attempt = NonNullable<AttemptOutcome['attempt']>;
 /** What a delivery row is created with besides its state. */
 export interface RowIdentity {
   eventId: string;
+  eventReceivedAt: Date;
   endpointId: string;
   tenantId: string;
   eventType: string;
@@ -71,21 +87,46 @@ export interface RowIdentity {
  */
 @Injectable()
 export class DeliveryStore {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly partitions: EventPartitions,
+  ) {}
 
   /**
-   * Stores the events, and the deliveries that go straight to the retry queue, in one transaction. Returns the ids of
-   * the events that are new: one consumed again (after a crash or a rebalance) was stored before.
+   * Stores the events, and the deliveries that go straight to the retry queue, in one transaction. Returns the events
+   * stored before (consumed again after a crash or a rebalance, or a body its provider sent again within 7 days), each
+   * with the receivedAt its stored copy has: that copy is the event, and its deliveries are made for it.
    */
-  async persist(events: CanonicalEventV1[], deliveries: NewDelivery[]): Promise<Set<string>> {
-    if (!events.length) return new Set();
+  async persist(events: CanonicalEventV1[], deliveries: NewDelivery[]): Promise<Map<string, Date>> {
+    if (!events.length) return new Map();
+    return this.partitions.write(
+      events.map((e) => e.receivedAt),
+      () => this.persistInOne(events, deliveries),
+    );
+  }
+
+  private persistInOne(events: CanonicalEventV1[], deliveries: NewDelivery[]): Promise<Map<string, Date>> {
     return this.db.transaction(async (tx) => {
-      const stored: Array<{ id: string }> = await tx.query(
-        `INSERT INTO events (id, tenant_id, source_id, type, provider, received_at, occurred_at, data)
-         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
-                              $6::timestamptz[], $7::timestamptz[], $8::jsonb[])
-         ON CONFLICT (id) DO NOTHING
-         RETURNING id`,
+      // The id is a hash of the body, and the partition key the day it was received: an event stored before is
+      // looked for within the window, in the few partitions it can be in (pruned at run time).
+      const rows: Array<{ id: string; stored_at: Date | null; inserted: boolean }> = await tx.query(
+        `WITH batch AS (
+           SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
+                                $6::timestamptz[], $7::timestamptz[], $8::jsonb[])
+                    AS b(id, tenant_id, source_id, type, provider, received_at, occurred_at, data)
+         ), earlier AS (
+           SELECT b.id, (SELECT e.received_at FROM events e
+                          WHERE e.id = b.id AND e.received_at <= b.received_at
+                            AND e.received_at > b.received_at - interval '${RESENT_WITHIN}'
+                          ORDER BY e.received_at DESC LIMIT 1) AS stored_at
+             FROM batch b
+         ), inserted AS (
+           INSERT INTO events (id, tenant_id, source_id, type, provider, received_at, occurred_at, data)
+           SELECT b.* FROM batch b JOIN earlier p ON p.id = b.id WHERE p.stored_at IS NULL
+           ON CONFLICT (id, received_at) DO NOTHING
+           RETURNING id
+         )
+         SELECT p.id, p.stored_at, i.id IS NOT NULL AS inserted FROM earlier p LEFT JOIN inserted i ON i.id = p.id`,
         [
           pgArray(events.map((e) => e.id)),
           pgArray(events.map((e) => e.tenantId)),
@@ -97,17 +138,31 @@ export class DeliveryStore {
           pgArray(events.map((e) => JSON.stringify(e.data))),
         ],
       );
-      await insertPending(tx, deliveries);
-      return new Set(stored.map((row) => row.id));
+      const receivedAt = new Map(events.map((e) => [e.id, new Date(e.receivedAt)]));
+      const before = new Map<string, Date>();
+      for (const row of rows) {
+        if (row.inserted) continue;
+        // Stored before within the window, or just now by another instance (the conflict): the same copy either way.
+        before.set(row.id, row.stored_at ?? receivedAt.get(row.id)!);
+      }
+      await insertPending(
+        tx,
+        deliveries.map((d) => (before.has(d.eventId) ? { ...d, eventReceivedAt: before.get(d.eventId)! } : d)),
+      );
+      return before;
     });
   }
 
-  /** `eventId endpointId` of the live deliveries these events already have (for events consumed again). */
-  async existingDeliveries(eventIds: string[]): Promise<Set<string>> {
-    if (!eventIds.length) return new Set();
+  /** `eventId endpointId` of the live deliveries these events (as stored) already have (for events seen before). */
+  async existingDeliveries(events: Map<string, Date>): Promise<Set<string>> {
+    if (!events.size) return new Set();
+    const at = [...events.values()].map((d) => d.toISOString());
     const rows: Array<{ event_id: string; endpoint_id: string }> = await this.db.query(
-      `SELECT event_id, endpoint_id FROM deliveries WHERE event_id = ANY($1::varchar[]) AND replay_id IS NULL`,
-      [eventIds],
+      `SELECT d.event_id, d.endpoint_id
+         FROM deliveries d JOIN unnest($1::varchar[], $2::timestamptz[]) AS k(id, at)
+              ON d.event_id = k.id AND d.event_received_at = k.at
+        WHERE d.event_received_at = ANY($2::timestamptz[]) AND d.replay_id IS NULL`,
+      [[...events.keys()], pgArray(at)],
     );
     return new Set(rows.map((r) => `${r.event_id} ${r.endpoint_id}`));
   }
@@ -123,9 +178,14 @@ export class DeliveryStore {
     skipEndpointIds: string[],
     owner: { id: string; deadAfterSeconds: number },
   ): Promise<ClaimedDelivery[]> {
-    const rows: Array<{ id: string; endpoint_id: string; attempt_count: number; event_id: string }> =
-      await this.db.query(
-        `WITH due AS (
+    const rows: Array<{
+      id: string;
+      endpoint_id: string;
+      attempt_count: number;
+      event_id: string;
+      event_received_at: Date;
+    }> = await this.db.query(
+      `WITH due AS (
          SELECT id FROM deliveries
           WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
             AND (lease_until IS NULL OR lease_until < now()
@@ -140,21 +200,23 @@ export class DeliveryStore {
        ), claimed AS (
          UPDATE deliveries d SET lease_until = now() + make_interval(secs => $2), lease_owner = $4
            FROM due WHERE d.id = due.id
-         RETURNING d.id, d.endpoint_id, d.attempt_count, d.event_id
+         RETURNING d.id, d.endpoint_id, d.attempt_count, d.event_id, d.event_received_at
        )
        -- A SELECT on top: TypeORM's query() returns [rows, count] for a bare UPDATE … RETURNING.
        SELECT * FROM claimed`,
-        [limit, leaseSeconds, skipEndpointIds, owner.id, owner.deadAfterSeconds],
-      );
+      [limit, leaseSeconds, skipEndpointIds, owner.id, owner.deadAfterSeconds],
+    );
     if (!rows.length) return [];
-    const events = await this.eventsById([...new Set(rows.map((r) => r.event_id))]);
+    const events = await this.eventsByKey(rows.map((r) => ({ id: r.event_id, receivedAt: r.event_received_at })));
     return rows.flatMap((row) => {
-      const event = events.get(row.event_id);
+      const event = events.get(eventKey(row.event_id, row.event_received_at));
       return event ? [{ id: row.id, endpointId: row.endpoint_id, attemptCount: row.attempt_count, event }] : [];
     });
   }
 
-  private async eventsById(ids: string[]): Promise<Map<string, CanonicalEventV1>> {
+  /** Events by id and receivedAt (the partition key: only the partitions of those days are read). */
+  private async eventsByKey(keys: Array<{ id: string; receivedAt: Date }>): Promise<Map<string, CanonicalEventV1>> {
+    const at = [...new Set(keys.map((k) => k.receivedAt.getTime()))].map((ms) => new Date(ms).toISOString());
     const rows: Array<{
       id: string;
       tenant_id: string;
@@ -165,12 +227,13 @@ export class DeliveryStore {
       occurred_at: Date | null;
       data: Record<string, unknown>;
     }> = await this.db.query(
-      `SELECT id, tenant_id, source_id, type, provider, received_at, occurred_at, data FROM events WHERE id = ANY($1::varchar[])`,
-      [ids],
+      `SELECT id, tenant_id, source_id, type, provider, received_at, occurred_at, data FROM events
+        WHERE received_at = ANY($2::timestamptz[]) AND id = ANY($1::varchar[])`,
+      [[...new Set(keys.map((k) => k.id))], pgArray(at)],
     );
     return new Map(
       rows.map((r) => [
-        r.id,
+        eventKey(r.id, r.received_at),
         {
           schema: 'canonical-event.v1',
           id: r.id,
@@ -219,12 +282,26 @@ export class DeliveryStore {
     pending: NewDelivery[] = [],
   ): Promise<string[]> {
     if (!outcomes.length && !pending.length) return [];
+    // Rows are created only in the days of their events, which were stored first (their partitions exist, unless
+    // retention dropped one since).
+    const days = [
+      ...pending.map((p) => p.eventReceivedAt),
+      ...outcomes.flatMap((o) => (o.delivery.insert ? [o.delivery.insert.eventReceivedAt] : [])),
+    ];
+    return this.partitions.write(days, () => this.recordInOne(outcomes, failingCutoff, pending));
+  }
+
+  private recordInOne(outcomes: AttemptOutcome[], failingCutoff: Date, pending: NewDelivery[]): Promise<string[]> {
     // Rows created with this outcome (a first attempt from Kafka), and rows that exist and are updated; no copies.
     const created: Array<{ delivery: Required<AttemptOutcome['delivery']>; first: Attempt | null }> = [];
     const d: Array<AttemptOutcome['delivery']> = [];
     // Attempts that get rows of their own in delivery_attempts.
-    const a: Attempt[] = [];
-    for (const { delivery, attempt } of outcomes) {
+    const a: Array<Attempt & { eventReceivedAt: Date | undefined }> = [];
+    for (const { delivery, attempt: plain } of outcomes) {
+      const attempt = plain && {
+        ...plain,
+        eventReceivedAt: delivery.insert?.eventReceivedAt ?? delivery.eventReceivedAt,
+      };
       if (delivery.insert) {
         const first = attempt?.number === 1 ? attempt : null;
         created.push({ delivery: delivery as Required<AttemptOutcome['delivery']>, first });
@@ -251,21 +328,22 @@ export class DeliveryStore {
                                    next_attempt_at, last_status_code, last_error, created_at, completed_at,
                                    first_attempt_id, first_attempt_started_at, first_attempt_duration_ms,
                                    first_attempt_status_code, first_attempt_error_class, first_attempt_error_message,
-                                   first_attempt_response_body, first_attempt_timings)
+                                   first_attempt_response_body, first_attempt_timings, event_received_at)
            SELECT u.id, u.event_id, u.endpoint_id, u.tenant_id, u.event_type, u.status, u.attempt_count,
                   u.next_attempt_at, u.last_status_code, u.last_error, u.created_at,
                   CASE WHEN u.completed THEN now() ELSE NULL END,
                   u.a_id, u.a_started_at, u.a_duration_ms, u.a_status_code, u.a_error_class, u.a_error_message,
-                  u.a_response_body, u.a_timings
+                  u.a_response_body, u.a_timings, u.event_received_at
              FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
                          $7::int[], $8::timestamptz[], $9::int[], $10::text[], $11::timestamptz[], $12::bool[],
                          $13::varchar[], $14::timestamptz[], $15::int[], $16::int[], $17::varchar[], $18::text[],
-                         $19::text[], $20::jsonb[])
+                         $19::text[], $20::jsonb[], $21::timestamptz[])
                   AS u(id, event_id, endpoint_id, tenant_id, event_type, status, attempt_count, next_attempt_at,
                        last_status_code, last_error, created_at, completed, a_id, a_started_at, a_duration_ms,
-                       a_status_code, a_error_class, a_error_message, a_response_body, a_timings)
+                       a_status_code, a_error_class, a_error_message, a_response_body, a_timings, event_received_at)
              JOIN endpoints e ON e.id = u.endpoint_id
-           ON CONFLICT (event_id, endpoint_id) WHERE replay_id IS NULL DO NOTHING
+            WHERE ${EVENT_STORED('u')}
+           ON CONFLICT (event_id, endpoint_id, event_received_at) WHERE replay_id IS NULL DO NOTHING
            RETURNING id`,
           [
             pgArray(created.map((x) => x.delivery.id)),
@@ -288,6 +366,7 @@ export class DeliveryStore {
             pgArray(created.map((x) => pgText(x.first?.errorMessage ?? null))),
             pgArray(created.map((x) => pgText(x.first?.responseBody ?? null))),
             pgArray(created.map((x) => (x.first?.timings ? JSON.stringify(x.first.timings) : null))),
+            pgArray(created.map((x) => x.delivery.insert.eventReceivedAt.toISOString())),
           ],
         );
         for (const row of rows) exist.add(row.id);
@@ -295,7 +374,11 @@ export class DeliveryStore {
       if (d.length) {
         // In a CTE: TypeORM's query() returns [rows, count] for a bare UPDATE … RETURNING. The rows are found by
         // `id = ANY` (an index scan of the batch's ids): joined on id alone, the planner hashed the whole table while
-        // it had fewer than a few hundred thousand rows, so each batch cost more as the table grew.
+        // it had fewer than a few hundred thousand rows, so each batch cost more as the table grew. The range of
+        // their partition keys leaves out the partitions of other days (the batch spans a few, usually).
+        const keys = d.flatMap((x) => (x.eventReceivedAt ? [x.eventReceivedAt.getTime()] : []));
+        const known = keys.length === d.length;
+        const range = known ? `AND t.event_received_at BETWEEN $8::timestamptz AND $9::timestamptz` : '';
         const rows: Array<{ id: string }> = await tx.query(
           `WITH updated AS (
            UPDATE deliveries AS t SET
@@ -305,7 +388,7 @@ export class DeliveryStore {
             completed_at = CASE WHEN u.completed THEN now() ELSE NULL END, updated_at = now()
            FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::timestamptz[], $5::int[], $6::text[], $7::bool[])
                 AS u(id, status, attempt_count, next_attempt_at, last_status_code, last_error, completed)
-          WHERE t.id = ANY($1::varchar[]) AND t.id = u.id
+          WHERE t.id = ANY($1::varchar[]) AND t.id = u.id ${range}
           RETURNING t.id
          )
          SELECT id FROM updated`,
@@ -317,6 +400,7 @@ export class DeliveryStore {
             pgArray(d.map((x) => x.lastStatusCode)),
             pgArray(d.map((x) => pgText(x.lastError))),
             pgArray(d.map((x) => x.completed)),
+            ...(known ? [new Date(Math.min(...keys)).toISOString(), new Date(Math.max(...keys)).toISOString()] : []),
           ],
         );
         for (const row of rows) exist.add(row.id);
@@ -329,12 +413,15 @@ export class DeliveryStore {
       if (kept.length)
         await tx.query(
           `INSERT INTO delivery_attempts (id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code,
-                                        error_class, error_message, response_body, timings)
-         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::timestamptz[], $6::int[],
-                              $7::int[], $8::varchar[], $9::text[], $10::text[], $11::jsonb[])
+                                        error_class, error_message, response_body, timings, event_received_at)
+         SELECT a.id, a.delivery_id, a.endpoint_id, a.number, a.started_at, a.duration_ms, a.status_code,
+                a.error_class, a.error_message, a.response_body, a.timings,
+                COALESCE(a.event_received_at, (SELECT d.event_received_at FROM deliveries d WHERE d.id = a.delivery_id))
+           FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::timestamptz[], $6::int[],
+                       $7::int[], $8::varchar[], $9::text[], $10::text[], $11::jsonb[], $12::timestamptz[])
                   AS a(id, delivery_id, endpoint_id, number, started_at, duration_ms, status_code, error_class,
-                       error_message, response_body, timings)
-         ON CONFLICT (id) DO NOTHING`,
+                       error_message, response_body, timings, event_received_at)
+         ON CONFLICT (id, event_received_at) DO NOTHING`,
           [
             pgArray(kept.map((x) => x.id)),
             pgArray(kept.map((x) => x.deliveryId)),
@@ -347,6 +434,7 @@ export class DeliveryStore {
             pgArray(kept.map((x) => pgText(x.errorMessage))),
             pgArray(kept.map((x) => pgText(x.responseBody))),
             pgArray(kept.map((x) => (x.timings ? JSON.stringify(x.timings) : null))),
+            pgArray(kept.map((x) => x.eventReceivedAt?.toISOString() ?? null)),
           ],
         );
       if (!lastByEndpoint.size) return [];
@@ -374,18 +462,34 @@ export class DeliveryStore {
    */
   async replayOutcomes(outcomes: AttemptOutcome[], failingCutoff: Date): Promise<number> {
     if (!outcomes.length) return 0;
-    const rows: Array<{ id: string; attempt_count: number }> = await this.db.query(
-      `SELECT id, attempt_count FROM deliveries WHERE id = ANY($1::varchar[])`,
+    // By id alone (in every partition): once, at start, for what a crashed instance left.
+    const rows: Array<{ id: string; attempt_count: number; event_received_at: Date }> = await this.db.query(
+      `SELECT id, attempt_count, event_received_at FROM deliveries WHERE id = ANY($1::varchar[])`,
       [[...new Set(outcomes.map((o) => o.delivery.id))]],
     );
     // Each delivery's attempt count as the database will have it after the outcomes kept so far.
     const counts = new Map(rows.map((r) => [r.id, r.attempt_count]));
+    const keys = new Map(rows.map((r) => [r.id, r.event_received_at]));
+    // A row to create needs its event (removed since, by retention, it makes no row).
+    const creating = outcomes.flatMap((o) => {
+      const insert = o.delivery.insert;
+      return !counts.has(o.delivery.id) && insert?.eventReceivedAt
+        ? [{ id: insert.eventId, receivedAt: insert.eventReceivedAt }]
+        : [];
+    });
+    const events = creating.length ? await this.eventsByKey(creating) : new Map();
     const missing: AttemptOutcome[] = [];
     for (const o of outcomes) {
       const count = counts.get(o.delivery.id);
-      if (count === undefined ? !o.delivery.insert : count >= o.delivery.attemptCount) continue;
+      const insert = o.delivery.insert;
+      const creatable = insert?.eventReceivedAt && events.has(eventKey(insert.eventId, insert.eventReceivedAt));
+      if (count === undefined ? !creatable : count >= o.delivery.attemptCount) continue;
       counts.set(o.delivery.id, o.delivery.attemptCount);
-      missing.push(count === undefined ? o : { ...o, delivery: { ...o.delivery, insert: undefined } });
+      const eventReceivedAt = keys.get(o.delivery.id) ?? o.delivery.insert?.eventReceivedAt;
+      missing.push({
+        ...o,
+        delivery: { ...o.delivery, eventReceivedAt, insert: count === undefined ? o.delivery.insert : undefined },
+      });
     }
     // One outcome per delivery per write (an UPDATE applies one source row per target row); a later one, later.
     let written = 0;
@@ -408,6 +512,11 @@ export class DeliveryStore {
     }
     return written;
   }
+}
+
+/** An event's identity across partitions: its id and receivedAt. */
+function eventKey(id: string, receivedAt: Date | string): string {
+  return `${id} ${new Date(receivedAt).getTime()}`;
 }
 
 /** Splits outcomes, in order, into runs in which each delivery appears once. */
@@ -448,15 +557,16 @@ async function insertPending(tx: EntityManager, deliveries: NewDelivery[]): Prom
   if (!deliveries.length) return;
   await tx.query(
     `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, status, next_attempt_at, lease_until,
-                             lease_owner, created_at)
+                             lease_owner, created_at, event_received_at)
      SELECT d.id, d.event_id, d.endpoint_id, d.tenant_id, d.event_type, 'pending', d.next_attempt_at, d.lease_until,
-            d.lease_owner, COALESCE(d.created_at, now())
+            d.lease_owner, COALESCE(d.created_at, now()), d.event_received_at
        FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
-                   $6::timestamptz[], $7::timestamptz[], $8::varchar[], $9::timestamptz[])
+                   $6::timestamptz[], $7::timestamptz[], $8::varchar[], $9::timestamptz[], $10::timestamptz[])
             AS d(id, event_id, endpoint_id, tenant_id, event_type, next_attempt_at, lease_until, lease_owner,
-                 created_at)
+                 created_at, event_received_at)
        JOIN endpoints e ON e.id = d.endpoint_id
-     ON CONFLICT (event_id, endpoint_id) WHERE replay_id IS NULL DO NOTHING`,
+      WHERE ${EVENT_STORED('d')}
+     ON CONFLICT (event_id, endpoint_id, event_received_at) WHERE replay_id IS NULL DO NOTHING`,
     [
       pgArray(deliveries.map((d) => d.id)),
       pgArray(deliveries.map((d) => d.eventId)),
@@ -467,6 +577,7 @@ async function insertPending(tx: EntityManager, deliveries: NewDelivery[]): Prom
       pgArray(deliveries.map((d) => d.leaseUntil?.toISOString() ?? null)),
       pgArray(deliveries.map((d) => (d.leaseUntil ? d.leaseOwner : null))),
       pgArray(deliveries.map((d) => d.createdAt?.toISOString() ?? null)),
+      pgArray(deliveries.map((d) => d.eventReceivedAt.toISOString())),
     ],
   );
 }

@@ -29,6 +29,7 @@ const outcome = (id: string, attemptCount = 1): AttemptOutcome => ({
     completed: true,
     insert: {
       eventId: 'evt_1',
+      eventReceivedAt: new Date('2026-12-03T09:59:58.000Z'),
       endpointId: 'ep_1',
       tenantId: 'ten_1',
       eventType: 'kaynko.sale.completed',

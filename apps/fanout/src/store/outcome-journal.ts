@@ -292,7 +292,13 @@ export function parseJournal(text: string): AttemptOutcome[] {
       if (typeof o?.delivery?.id !== 'string' || typeof o.delivery.attemptCount !== 'number') continue;
       if (o.attempt) o.attempt.startedAt = new Date(o.attempt.startedAt);
       if (o.delivery.nextAttemptAt) o.delivery.nextAttemptAt = new Date(o.delivery.nextAttemptAt);
-      if (o.delivery.insert) o.delivery.insert.createdAt = new Date(o.delivery.insert.createdAt);
+      if (o.delivery.eventReceivedAt) o.delivery.eventReceivedAt = new Date(o.delivery.eventReceivedAt);
+      if (o.delivery.insert) {
+        o.delivery.insert.createdAt = new Date(o.delivery.insert.createdAt);
+        // Absent from journals written before deliveries were partitioned: replayOutcomes reads it from the row.
+        if (o.delivery.insert.eventReceivedAt)
+          o.delivery.insert.eventReceivedAt = new Date(o.delivery.insert.eventReceivedAt);
+      }
       outcomes.push(o);
     } catch {
       // a line torn by a crash of the machine mid-write: that outcome is sent again, as without a journal

@@ -33,6 +33,7 @@ function setup(saveAfterMs = 1000) {
 const unsaved = (id: string, barrier: SaveBarrier, since = Date.now()): UnsavedDelivery => ({
   id,
   eventId: 'evt_1',
+  eventReceivedAt: new Date(since - 10),
   endpointId: 'ep_1',
   tenantId: 'ten_1',
   eventType: 'kaynko.sale.completed',

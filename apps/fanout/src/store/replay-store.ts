@@ -64,9 +64,11 @@ export class ReplayStore {
       );
       if (events.length) {
         await tx.query(
-          `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, replay_id, status, next_attempt_at)
-           SELECT d.id, d.event_id, $3, $4, d.event_type, $5, 'pending', now()
-             FROM unnest($1::varchar[], $2::varchar[], $6::varchar[]) AS d(id, event_id, event_type)`,
+          `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, replay_id, status, next_attempt_at,
+                                   event_received_at)
+           SELECT d.id, d.event_id, $3, $4, d.event_type, $5, 'pending', now(), d.event_received_at
+             FROM unnest($1::varchar[], $2::varchar[], $6::varchar[], $7::timestamptz[])
+                  AS d(id, event_id, event_type, event_received_at)`,
           [
             events.map(() => newId(IdPrefix.delivery)),
             events.map((e) => e.id),
@@ -74,6 +76,8 @@ export class ReplayStore {
             replay.tenant_id,
             replay.id,
             events.map((e) => e.type),
+            // In the event's partition: a replayed delivery expires with its event.
+            events.map((e) => e.received_at.toISOString()),
           ],
         );
       }

@@ -26,6 +26,8 @@ export class SaveBarrier {
 export interface UnsavedDelivery {
   id: string;
   eventId: string;
+  /** The event's receivedAt as stored (the row's partition key). */
+  eventReceivedAt: Date;
   endpointId: string;
   tenantId: string;
   eventType: string;
@@ -38,8 +40,8 @@ export interface UnsavedDelivery {
 
 /** What the delivery's row is created with, besides its state. */
 export function rowOf(d: UnsavedDelivery) {
-  const { eventId, endpointId, tenantId, eventType, since } = d;
-  return { eventId, endpointId, tenantId, eventType, createdAt: new Date(since) };
+  const { eventId, eventReceivedAt, endpointId, tenantId, eventType, since } = d;
+  return { eventId, eventReceivedAt, endpointId, tenantId, eventType, createdAt: new Date(since) };
 }
 
 /** A first attempt whose row is not written, nor queued to be written, yet. */

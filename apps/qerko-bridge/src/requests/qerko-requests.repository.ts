@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { QerkoRequestState } from '@gateway/persistence';
+import { QerkoRequestPartitions } from './qerko-request-partitions';
 
 export interface QerkoRequestRow {
   id: string;
@@ -15,6 +16,18 @@ export interface QerkoRequestRow {
   reply_attempts: number;
 }
 
+/**
+ * A request is live for QERKO_STALE_AFTER_MS (at most an hour) after it was received: every statement on a live one
+ * says so, and reads only the partitions of today and yesterday (the table is partitioned by received_at).
+ */
+const LIVE = `received_at > now() - interval '1 day'`;
+
+/**
+ * A source's uuid names one request for this long: a second one within it is refused (Qerko re-sends a request for
+ * seconds, never days). The partitions of other days are not searched.
+ */
+const UUID_UNIQUE_WITHIN = '7 days';
+
 /** Appends a timeline entry in the same statement as the transition it records. */
 const note = (what: string, detail = 'NULL') =>
   `timeline = timeline || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('at', now(), 'what', '${what}', 'detail', ${detail})))`;
@@ -25,9 +38,17 @@ const note = (what: string, detail = 'NULL') =>
  */
 @Injectable()
 export class QerkoRequestsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly partitions: QerkoRequestPartitions,
+  ) {}
 
-  /** Records a new request; null when this source already sent this uuid. */
+  /**
+   * Records a new request; null when this source already sent this uuid. A partitioned table's unique index must hold
+   * the partition key, so (source, uuid) is kept unique under a lock of its own: the check and the insert are one
+   * at a time for one uuid of one source, across instances; the check runs after the lock, so it sees a request
+   * committed by whoever held the lock before.
+   */
   async create(r: {
     id: string;
     tenantId: string;
@@ -38,18 +59,32 @@ export class QerkoRequestsRepository {
     eventId: string;
     staleAfterMs: number;
   }): Promise<string | null> {
-    const rows = await this.db.query<Array<{ id: string }>>(
-      `INSERT INTO qerko_requests (id, tenant_id, source_id, uuid, method, args, event_id, deadline_at, timeline)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8 / 1000.0),
-               jsonb_build_array(jsonb_build_object('at', now(), 'what', 'received')))
-       ON CONFLICT (source_id, uuid) DO NOTHING RETURNING id`,
-      [r.id, r.tenantId, r.sourceId, r.uuid, r.method, JSON.stringify(r.args), r.eventId, r.staleAfterMs],
+    // The database's clock decides the day; either side of midnight, both days are ready.
+    const now = Date.now();
+    return this.partitions.write([new Date(now - 60_000), new Date(now + 60_000)], () =>
+      this.db.transaction(async (tx) => {
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext('gateway.qerko_request'), hashtext($1 || ' ' || $2))`, [
+          r.sourceId,
+          r.uuid,
+        ]);
+        const rows = await tx.query<Array<{ id: string }>>(
+          `INSERT INTO qerko_requests (id, tenant_id, source_id, uuid, method, args, event_id, deadline_at, timeline)
+           SELECT $1::varchar, $2::varchar, $3::varchar, $4::varchar, $5::varchar, $6::jsonb, $7::varchar,
+                  now() + make_interval(secs => $8 / 1000.0),
+                  jsonb_build_array(jsonb_build_object('at', now(), 'what', 'received'))
+            WHERE NOT EXISTS (SELECT 1 FROM qerko_requests
+                               WHERE source_id = $3 AND uuid = $4
+                                 AND received_at > now() - interval '${UUID_UNIQUE_WITHIN}')
+           ON CONFLICT (source_id, uuid, received_at) DO NOTHING RETURNING id`,
+          [r.id, r.tenantId, r.sourceId, r.uuid, r.method, JSON.stringify(r.args), r.eventId, r.staleAfterMs],
+        );
+        return rows[0]?.id ?? null;
+      }),
     );
-    return rows[0]?.id ?? null;
   }
 
   async noteDelivered(id: string): Promise<void> {
-    await this.db.query(`UPDATE qerko_requests SET ${note('published to the POS')} WHERE id = $1`, [id]);
+    await this.db.query(`UPDATE qerko_requests SET ${note('published to the POS')} WHERE id = $1 AND ${LIVE}`, [id]);
   }
 
   /**
@@ -66,10 +101,11 @@ export class QerkoRequestsRepository {
       `WITH target AS (
          SELECT id FROM qerko_requests
           WHERE tenant_id = $1 AND uuid = $2 AND state = 'pending' AND answer IS NULL AND now() < deadline_at
+            AND ${LIVE}
           ORDER BY received_at DESC LIMIT 1 FOR UPDATE
        ), stored AS (
          UPDATE qerko_requests q SET answer = $3, answered_at = now(), answered_via = $4::text, ${note('answered by the POS', '$4::text')}
-           FROM target WHERE q.id = target.id
+           FROM target WHERE q.id = target.id AND q.${LIVE}
          RETURNING q.id, q.tenant_id, q.source_id, q.uuid, q.method, q.state, q.answer, q.deadline_at, q.reply_attempts
        )
        SELECT * FROM stored`,
@@ -90,7 +126,7 @@ export class QerkoRequestsRepository {
 
   async answerOf(id: string): Promise<Record<string, unknown> | null> {
     const [row] = await this.db.query<Array<{ answer: Record<string, unknown> | null }>>(
-      `SELECT answer FROM qerko_requests WHERE id = $1`,
+      `SELECT answer FROM qerko_requests WHERE id = $1 AND ${LIVE}`,
       [id],
     );
     return row?.answer ?? null;
@@ -107,7 +143,7 @@ export class QerkoRequestsRepository {
                 state = CASE WHEN answer IS NOT NULL THEN 'answered_sync' ELSE state END,
                 timeline = timeline || jsonb_build_array(jsonb_build_object('at', now(), 'what',
                   CASE WHEN answer IS NOT NULL THEN 'answered to Qerko synchronously (200)' ELSE 'answered 202: the answer will go to /reply' END))
-          WHERE id = $1 AND state = 'pending' AND sync_closed_at IS NULL
+          WHERE id = $1 AND state = 'pending' AND sync_closed_at IS NULL AND ${LIVE}
          RETURNING state, answer
        )
        SELECT * FROM closed`,
@@ -122,11 +158,11 @@ export class QerkoRequestsRepository {
       `WITH due AS (
          SELECT id FROM qerko_requests
           WHERE state = 'pending' AND answer IS NOT NULL AND sync_closed_at IS NOT NULL AND now() < deadline_at
-            AND (reply_lease_until IS NULL OR reply_lease_until < now())
+            AND (reply_lease_until IS NULL OR reply_lease_until < now()) AND ${LIVE}
           ORDER BY answered_at LIMIT $1 FOR UPDATE SKIP LOCKED
        ), claimed AS (
          UPDATE qerko_requests q SET reply_lease_until = now() + make_interval(secs => $2 / 1000.0)
-           FROM due WHERE q.id = due.id
+           FROM due WHERE q.id = due.id AND q.${LIVE}
          RETURNING q.id, q.tenant_id, q.source_id, q.uuid, q.method, q.state, q.answer, q.deadline_at, q.reply_attempts
        )
        SELECT * FROM claimed`,
@@ -139,7 +175,7 @@ export class QerkoRequestsRepository {
     const rows = await this.db.query<Array<{ id: string }>>(
       `WITH s AS (
          UPDATE qerko_requests SET reply_started_at = now(), reply_attempts = reply_attempts + 1
-          WHERE id = $1 AND state = 'pending' AND reply_started_at IS NULL RETURNING id
+          WHERE id = $1 AND state = 'pending' AND reply_started_at IS NULL AND ${LIVE} RETURNING id
        ) SELECT * FROM s`,
       [id],
     );
@@ -151,7 +187,7 @@ export class QerkoRequestsRepository {
     await this.db.query(
       `UPDATE qerko_requests SET reply_started_at = NULL, reply_lease_until = now() + interval '250 milliseconds',
               reply_status = $2, ${note('POST /reply failed, will retry', '$3::text')}
-        WHERE id = $1 AND state = 'pending'`,
+        WHERE id = $1 AND state = 'pending' AND ${LIVE}`,
       [id, status, detail],
     );
   }
@@ -161,7 +197,7 @@ export class QerkoRequestsRepository {
       `UPDATE qerko_requests SET state = $2::text, reply_status = $3, replied_at = CASE WHEN $2::text = 'answered_async' THEN now() END,
               failure_reason = CASE WHEN $2::text = 'failed' THEN $4::text END, reply_lease_until = NULL,
               ${note('replied to Qerko', '$4::text')}
-        WHERE id = $1 AND state = 'pending'`,
+        WHERE id = $1 AND state = 'pending' AND ${LIVE}`,
       [id, state, status, detail],
     );
   }

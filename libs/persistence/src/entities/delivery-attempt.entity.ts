@@ -21,6 +21,10 @@ export class DeliveryAttemptEntity {
   @ViewColumn({ name: 'delivery_id' })
   deliveryId: string;
 
+  /** Its delivery's partition key (the event's receivedAt). */
+  @ViewColumn({ name: 'event_received_at' })
+  eventReceivedAt: Date;
+
   @ViewColumn({ name: 'endpoint_id' })
   endpointId: string;
 

@@ -17,6 +17,10 @@ export class DeliveryEntity {
   @Column({ name: 'event_id', type: 'varchar', length: 64 })
   eventId: string;
 
+  /** Its event's receivedAt: the partition key (an event, its deliveries and their attempts share one day). */
+  @Column({ name: 'event_received_at', type: 'timestamptz' })
+  eventReceivedAt: Date;
+
   @Column({ name: 'endpoint_id', type: 'varchar', length: 40 })
   endpointId: string;
 

@@ -7,3 +7,12 @@ export function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('22');
 }
+
+/**
+ * A row whose day has no partition (23514, "no partition of relation … found for row"): the partition was not created
+ * yet, or was dropped by retention after this process last saw it. The writer creates it and writes again.
+ */
+export function isMissingPartition(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === '23514' && typeof e.message === 'string' && e.message.includes('no partition of relation');
+}

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { isMissingPartition } from '../errors/data-error';
 
 const DAY_MS = 86_400_000;
 const NAME = /^[a-z_][a-z0-9_]{0,40}$/;
@@ -133,4 +134,64 @@ function instantOf(text: string): Date | null {
 
 function byStart(a: PartitionInfo, b: PartitionInfo): number {
   return (a.from?.getTime() ?? -Infinity) - (b.from?.getTime() ?? -Infinity);
+}
+
+/** Days of partitions kept ready ahead of today. */
+const AHEAD_DAYS = 7;
+const HOUR_MS = 3_600_000;
+
+/**
+ * The daily partitions of the tables one service writes, created by it: a week ahead (at start and every hour), and
+ * on demand: `write` makes sure the days it is about to write exist, and writes once more if a partition was dropped
+ * meanwhile (by retention, in another instance). A service subclasses it as an injectable with its tables.
+ */
+export class DailyPartitionSet {
+  private readonly tables: DailyPartitions[];
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    db: DataSource,
+    tables: string[],
+    private readonly onError: (err: Error) => void,
+  ) {
+    this.tables = tables.map((table) => new DailyPartitions(db, table));
+  }
+
+  /** Creates the week ahead now, and every hour from now on. */
+  async start(): Promise<void> {
+    await this.ahead();
+    this.timer = setInterval(() => void this.ahead().catch(this.onError), HOUR_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Runs `write` once the days of `instants` have partitions; once more, after creating them again, if one is gone. */
+  async write<T>(instants: Iterable<Date | string>, write: () => Promise<T>): Promise<T> {
+    const days = [...instants].map((at) => new Date(at));
+    await this.ensure(days);
+    try {
+      return await write();
+    } catch (err) {
+      if (!isMissingPartition(err)) throw err;
+      this.forget();
+      await this.ensure(days);
+      return write();
+    }
+  }
+
+  /** After partitions were dropped here: the next write looks again. */
+  forget(): void {
+    for (const table of this.tables) table.forget();
+  }
+
+  private async ensure(days: Date[]): Promise<void> {
+    for (const table of this.tables) await table.ensure(days);
+  }
+
+  private async ahead(): Promise<void> {
+    for (const table of this.tables) await table.ensureAhead(new Date(), AHEAD_DAYS);
+  }
 }
