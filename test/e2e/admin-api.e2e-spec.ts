@@ -1,6 +1,8 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Webhook } from 'standardwebhooks';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { ExpiredEventsWriter, dataSourceOptions } from '@gateway/persistence';
 import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call, eventually, testInfra } from '@gateway/testing';
 
 type Operation = { method: string; path: string; tag: string };
@@ -287,6 +289,82 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
       expect([path, res.status]).toEqual([path, 400]);
       expect(res.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
     }
+  });
+
+  it("keeps a tenant's data for the default retention, or for its own retentionDays, settable by the operator", async () => {
+    const op = gateway.operatorKey;
+    const created = await call('POST', `${admin}/v1/tenants`, { key: op, body: { name: 'Retained' } });
+    expect(created.body).toMatchObject({ name: 'Retained', retentionDays: 30, retentionIsDefault: true });
+    const url = `${admin}/v1/tenants/${created.body.id}`;
+    const own = await call('POST', `${admin}/v1/tenants`, { key: op, body: { name: 'Kept', retentionDays: 90 } });
+    expect(own.body).toMatchObject({ retentionDays: 90, retentionIsDefault: false });
+
+    expect((await call('PATCH', url, { key: op, body: { retentionDays: 7 } })).body).toMatchObject({
+      name: 'Retained',
+      retentionDays: 7,
+      retentionIsDefault: false,
+    });
+    // A PATCH of the name alone leaves the retention as it is; null goes back to the default.
+    expect((await call('PATCH', url, { key: op, body: { name: 'Renamed' } })).body).toMatchObject({
+      name: 'Renamed',
+      retentionDays: 7,
+    });
+    for (const retentionDays of [0, 401, 1.5, '30', true]) {
+      const refused = await call('PATCH', url, { key: op, body: { retentionDays } });
+      expect([retentionDays, refused.status]).toEqual([retentionDays, 400]);
+      expect(refused.body.error.details).toEqual([expect.objectContaining({ field: 'retentionDays' })]);
+    }
+    const nullName = await call('PATCH', url, { key: op, body: { name: null } });
+    expect(nullName.body.error.details).toEqual([expect.objectContaining({ field: 'name' })]);
+    expect((await call('GET', url, { key: op })).body).toMatchObject({ name: 'Renamed', retentionDays: 7 });
+    expect((await call('PATCH', url, { key: op, body: { retentionDays: null } })).body).toMatchObject({
+      retentionDays: 30,
+      retentionIsDefault: true,
+    });
+    // Only the operator sets it.
+    expect((await call('PATCH', url, { key: a.key, body: { retentionDays: 400 } })).status).toBe(403);
+  });
+
+  it("answers 404 expired for an event retention removed, and refuses a replay reaching past the tenant's retention", async () => {
+    // What a retention pass leaves behind for the events it removes (fan-out's RetentionJob, tested on its own).
+    const db = await new DataSource(dataSourceOptions(testInfra().databaseUrl, { poolSize: 1 })).initialize();
+    try {
+      const expired = new ExpiredEventsWriter(db);
+      await expired.add(a.tenant!, 'evt_removed_by_retention');
+      await expired.flush();
+    } finally {
+      await db.destroy();
+    }
+    const gone = await call('GET', `${admin}/v1/events/evt_removed_by_retention`, { key: a.key });
+    expect(gone.status).toBe(404);
+    expect(gone.body.error).toMatchObject({ code: 'expired', message: expect.stringContaining('retention') });
+    // Another tenant's view of the same id, and an id never stored: not found.
+    expect((await call('GET', `${admin}/v1/events/evt_removed_by_retention`, { key: keyB })).body.error.code).toBe(
+      'not_found',
+    );
+    expect((await call('GET', `${admin}/v1/events/evt_never_stored`, { key: a.key })).body.error.code).toBe(
+      'not_found',
+    );
+
+    // A replay may reach back to the start of the UTC day `retentionDays` (30, the default) days ago, not before.
+    const dayStart = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    const oldest = new Date(dayStart - 30 * 86_400_000).toISOString();
+    const tooOld = await call('POST', `${admin}/v1/endpoints/${a.endpoint}/replay`, {
+      key: a.key,
+      body: { since: new Date(dayStart - 31 * 86_400_000).toISOString(), until: oldest },
+    });
+    expect(tooOld.status).toBe(400);
+    expect(tooOld.body.error.details).toEqual([
+      {
+        field: 'since',
+        reason: `must not be before ${oldest}: older events are past this tenant's retention (30 days)`,
+      },
+    ]);
+    const inside = await call('POST', `${admin}/v1/endpoints/${a.endpoint}/replay`, {
+      key: a.key,
+      body: { since: oldest, until: new Date(dayStart - 29 * 86_400_000).toISOString() },
+    });
+    expect(inside.status).toBe(202);
   });
 
   it('refuses instants that do not exist or are not RFC 3339 with 400 naming the field (lists, CSV, replays)', async () => {

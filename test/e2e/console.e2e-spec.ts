@@ -180,6 +180,7 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
 
   it('browses events with their payload, and shows the sources to paste into the providers', async () => {
     await section('Events');
+    await page.getByTestId('retention').getByText('kept 30 days').waitFor();
     await page.locator('li.row', { hasText: 'kaynko.sale.completed' }).getByRole('link').click();
     await page.locator('pre.payload', { hasText: '"receiptNumber": "KNK-0042"' }).waitFor();
     await shot('event');
@@ -218,6 +219,7 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
 
   it('replays the last hour to the endpoint and shows its progress to the end', async () => {
     await section('Replay');
+    await page.getByTestId('retention').getByText('a replay reaches back to').waitFor();
     await page.getByLabel('Endpoint').selectOption({ index: 1 });
     await page.getByRole('button', { name: 'Replay these events' }).click();
     await page.locator('.progress-frame', { hasText: 'completed' }).waitFor({ timeout: 30_000 });

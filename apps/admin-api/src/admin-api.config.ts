@@ -1,7 +1,7 @@
 import { IsInt, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
-import { ToNumber, UrlPolicyConfig } from '@gateway/config';
+import { DataRetentionConfig, ToNumber } from '@gateway/config';
 
-export class AdminApiConfig extends UrlPolicyConfig {
+export class AdminApiConfig extends DataRetentionConfig {
   @ToNumber()
   @IsInt()
   @Min(1)

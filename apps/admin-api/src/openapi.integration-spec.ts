@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SecretBox } from '@gateway/security';
-import { testInfra } from '@gateway/testing';
+import { freePorts, testInfra } from '@gateway/testing';
 import { AdminApiConfig } from './admin-api.config';
 import { AppModule } from './app.module';
 import { buildOpenApiDocument } from './openapi';
@@ -36,7 +36,10 @@ describe('admin-api OpenAPI document', () => {
 
   beforeAll(async () => {
     const { databaseUrl, kafkaBrokers } = testInfra();
+    // Its metrics page on a free port: another run on this machine may hold the default one.
+    const [metricsPort] = await freePorts(1);
     const config = Object.assign(new AdminApiConfig(), {
+      METRICS_PORT: metricsPort,
       DATABASE_URL: databaseUrl,
       KAFKA_BROKERS: kafkaBrokers.split(','),
       GATEWAY_OPERATOR_KEY: 'op_openapi_test_key_0123456789',

@@ -11,6 +11,7 @@ import { declareConstraints, type Handler } from './common/openapi-constraints';
 const TAGS: Array<[name: string, description: string]> = [
   ['Tenants', 'The merchants on the gateway. Operator key only.'],
   ['API keys', "A tenant's API keys and their scopes."],
+  ['Account', "The calling key's own tenant: its name and how long its data is kept."],
   ['Sources', 'Provider accounts that send events (Kaynko, DigiTax, Qerko): their ingest URLs and secrets.'],
   ['Endpoints', 'The HTTPS receivers events are delivered to: subscriptions, signing secrets, tests and health.'],
   ['Event types', 'Every event type, with the JSON Schema of its data.'],

@@ -309,7 +309,9 @@ export interface paths {
     };
     /**
      * Get an event with its deliveries
-     * @description **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant.
+     * @description 404 with `code: "expired"` when the event was removed by retention (the tenant's `retentionDays`) in the last 90 days; `not_found` otherwise.
+     *
+     *     **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant.
      */
     get: operations['events_get'];
     put?: never;
@@ -490,6 +492,28 @@ export interface paths {
      *     **Key:** a tenant API key with the `sources:write` scope; it acts within that key's tenant.
      */
     post: operations['sources_rotateToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenant': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The calling key's tenant
+     * @description Its name and `retentionDays`: how long its events, deliveries, attempts and Qerko requests are kept (set by the operator). Events older than that may be gone; a replay may not reach past it.
+     *
+     *     **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant.
+     */
+    get: operations['currentTenant_get'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -716,7 +740,7 @@ export interface components {
       eventTypes?: string[];
       /**
        * Format: date-time
-       * @description Events received at or after
+       * @description Events received at or after; not before the tenant's retention (the start of the UTC day `retentionDays` days ago)
        * @example 2026-06-11T00:00:00.000Z
        */
       since: string;
@@ -741,6 +765,8 @@ export interface components {
     CreateTenantDto: {
       /** @example Mama Njeri Supermarket */
       name: string;
+      /** @description Days its events, deliveries and attempts are kept (a pending or retrying delivery is kept whatever its age). Without it, the deployment's default (GATEWAY_RETENTION_DAYS, 30 unless set). */
+      retentionDays?: number;
     };
     DeliveryDetailResponse: {
       /** @description Attempts made so far. */
@@ -1171,6 +1197,10 @@ export interface components {
       /** @example ten_0Hc3bQ2xk9aBcDeFgHjKmNpQr */
       id: string;
       name: string;
+      /** @description Days its data is kept: its own setting, or the default. */
+      retentionDays: number;
+      /** @description Whether retentionDays is the deployment's default (no setting of its own). */
+      retentionIsDefault: boolean;
       /** Format: date-time */
       updatedAt: string;
     };
@@ -1206,7 +1236,9 @@ export interface components {
     };
     UpdateTenantDto: {
       /** @example Mama Njeri Supermarket */
-      name: string;
+      name?: string;
+      /** @description Days its events, deliveries and attempts are kept (a pending or retrying delivery is kept whatever its age). Without it, the deployment's default (GATEWAY_RETENTION_DAYS, 30 unless set). null goes back to the default. */
+      retentionDays?: number | null;
     };
   };
   responses: never;
@@ -3631,6 +3663,64 @@ export interface operations {
       };
     };
   };
+  currentTenant_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The calling key's tenant */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TenantResponse'];
+        };
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Missing, unknown, revoked or regenerated API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
   tenants_list: {
     parameters: {
       query?: {
@@ -3933,7 +4023,8 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody: {
+    /** @description Only the fields to change; an absent body changes nothing. */
+    requestBody?: {
       content: {
         'application/json': components['schemas']['UpdateTenantDto'];
       };

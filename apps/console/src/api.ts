@@ -89,3 +89,9 @@ export type Source = Schemas['SourceResponse'];
 export type Replay = Schemas['ReplayResponse'];
 export type EventType = Schemas['EventTypeResponse'];
 export type QerkoRequest = Schemas['QerkoRequestResponse'];
+export type Tenant = Schemas['TenantResponse'];
+
+/** The first instant whose events this tenant still has: the start of the UTC day `retentionDays` days ago. */
+export function oldestKept(tenant: Tenant, now = Date.now()): Date {
+  return new Date(Math.floor(now / 86_400_000) * 86_400_000 - tenant.retentionDays * 86_400_000);
+}

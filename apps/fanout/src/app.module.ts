@@ -32,6 +32,8 @@ import { FanoutLifecycle } from './fanout.lifecycle';
 import { InstanceRegistry } from './store/instance-registry';
 import { DeliveryStore } from './store/delivery-store';
 import { EventPartitions } from './store/event-partitions';
+import { RetentionJob } from './retention/retention-job';
+import { RetentionStore } from './retention/retention-store';
 import { OutcomeJournal } from './store/outcome-journal';
 import { OutcomeWriter } from './store/outcome-writer';
 import { ReplayStore } from './store/replay-store';
@@ -95,6 +97,8 @@ export class AppModule {
         FanoutEndpointsRepository,
         EndpointCache,
         EventPartitions,
+        RetentionStore,
+        RetentionJob,
         DeliveryStore,
         InstanceRegistry,
         OutcomeJournal,

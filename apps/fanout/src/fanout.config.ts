@@ -1,9 +1,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { ToNumber, UrlPolicyConfig } from '@gateway/config';
+import { DataRetentionConfig, ToNumber } from '@gateway/config';
 
-export class FanoutConfig extends UrlPolicyConfig {
+export class FanoutConfig extends DataRetentionConfig {
   /** Health and metrics only: fan-out takes no other HTTP traffic. */
   @ToNumber()
   @IsInt()

@@ -21,6 +21,7 @@ import { RepliesService } from './replies/replies.service';
 import { ReplyWorker } from './replies/reply-worker';
 import { QerkoMetrics } from './requests/qerko.metrics';
 import { QerkoRequestPartitions } from './requests/qerko-request-partitions';
+import { QerkoRetention } from './requests/qerko-retention';
 import { QerkoRequestsRepository } from './requests/qerko-requests.repository';
 import { ConfigChangesController } from './sources/config-changes.controller';
 import { QerkoSourceCache } from './sources/qerko-source-cache';
@@ -73,6 +74,7 @@ export class AppModule {
         ),
         QerkoSourceCache,
         QerkoRequestPartitions,
+        QerkoRetention,
         QerkoRequestsRepository,
         QerkoMetrics,
         WebhookService,

@@ -1,9 +1,9 @@
 import { IsInt, Matches, Max, Min } from 'class-validator';
-import { ToNumber, UrlPolicyConfig } from '@gateway/config';
+import { DataRetentionConfig, ToNumber } from '@gateway/config';
 import { QERKO_METHODS, QerkoMethod } from '@gateway/contracts';
 
 /** Qerko's API base URL is set per source by tenants, so posting to it goes through the SSRF guard too. */
-export class QerkoBridgeConfig extends UrlPolicyConfig {
+export class QerkoBridgeConfig extends DataRetentionConfig {
   @ToNumber()
   @IsInt()
   @Min(1)

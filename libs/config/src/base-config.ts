@@ -135,3 +135,13 @@ export class UrlPolicyConfig extends EncryptionConfig {
   @Matches(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/, { each: true, message: 'GATEWAY_ALLOWED_PRIVATE_CIDRS must be CIDRs' })
   GATEWAY_ALLOWED_PRIVATE_CIDRS: string[] = [];
 }
+
+/** For the services that keep tenants' data (admin-api shows it; fan-out and the Qerko bridge remove what expired). */
+export class DataRetentionConfig extends UrlPolicyConfig {
+  /** Days a tenant's events, deliveries, attempts and Qerko requests are kept unless its own `retentionDays` says otherwise. */
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(400)
+  GATEWAY_RETENTION_DAYS = 30;
+}

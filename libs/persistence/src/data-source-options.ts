@@ -17,6 +17,8 @@ import { IdsCollateC1764500000000 } from './migrations/1764500000000-ids-collate
 import { EndpointHeadersSealed1764600000000 } from './migrations/1764600000000-endpoint-headers-sealed';
 import { IdempotencyKeys1764700000000 } from './migrations/1764700000000-idempotency-keys';
 import { PartitionByDay1764900000000 } from './migrations/1764900000000-partition-by-day';
+import { TenantRetention1765000000000 } from './migrations/1765000000000-tenant-retention';
+import { ExpiredEventFilters1765100000000 } from './migrations/1765100000000-expired-event-filters';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -45,6 +47,8 @@ export const MIGRATIONS = [
   EndpointHeadersSealed1764600000000,
   IdempotencyKeys1764700000000,
   PartitionByDay1764900000000,
+  TenantRetention1765000000000,
+  ExpiredEventFilters1765100000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

@@ -16,3 +16,5 @@ export * from './sql/event-match';
 export * from './sql/pg-array';
 export * from './reseal-secrets';
 export * from './sealed-headers';
+export * from './sql/expired-events';
+export * from './sql/partition-retention';

@@ -8,3 +8,4 @@ export * from './dedicated-broker';
 export * from './tcp-proxy';
 export * from './secrets';
 export * from './openapi-contract';
+export * from './scratch-database';

@@ -39,6 +39,9 @@ export class EventsController {
 
   @Doc({
     summary: 'Get an event with its deliveries',
+    description:
+      '404 with `code: "expired"` when the event was removed by retention (the tenant\'s `retentionDays`) in the last ' +
+      '90 days; `not_found` otherwise.',
     type: EventDetailResponse,
     errors: [404],
     links: { id: EventResponse },

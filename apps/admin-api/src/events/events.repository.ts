@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
-import { DeliveryEntity, EventEntity } from '@gateway/persistence';
+import { DeliveryEntity, EventEntity, wasExpired } from '@gateway/persistence';
 import { pgInstant } from '../common/iso';
 import { EventsFilter } from './events.dto';
 
@@ -36,6 +36,11 @@ export class EventsRepository {
       after = [last.receivedAt.toISOString(), last.id];
       if (rows.length < chunk) return;
     }
+  }
+
+  /** Whether retention removed this event (in the last 90 days; see ExpiredEventsWriter). */
+  wasExpired(tenantId: string, id: string): Promise<boolean> {
+    return wasExpired(this.db, tenantId, id);
   }
 
   /** The latest copy (a body sent again more than 7 days after the first is stored again, under the same id). */

@@ -24,7 +24,12 @@ export class EventsService {
 
   async get(tenantId: string, id: string): Promise<EventResponse & { deliveries: DeliveryResponse[] }> {
     const event = await this.events.findForTenant(tenantId, id);
-    if (!event) throw ApiError.notFound('Event');
+    if (!event) {
+      if (await this.events.wasExpired(tenantId, id)) {
+        throw new ApiError(404, 'expired', `Event ${id} is past this tenant's retention and was removed.`);
+      }
+      throw ApiError.notFound('Event');
+    }
     return { ...present(event), deliveries: (await this.events.deliveriesOf(event)).map(presentDelivery) };
   }
 

@@ -6,7 +6,12 @@ import { ReplayRules } from './replay.rules';
 
 @CheckedBy(ReplayRules)
 export class CreateReplayDto {
-  @ApiProperty({ format: 'date-time', example: '2026-06-11T00:00:00.000Z', description: 'Events received at or after' })
+  @ApiProperty({
+    format: 'date-time',
+    example: '2026-06-11T00:00:00.000Z',
+    description:
+      "Events received at or after; not before the tenant's retention (the start of the UTC day `retentionDays` days ago)",
+  })
   @IsInstant()
   since: string;
 

@@ -7,6 +7,15 @@ import { ReplayEntity, eventMatchParams, eventMatchSql } from '@gateway/persiste
 export class ReplaysRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /** The tenant's own retention in days, or null for the deployment's default. */
+  async retentionDays(tenantId: string): Promise<number | null> {
+    const [row] = await this.db.query<Array<{ days: number | null }>>(
+      `SELECT retention_days AS days FROM tenants WHERE id = $1`,
+      [tenantId],
+    );
+    return row?.days ?? null;
+  }
+
   async countMatching(tenantId: string, since: Date, until: Date, patterns: string[]): Promise<number> {
     const [row] = await this.db.query<Array<{ count: number }>>(
       `SELECT count(*)::int AS count FROM events e

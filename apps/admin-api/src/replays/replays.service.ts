@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { IdPrefix } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
-import { ReplayEntity } from '@gateway/persistence';
+import { ReplayEntity, retentionCutoff } from '@gateway/persistence';
+import { AdminApiConfig } from '../admin-api.config';
 import { newId } from '@gateway/security';
 import { iso } from '../common/iso';
 import { EndpointsRepository } from '../endpoints/endpoints.repository';
@@ -17,6 +18,7 @@ export class ReplaysService {
   constructor(
     private readonly replays: ReplaysRepository,
     private readonly endpoints: EndpointsRepository,
+    private readonly config: AdminApiConfig,
   ) {}
 
   async create(tenantId: string, endpointId: string, dto: CreateReplayDto): Promise<ReplayResponse> {
@@ -24,6 +26,17 @@ export class ReplaysService {
     if (!endpoint) throw ApiError.notFound('Endpoint');
     const since = new Date(dto.since);
     const until = dto.until ? new Date(dto.until) : new Date();
+    // Events older than the tenant's retention may be gone already (removed a whole UTC day at a time).
+    const days = (await this.replays.retentionDays(tenantId)) ?? this.config.GATEWAY_RETENTION_DAYS;
+    const oldest = retentionCutoff(new Date(), days);
+    if (since < oldest) {
+      throw ApiError.validation([
+        {
+          field: 'since',
+          reason: `must not be before ${oldest.toISOString()}: older events are past this tenant's retention (${days} days)`,
+        },
+      ]);
+    }
 
     const eventTypes = dto.eventTypes ?? endpoint.eventTypes;
     const id = newId(IdPrefix.replay);

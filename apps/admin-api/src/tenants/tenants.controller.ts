@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { OperatorOnly } from '../auth/auth.decorators';
 import { PageQuery } from '../common/pagination';
 import { TenantsService } from './tenants.service';
@@ -33,6 +33,11 @@ export class TenantsController {
 
   @Doc({ summary: 'Update a tenant', type: TenantResponse, errors: [400, 404], links: { id: TenantResponse } })
   @Patch(':id')
+  @ApiBody({
+    type: UpdateTenantDto,
+    required: false,
+    description: 'Only the fields to change; an absent body changes nothing.',
+  })
   update(@Param('id') id: string, @Body() dto: UpdateTenantDto) {
     return this.tenants.update(id, dto);
   }

@@ -7,7 +7,7 @@ import { TenantEntity } from '@gateway/persistence';
 export class TenantsRepository {
   constructor(@InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>) {}
 
-  insert(tenant: Pick<TenantEntity, 'id' | 'name'>): Promise<TenantEntity> {
+  insert(tenant: Pick<TenantEntity, 'id' | 'name' | 'retentionDays'>): Promise<TenantEntity> {
     return this.tenants.save(this.tenants.create(tenant));
   }
 
@@ -22,8 +22,10 @@ export class TenantsRepository {
     return query.getMany();
   }
 
-  async rename(id: string, name: string): Promise<TenantEntity | null> {
-    await this.tenants.update({ id }, { name });
+  /** Sets the fields given (undefined leaves one as it is; a null retention goes back to the default). */
+  async update(id: string, changes: { name?: string; retentionDays?: number | null }): Promise<TenantEntity | null> {
+    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    if (Object.keys(set).length) await this.tenants.update({ id }, set);
     return this.findById(id);
   }
 

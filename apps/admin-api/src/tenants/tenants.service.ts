@@ -3,6 +3,7 @@ import { IdPrefix } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
 import { TenantEntity } from '@gateway/persistence';
 import { newId } from '@gateway/security';
+import { AdminApiConfig } from '../admin-api.config';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { iso } from '../common/iso';
 import { Page, PageQuery, decodeCursor, pageLimit, toPage } from '../common/pagination';
@@ -14,25 +15,36 @@ export class TenantsService {
   constructor(
     private readonly tenants: TenantsRepository,
     private readonly changes: ConfigChangePublisher,
+    private readonly config: AdminApiConfig,
   ) {}
 
   async create(dto: CreateTenantDto): Promise<TenantResponse> {
-    return present(await this.tenants.insert({ id: newId(IdPrefix.tenant), name: dto.name }));
+    const tenant = await this.tenants.insert({
+      id: newId(IdPrefix.tenant),
+      name: dto.name,
+      retentionDays: dto.retentionDays ?? null,
+    });
+    return this.present(tenant);
   }
 
   async list(query: PageQuery): Promise<Page<TenantResponse>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor, ['id'])?.[0] ?? null;
-    return toPage(await this.tenants.list(limit + 1, after), limit, present, (t) => [t.id]);
+    return toPage(
+      await this.tenants.list(limit + 1, after),
+      limit,
+      (t) => this.present(t),
+      (t) => [t.id],
+    );
   }
 
   async get(id: string): Promise<TenantResponse> {
-    return present(await this.require(id));
+    return this.present(await this.require(id));
   }
 
   async update(id: string, dto: UpdateTenantDto): Promise<TenantResponse> {
     await this.require(id);
-    return present((await this.tenants.rename(id, dto.name))!);
+    return this.present((await this.tenants.update(id, { name: dto.name, retentionDays: dto.retentionDays }))!);
   }
 
   /** Deletes the tenant with its keys, sources and endpoints; ingest and fan-out drop them at once. */
@@ -46,8 +58,15 @@ export class TenantsService {
     if (!tenant) throw ApiError.notFound('Tenant');
     return tenant;
   }
-}
 
-function present(t: TenantEntity): TenantResponse {
-  return { id: t.id, name: t.name, createdAt: iso(t.createdAt)!, updatedAt: iso(t.updatedAt)! };
+  private present(t: TenantEntity): TenantResponse {
+    return {
+      id: t.id,
+      name: t.name,
+      retentionDays: t.retentionDays ?? this.config.GATEWAY_RETENTION_DAYS,
+      retentionIsDefault: t.retentionDays === null,
+      createdAt: iso(t.createdAt)!,
+      updatedAt: iso(t.updatedAt)!,
+    };
+  }
 }

@@ -1,4 +1,4 @@
-import { GatewayEvent, Page, request } from '../api';
+import { GatewayEvent, Page, Tenant, request } from '../api';
 import { navigate, useAction, useApi } from '../hooks';
 import { ListFrame, Problem, when } from '../ui';
 
@@ -7,6 +7,7 @@ export function EventList({ query }: { query: URLSearchParams }) {
   const params = new URLSearchParams({ limit: '50' });
   if (type) params.set('type', type);
   const list = useApi<Page<GatewayEvent>>(`/v1/events?${params}`, 10_000);
+  const tenant = useApi<Tenant>('/v1/tenant');
   const { error, run } = useAction();
   const events = list.data?.data ?? [];
 
@@ -39,6 +40,10 @@ export function EventList({ query }: { query: URLSearchParams }) {
           }}
         />
       </div>
+      {/* One line whether or not it is loaded yet: nothing below it moves. */}
+      <p className="muted" data-testid="retention">
+        {tenant.data ? `Events, deliveries and attempts are kept ${tenant.data.retentionDays} days.` : '\u00a0'}
+      </p>
       <Problem error={list.error ?? error} />
       <ListFrame loading={list.loading} empty={events.length === 0}>
         {events.map((e) => (

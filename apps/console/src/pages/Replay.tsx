@@ -1,5 +1,5 @@
 import { FormEvent, useState } from 'react';
-import { Endpoint, Page, Replay, api } from '../api';
+import { Endpoint, Page, Replay, Tenant, api, oldestKept } from '../api';
 import { useAction, useApi } from '../hooks';
 import { Field, Problem, Status } from '../ui';
 
@@ -8,6 +8,8 @@ const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000
 /** Sends a window of past events to one endpoint again, with a progress bar while the job runs. */
 export function ReplayPage({ query }: { query: URLSearchParams }) {
   const endpoints = useApi<Page<Endpoint>>('/v1/endpoints?limit=100');
+  const tenant = useApi<Tenant>('/v1/tenant');
+  const oldest = tenant.data ? oldestKept(tenant.data) : undefined;
   const [endpointId, setEndpointId] = useState(query.get('endpointId') ?? '');
   const [since, setSince] = useState(local(new Date(Date.now() - 3600_000)));
   const [until, setUntil] = useState(local(new Date()));
@@ -43,12 +45,23 @@ export function ReplayPage({ query }: { query: URLSearchParams }) {
         </Field>
         <div className="two">
           <Field label="From">
-            <input type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} required />
+            <input
+              type="datetime-local"
+              value={since}
+              min={oldest && local(oldest)}
+              onChange={(e) => setSince(e.target.value)}
+              required
+            />
           </Field>
           <Field label="Until">
             <input type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} required />
           </Field>
         </div>
+        <p className="muted" data-testid="retention">
+          {tenant.data && oldest
+            ? `Events are kept ${tenant.data.retentionDays} days: a replay reaches back to ${oldest.toLocaleString()} at most.`
+            : '\u00a0'}
+        </p>
         <button type="submit" disabled={!endpointId}>
           Replay these events
         </button>

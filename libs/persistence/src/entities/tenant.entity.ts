@@ -8,6 +8,10 @@ export class TenantEntity {
   @Column({ type: 'text' })
   name: string;
 
+  /** Days its events, deliveries and attempts are kept; null follows the deployment's GATEWAY_RETENTION_DAYS. */
+  @Column({ name: 'retention_days', type: 'integer', nullable: true })
+  retentionDays: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
