@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import {
@@ -54,7 +54,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectDataSource() private readonly db: DataSource,
     private readonly store: RetentionStore,
     private readonly partitions: EventPartitions,
-    private readonly config: FanoutConfig,
+    @Inject(FanoutConfig) private readonly config: Pick<FanoutConfig, 'GATEWAY_RETENTION_DAYS'>,
   ) {}
 
   onApplicationBootstrap(): void {
