@@ -5,25 +5,26 @@
 // Kafka broker and PostgreSQL. Load comes from a separate load-generator process, and subscribers are a separate
 // receiver process, all on loopback. Every scenario is bounded in time and the whole run stops by itself.
 //
-//   npm run bench                    the full run (about 5 minutes)
+//   npm run bench                    the full run (about 12 minutes)
 //   npm run bench -- --smoke         a few seconds per scenario, writes to tmp/bench (what CI runs, via npm test)
 //   npm run bench -- --out DIR       write the JSON into DIR and leave docs/ alone
 //   npm run bench -- --report FILE   only rewrite docs/benchmarks.md from an earlier results file
 //   npm run bench -- --profile fanout,ingest   also write those services' CPU profiles (node --cpu-prof) to
 //                                    tmp/bench/profiles, for flame graphs (Chrome DevTools or speedscope)
-//   npm run bench -- --only ingest,ten   just those scenarios (of baselines, ingest, one, ten, isolation), figures
+//   npm run bench -- --only ingest,ten   just those scenarios (of baselines, ingest, one, ten, isolation, prefilled), figures
 //                                    printed and nothing written: for profiling and trying a change quickly
 //
 // KAFKA_BROKERS and DATABASE_URL, when set, are used instead of a fresh broker and the `gateway_bench` database.
-import { fork, execFileSync } from 'node:child_process';
+import { fork, execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { ensureBuilt, ensureDependencies, freePorts, log, ROOT } from '../tools/scripts/lib/util.mjs';
 import { cpuMeter } from './lib/cpu.mjs';
 import { imageEnv } from './lib/image-env.mjs';
+import { prefill } from './lib/prefill.mjs';
 import { round, sleep, summarize } from './lib/stats.mjs';
 
 const { values: flags } = parseArgs({
@@ -39,7 +40,18 @@ const SMOKE = flags.smoke;
 
 /** Durations (ms), counts and rates of every scenario; the smoke run keeps the shape at a fraction of the size. */
 const PLAN = SMOKE
-  ? { closedMs: 1500, fixedMs: 2000, rate: 100, concurrency: 16, kafkaCount: 2000, e2eOne: 400, e2eTen: 200 }
+  ? {
+      closedMs: 1500,
+      fixedMs: 2000,
+      rate: 100,
+      concurrency: 16,
+      kafkaCount: 2000,
+      e2eOne: 400,
+      e2eTen: 200,
+      prefillEvents: 3000,
+      prefillDays: 30,
+      retentionDays: 20,
+    }
   : {
       closedMs: 15_000,
       fixedMs: 20_000,
@@ -48,6 +60,10 @@ const PLAN = SMOKE
       kafkaCount: 50_000,
       e2eOne: 20_000,
       e2eTen: 8_000,
+      // Scenario 6: a month of history (10 deliveries each: 10,000,000), then a retention pass keeping 20 days.
+      prefillEvents: 1_000_000,
+      prefillDays: 30,
+      retentionDays: 20,
     };
 /**
  * Scenarios 3 (ten endpoints) and 4 (isolation) measure their maximum rates in this many alternating rounds, and each
@@ -196,9 +212,20 @@ async function main() {
     isolation.roundLosses = isolationRounds.map((iso, i) => round(1 - perHealthy(iso) / perHealthy(tenRounds[i]), 3));
   }
 
+  // 6. Scenario 3 again on a database holding a month of history; then a retention pass under load.
+  const prefilled = wanted('prefilled') ? await prefilledScenario(loadgen, receivers, lag, setup.ten, db.url) : null;
+
   if (flags.only) {
     const brief = (run) => run && { perSecond: run.perSecond, latency: run.latency, sendLateness: run.sendLateness };
-    const figures = { ingestMax: brief(ingestMax), ingestFixed: brief(ingestFixed), e2e, isolation, peakRss, cpu };
+    const figures = {
+      ingestMax: brief(ingestMax),
+      ingestFixed: brief(ingestFixed),
+      e2e,
+      isolation,
+      prefilled,
+      peakRss,
+      cpu,
+    };
     console.log(JSON.stringify(figures, (k, v) => (k === 'rejected' ? undefined : v), 1));
     return null;
   }
@@ -211,9 +238,60 @@ async function main() {
     ingestFixed,
     e2e,
     isolation,
+    prefilled,
     peakRss,
     postgresVersion: await postgresVersion(db.url),
   });
+}
+
+/**
+ * Scenario 6: the database gets a month of history (PLAN.prefillEvents events over PLAN.prefillDays days, each
+ * delivered to the ten endpoints of scenario 3, in daily partitions), then scenario 3 runs again, as many rounds, with
+ * its fixed rate; then a retention pass keeping PLAN.retentionDays days (the oldest days dropped) runs while the
+ * fixed rate runs once more. The same tenant and endpoints as scenario 3: its rows are the history.
+ */
+async function prefilledScenario(loadgen, receivers, lag, target, databaseUrl) {
+  log('bench', `prefilled: writing ${PLAN.prefillEvents} events over ${PLAN.prefillDays} days, to 10 endpoints each`);
+  const fill = await phase('prefill', () =>
+    prefill(databaseUrl, {
+      tenantId: target.tenantId,
+      sourceId: target.sourceId,
+      endpointIds: target.endpointIds,
+      events: PLAN.prefillEvents,
+      days: PLAN.prefillDays,
+    }),
+  );
+  log('bench', `prefilled: ${fill.deliveries} deliveries written in ${round(fill.ms / 1000, 1)} s`);
+  const rounds = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const suffix = ` (prefilled)${roundSuffix(r, ROUNDS)}`;
+    rounds.push(await maxRun(loadgen, receivers, lag, target, PLAN.e2eTen, target.indices, suffix));
+  }
+  const latency = await fixedRun(loadgen, receivers, lag, target, target.indices);
+  log('bench', `prefilled: a retention pass keeping ${PLAN.retentionDays} days, at ${PLAN.rate} events/s`);
+  const [pass, latencyDuringPass] = await Promise.all([
+    retentionPass(databaseUrl, PLAN.retentionDays),
+    fixedRun(loadgen, receivers, lag, target, target.indices),
+  ]);
+  return { fill, ...medianRound(rounds), latency, retention: { pass, latencyDuringPass } };
+}
+
+/**
+ * One retention pass now, as `npm run retention:pass` runs it (fan-out's pass, its lock): its report and wall time.
+ * Tried again for up to 30 s if a fan-out instance holds the lock (its own pass, every 10 minutes).
+ */
+async function retentionPass(databaseUrl, days) {
+  const started = Date.now();
+  for (;;) {
+    const { stdout: out } = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, 'dist/apps/fanout/src/retention.main.js')],
+      { env: { ...process.env, DATABASE_URL: databaseUrl, GATEWAY_RETENTION_DAYS: String(days), LOG_LEVEL: 'warn' } },
+    );
+    const report = JSON.parse(out.trim().split('\n').pop());
+    if (!report.skipped || Date.now() - started > 30_000) return { ...report, wallMs: Date.now() - started };
+    await sleep(1000);
+  }
 }
 
 const wanted = (scenario) => !flags.only || flags.only.split(',').includes(scenario);
@@ -373,7 +451,18 @@ async function configure(gateway, receivers) {
       endpointIds.push(endpoint.id);
     }
     const hanging = indices.slice(0, hang);
-    return { name, url: source.ingestUrl, secret, key, indices, hanging, hangingIds: endpointIds.slice(0, hang) };
+    return {
+      name,
+      url: source.ingestUrl,
+      secret,
+      key,
+      indices,
+      hanging,
+      hangingIds: endpointIds.slice(0, hang),
+      tenantId: tenant.id,
+      sourceId: source.id,
+      endpointIds,
+    };
   };
   return {
     ingestOnly: await target('ingest only', 0),
@@ -614,6 +703,7 @@ function assemble(m) {
     ingest: { max: strip(m.ingestMax), fixedRate: strip(m.ingestFixed) },
     endToEnd: m.e2e,
     isolation: { ...m.isolation, throughputLossPerHealthyEndpoint: round(isolationLoss, 3) },
+    prefilled: m.prefilled,
     memory: { peakRssMb: m.peakRss },
     cpuPercentOfOneCore: cpu,
     ratios: {
@@ -623,6 +713,16 @@ function assemble(m) {
       oneEndpointEventsToHttpCeiling: ratio(m.e2e.one.throughput.eventsPerSecond, httpCeiling),
       tenEndpointDeliveriesToHttpCeiling: ratio(ten.throughput.deliveriesPerSecond, httpCeiling),
       endToEndP99ToKafkaP99: ratio(m.e2e.one.latency.latency.p99, m.kafkaFixed.latency.p99),
+      // Scenario 6 against scenario 3 in the same run: the month of history's cost, and the retention pass's.
+      prefilledTenDeliveriesToEmpty: ratio(
+        m.prefilled.throughput.deliveriesPerSecond,
+        ten.throughput.deliveriesPerSecond,
+      ),
+      emptyTenP99ToPrefilled: ratio(ten.latency.latency.p99, m.prefilled.latency.latency.p99),
+      p99DuringRetentionToWithout: ratio(
+        m.prefilled.retention.latencyDuringPass.latency.p99,
+        m.prefilled.latency.latency.p99,
+      ),
     },
   };
   const maxRss = Math.max(...Object.values(m.peakRss));
@@ -649,8 +749,30 @@ function assemble(m) {
       (v) => v <= 10,
     ),
     target('peak RSS of the largest service (MB)', '≤ 200', maxRss, (v) => v <= 200),
+    target(
+      'ten endpoints on a month of history: deliveries/s, to scenario 3\u2019s',
+      '≥ 0.9',
+      results.ratios.prefilledTenDeliveriesToEmpty,
+      (v) => v >= 0.9,
+    ),
+    target(
+      `ten endpoints on a month of history: scenario 3\u2019s p99 at ${PLAN.rate}/s, to this one\u2019s`,
+      '≥ 0.9',
+      results.ratios.emptyTenP99ToPrefilled,
+      (v) => v >= 0.9,
+    ),
+    target(
+      `p99 at ${PLAN.rate}/s during a retention pass, to without`,
+      '≤ 1.5',
+      results.ratios.p99DuringRetentionToWithout,
+      (v) => v <= 1.5,
+    ),
   ];
-  const lost = [m.e2e.one, ten, m.isolation].flatMap((s) => [s.lostInRounds ?? s.throughput.lost, s.latency.lost]);
+  const lost = [m.e2e.one, ten, m.isolation, m.prefilled].flatMap((s) => [
+    s.lostInRounds ?? s.throughput.lost,
+    s.latency.lost,
+  ]);
+  lost.push(m.prefilled.retention.latencyDuringPass.lost);
   results.lost = lost.reduce((a, b) => a + b, 0);
   return results;
 }
@@ -743,6 +865,18 @@ function updateDocs(r, file) {
             (iso.roundLosses
               ? ` (median; rounds: ${iso.roundLosses.map((l) => `${round(l * 100, 1)} %`).join(', ')})`
               : ''),
+        ],
+        [
+          `6. end to end, 10 endpoints, on ${r.prefilled.fill.deliveries} deliveries over ${r.prefilled.fill.days} days`,
+          `${r.prefilled.throughput.deliveriesPerSecond} deliveries/s${roundsOf(r.prefilled)}`,
+          lat(r.prefilled.latency.latency),
+          `${ratios.prefilledTenDeliveriesToEmpty} of scenario 3's deliveries/s; p99 ${round(1 / ratios.emptyTenP99ToPrefilled, 2)}× scenario 3's`,
+        ],
+        [
+          `6. … during a retention pass keeping ${PLAN.retentionDays} days`,
+          `dropped ${r.prefilled.retention.pass.droppedDays?.length ?? 0} days in ${round(r.prefilled.retention.pass.ms / 1000, 1)} s`,
+          lat(r.prefilled.retention.latencyDuringPass.latency),
+          `p99 ${ratios.p99DuringRetentionToWithout}× without`,
         ],
       ],
     ),

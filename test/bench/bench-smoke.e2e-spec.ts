@@ -50,8 +50,11 @@ describe('npm run bench -- --smoke', () => {
       [r.endToEnd.one, 1],
       [r.endToEnd.ten, 10],
       [r.isolation, 9],
+      [r.prefilled, 10],
     ] as const) {
-      for (const phase of [scenario.throughput, scenario.latency]) {
+      const phases = [scenario.throughput, scenario.latency];
+      if (scenario === r.prefilled) phases.push(r.prefilled.retention.latencyDuringPass);
+      for (const phase of phases) {
         expect(phase.endpoints).toBe(endpoints);
         expect(phase.accepted).toBe(phase.requests);
         // Every accepted event reached every healthy endpoint: the harness's own no-loss check.
@@ -63,7 +66,12 @@ describe('npm run bench -- --smoke', () => {
     expect(r.lost).toBe(0);
     for (const service of ['admin-api', 'ingest', 'fanout', 'qerko-bridge'])
       expect(r.memory.peakRssMb[service]).toBeGreaterThan(20);
-    expect(r.targets).toHaveLength(7);
+    // Scenario 6: a month of history written, and the retention pass (20 days kept) dropped the 10 oldest days.
+    expect(r.prefilled.fill).toMatchObject({ days: 30, deliveries: r.prefilled.fill.events * 10 });
+    expect(r.prefilled.fill.events).toBeGreaterThanOrEqual(3000);
+    expect(r.prefilled.retention.pass.droppedDays).toHaveLength(10);
+    expect(r.prefilled.retention.pass.expiredIds).toBe((r.prefilled.fill.events / 30) * 10);
+    expect(r.targets).toHaveLength(10);
     for (const t of r.targets) expect(typeof t.value).toBe('number');
   });
 });
