@@ -1,6 +1,7 @@
 // A month of history for the "prefilled" scenario: events, their deliveries to ten endpoints and the attempts of the
 // ones retried, written with SQL (INSERT … SELECT generate_series) as fan-out would have stored them: each day in its
-// own partitions, named as the services name them, ids shaped as the gateway's (hashes for events, time-ordered for
+// own partitions, named as the services name them, instants in milliseconds as the gateway writes them, ids shaped as
+// the gateway's (hashes for events, time-ordered for
 // deliveries and attempts). As a bulk load is done: each day's table is filled first, then attached as the day's
 // partition, which builds its indexes in one sorted pass each (several times faster than row by row).
 import { createRequire } from 'node:module';
@@ -42,7 +43,8 @@ export async function prefill(url, { tenantId, sourceId, endpointIds, events, da
         await tx.query(
           `INSERT INTO ${name('events')} (id, tenant_id, source_id, type, provider, received_at, occurred_at, data)
            SELECT 'evt_' || substr(md5($3 || '-' || i), 1, 32), $4, $5, 'kaynko.sale.completed', 'kaynko',
-                  $1::timestamptz + i * (interval '1 day' / $2), $1::timestamptz + i * (interval '1 day' / $2),
+                  date_trunc('milliseconds', $1::timestamptz + i * (interval '1 day' / $2)),
+                  date_trunc('milliseconds', $1::timestamptz + i * (interval '1 day' / $2)),
                   $6::jsonb || jsonb_build_object('saleId', i, 'receiptNumber', 'PF-' || $3 || '-' || i)
              FROM generate_series(0, $2 - 1) i`,
           params,
@@ -58,7 +60,7 @@ export async function prefill(url, { tenantId, sourceId, endpointIds, events, da
                   'kaynko.sale.completed', 'succeeded', CASE WHEN i % 10 = 0 THEN 2 ELSE 1 END, 200, at, at, at, at,
                   'att_' || $3 || lpad(i::text, 8, '0') || lpad(e::text, 3, '0') || '1', at, 40, 200
              FROM generate_series(0, $2 - 1) i, generate_series(0, cardinality($5::varchar[]) - 1) e,
-                  LATERAL (SELECT $1::timestamptz + i * (interval '1 day' / $2) AS at) t`,
+                  LATERAL (SELECT date_trunc('milliseconds', $1::timestamptz + i * (interval '1 day' / $2)) AS at) t`,
           [day.toISOString(), perDay, tag, tenantId, endpointIds],
         );
         // One in ten retried once: its second attempt in a row of its own.
@@ -69,7 +71,7 @@ export async function prefill(url, { tenantId, sourceId, endpointIds, events, da
                   'dlv_' || $3 || lpad(i::text, 8, '0') || lpad(e::text, 3, '0'), ($4::varchar[])[e + 1], 2,
                   at + interval '5 seconds', 35, 200, at
              FROM generate_series(0, $2 - 1, 10) i, generate_series(0, cardinality($4::varchar[]) - 1) e,
-                  LATERAL (SELECT $1::timestamptz + i * (interval '1 day' / $2) AS at) t`,
+                  LATERAL (SELECT date_trunc('milliseconds', $1::timestamptz + i * (interval '1 day' / $2)) AS at) t`,
           [day.toISOString(), perDay, tag, endpointIds],
         );
         const to = new Date(day.getTime() + DAY).toISOString();

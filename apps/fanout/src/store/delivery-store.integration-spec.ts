@@ -69,7 +69,8 @@ describe('DeliveryStore on PostgreSQL', () => {
       eventType: e.type,
       leaseUntil: lease,
       leaseOwner: owner,
-      nextAttemptAt: new Date(Date.now() - 1000),
+      // Due for a day: first in the claim's order, before other tests' due deliveries in this database.
+      nextAttemptAt: new Date(Date.now() - DAY),
     });
     // One delivery per event and endpoint: four endpoints, one per case.
     const endpoints = await Promise.all(

@@ -186,7 +186,7 @@ export class DeliveryStore {
       event_received_at: Date;
     }> = await this.db.query(
       `WITH due AS (
-         SELECT id FROM deliveries
+         SELECT id, event_received_at FROM deliveries
           WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
             AND (lease_until IS NULL OR lease_until < now()
                  OR (lease_owner IS NOT NULL AND lease_owner <> $4 AND NOT EXISTS (
@@ -198,8 +198,13 @@ export class DeliveryStore {
           LIMIT $1
           FOR UPDATE SKIP LOCKED
        ), claimed AS (
+         -- The claimed rows by id and partition key, within the range of their days: only those partitions are read
+         -- (pruned at run time), each through its index. Joined on id alone, the planner scanned every partition.
          UPDATE deliveries d SET lease_until = now() + make_interval(secs => $2), lease_owner = $4
-           FROM due WHERE d.id = due.id
+           FROM due
+          WHERE d.id = ANY (ARRAY(SELECT id FROM due)) AND d.id = due.id AND d.event_received_at = due.event_received_at
+            AND d.event_received_at BETWEEN (SELECT min(event_received_at) FROM due)
+                                        AND (SELECT max(event_received_at) FROM due)
          RETURNING d.id, d.endpoint_id, d.attempt_count, d.event_id, d.event_received_at
        )
        -- A SELECT on top: TypeORM's query() returns [rows, count] for a bare UPDATE … RETURNING.
