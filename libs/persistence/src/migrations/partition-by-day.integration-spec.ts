@@ -89,12 +89,12 @@ describe('migration PartitionByDay on a million deliveries', () => {
     );
     expect(partitions.map((p) => p.name)).toContain('deliveries_legacy');
     expect(partitions.length).toBeGreaterThanOrEqual(9);
-    const [sample] = await db.query(`SELECT * FROM deliveries WHERE replay_id IS NULL LIMIT 1`);
+    // (Copied in SQL: a JavaScript Date would drop the microseconds of the writer's now().)
     const again = await db.query(
       `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, status, event_received_at)
-       VALUES ('dlv_again', $1, $2, $3, 'x', 'pending', $4)
+       SELECT 'dlv_again', event_id, endpoint_id, tenant_id, 'x', 'pending', event_received_at
+         FROM deliveries WHERE replay_id IS NULL LIMIT 1
        ON CONFLICT (event_id, endpoint_id, event_received_at) WHERE replay_id IS NULL DO NOTHING RETURNING id`,
-      [sample.event_id, sample.endpoint_id, sample.tenant_id, sample.event_received_at],
     );
     expect(again).toEqual([]);
     // The attempt log still reads both halves.
