@@ -384,6 +384,10 @@ export class DeliveryStore {
         const keys = d.flatMap((x) => (x.eventReceivedAt ? [x.eventReceivedAt.getTime()] : []));
         const known = keys.length === d.length;
         const range = known ? `AND t.event_received_at BETWEEN $8::timestamptz AND $9::timestamptz` : '';
+        // The range ends at instants just written, past the partition's statistics: the planner then expects one row
+        // and chose a nested loop that compared every row found with every row of the batch (12 s for 3,400 rows in
+        // the benchmark). Without nested loops it hashes the batch, whatever the estimate: one pass over each side.
+        await tx.query(`SET LOCAL enable_nestloop = off`);
         const rows: Array<{ id: string }> = await tx.query(
           `WITH updated AS (
            UPDATE deliveries AS t SET
@@ -408,6 +412,7 @@ export class DeliveryStore {
             ...(known ? [new Date(Math.min(...keys)).toISOString(), new Date(Math.max(...keys)).toISOString()] : []),
           ],
         );
+        await tx.query(`SET LOCAL enable_nestloop TO DEFAULT`);
         for (const row of rows) exist.add(row.id);
       }
       // Only attempts of rows that exist, as the insert and the update above returned them (and locked them until
