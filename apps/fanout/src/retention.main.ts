@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { IsInt, IsNotEmpty, Max, Min } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { ToNumber, loadConfigOrExit } from '@gateway/config';
+import { DatabaseUrl, RetentionDays, loadConfigOrExit } from '@gateway/config';
 import { dataSourceOptions } from '@gateway/persistence';
 import { RetentionJob } from './retention/retention-job';
 import { RetentionStore } from './retention/retention-store';
@@ -9,13 +8,10 @@ import { EventPartitions } from './store/event-partitions';
 
 /** What one pass needs: the database, and the default retention (as fan-out has them). */
 class RetentionPassConfig {
-  @IsNotEmpty()
+  @DatabaseUrl()
   DATABASE_URL = '';
 
-  @ToNumber()
-  @IsInt()
-  @Min(1)
-  @Max(400)
+  @RetentionDays()
   GATEWAY_RETENTION_DAYS = 30;
 }
 

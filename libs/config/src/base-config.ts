@@ -1,11 +1,22 @@
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { ToBoolean, ToList, ToNumber } from './transforms';
 
+/** Several rules as one property decorator. */
+function rules(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, key) => decorators.forEach((decorate) => decorate(target, key));
+}
+
+/** DATABASE_URL's rule, for every config that reads it (the services' and the one-shot tools'). */
+export const DatabaseUrl = () =>
+  rules(IsString(), Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' }));
+
+/** GATEWAY_RETENTION_DAYS's rule: whole days, 1–400. */
+export const RetentionDays = () => rules(ToNumber(), IsInt(), Min(1), Max(400));
+
 /** Variables every service reads. Apps extend this with their own. */
 export class BaseServiceConfig {
   /** PostgreSQL connection URL. */
-  @IsString()
-  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @DatabaseUrl()
   DATABASE_URL = '';
 
   /** Comma-separated host:port list of Kafka bootstrap brokers. */
@@ -139,9 +150,6 @@ export class UrlPolicyConfig extends EncryptionConfig {
 /** For the services that keep tenants' data (admin-api shows it; fan-out and the Qerko bridge remove what expired). */
 export class DataRetentionConfig extends UrlPolicyConfig {
   /** Days a tenant's events, deliveries, attempts and Qerko requests are kept unless its own `retentionDays` says otherwise. */
-  @ToNumber()
-  @IsInt()
-  @Min(1)
-  @Max(400)
+  @RetentionDays()
   GATEWAY_RETENTION_DAYS = 30;
 }

@@ -69,8 +69,8 @@ describe('RetentionJob on PostgreSQL', () => {
    * Stores the event with one delivery: attempted once (500, kept in the delivery's row) and, when `finished`, a
    * second time (200, a row of delivery_attempts).
    */
-  const deliver = async (e: CanonicalEventV1, finished = true) => {
-    await store.persist([e], []);
+  const deliver = async (e: CanonicalEventV1, finished = true, into = store) => {
+    await into.persist([e], []);
     const key = randomUUID().replace(/-/g, '').slice(0, 24);
     const id = `dlv_${key}`;
     const endpointId = `ep_${e.tenantId}`;
@@ -109,9 +109,9 @@ describe('RetentionJob on PostgreSQL', () => {
         },
       },
     };
-    await store.recordOutcomes([first], new Date(0));
+    await into.recordOutcomes([first], new Date(0));
     const finish = () =>
-      store.recordOutcomes(
+      into.recordOutcomes(
         [
           {
             attempt: attempt(2, 200),
@@ -133,8 +133,8 @@ describe('RetentionJob on PostgreSQL', () => {
     return { event: e, deliveryId: id, finish };
   };
 
-  const stored = async () => {
-    const rows = await db.query<Array<{ tenant_id: string; days_ago: number; deliveries: number; attempts: number }>>(
+  const stored = async (from = db) => {
+    const rows = await from.query<Array<{ tenant_id: string; days_ago: number; deliveries: number; attempts: number }>>(
       `SELECT e.tenant_id, (e.data->>'daysAgo')::int AS days_ago,
               (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id) AS deliveries,
               (SELECT count(*)::int FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
@@ -195,6 +195,50 @@ describe('RetentionJob on PostgreSQL', () => {
     // A late write into a dropped day (an event consumed late from Kafka) creates the day again.
     await deliver(event('ten_a', 20));
     expect(await stored()).toContain('ten_a 20d 1/1');
+  });
+
+  it('deletes what is past every retention, row by row, in the range an upgrade attached before the first day', async () => {
+    // An upgraded database: the old tables are the partition of everything before the first day (here, today).
+    const upgraded = await scratchDatabase((url) => dataSourceOptions(url, { poolSize: 2 }));
+    await upgraded.migrate();
+    const udb = await new DataSource(dataSourceOptions(upgraded.url, { poolSize: 2 })).initialize();
+    try {
+      const today = new Date(Math.floor(now.getTime() / DAY) * DAY).toISOString();
+      for (const table of ['events', 'deliveries', 'delivery_attempts']) {
+        await udb.query(
+          `CREATE TABLE ${table}_legacy PARTITION OF ${table} FOR VALUES FROM (MINVALUE) TO ('${today}')`,
+        );
+      }
+      await udb.query(
+        `INSERT INTO tenants (id, name, retention_days) VALUES ('ten_a', 'default', NULL), ('ten_b', 'short', 3)`,
+      );
+      for (const tenant of ['ten_a', 'ten_b']) {
+        await udb.query(
+          `INSERT INTO endpoints (id, tenant_id, url, event_types, secret_sealed) VALUES ($1, $2, 'https://example.com', '{*}', 'x')`,
+          [`ep_${tenant}`, tenant],
+        );
+      }
+      const ustore = new DeliveryStore(udb, new EventPartitions(udb));
+      for (const daysAgo of [40, 12, 5, 1]) {
+        for (const tenant of ['ten_a', 'ten_b']) await deliver(event(tenant, daysAgo), true, ustore);
+      }
+      const held = await deliver(event('ten_a', 15), false, ustore);
+      const [legacy] = await udb.query(`SELECT count(*)::int AS n FROM deliveries_legacy`);
+      expect(legacy.n).toBe(9);
+
+      const job = new RetentionJob(udb, new RetentionStore(udb), new EventPartitions(udb), config);
+      const report = (await job.runOnce(now))!;
+      // Past every retention (10 days): days 40 and 12 of both tenants, and 15's event stays with its delivery to
+      // attempt; ten_b (3 days) loses day 5 as well. The range itself stays: its last day is today's eve.
+      expect(report).toMatchObject({ droppedDays: [], heldDays: [], deletedDeliveries: 5, deletedEvents: 5 });
+      expect(await stored(udb)).toEqual(['ten_a 15d 1/0', 'ten_a 5d 1/1', 'ten_a 1d 1/1', 'ten_b 1d 1/1']);
+      expect(await wasExpired(udb, 'ten_a', held.event.id)).toBe(false);
+      const [attempts] = await udb.query(`SELECT count(*)::int AS n FROM delivery_attempts_legacy`);
+      expect(attempts.n).toBe(3);
+    } finally {
+      await udb.destroy();
+      await upgraded.drop();
+    }
   });
 
   it('runs one pass at a time across instances', async () => {

@@ -35,7 +35,8 @@ export interface RetentionReport {
  * 1. A day past the longest retention of all tenants, in which no delivery is pending or retrying, is detached and
  *    dropped whole (its three partitions), after its event ids are remembered as expired.
  * 2. A tenant whose retention is shorter has its rows deleted in batches of 5,000, whole days at a time (a day goes
- *    once it is past the tenant's retention in full); and so are the finished rows of a day held back by (1).
+ *    once it is past the tenant's retention in full); and so are the finished rows of a day held back by (1), and
+ *    the rows past every retention in the range an upgrade attached before the first day.
  *
  * A delivery that is pending or retrying is never removed, whatever its age, nor its event.
  */
@@ -96,6 +97,13 @@ export class RetentionJob implements OnApplicationBootstrap, OnModuleDestroy {
         if (this.schedule.stopping) break;
         const whole = day.to !== null && day.to.getTime() <= everyoneBefore.getTime();
         if (!whole) {
+          // Only the range before the first day (an upgrade's old tables) starts before the cutoff and ends after it:
+          // what in it is past every tenant's retention goes row by row.
+          if (day.from === null || day.from.getTime() < everyoneBefore.getTime()) {
+            const removed = await this.store.deleteRows(day, { before: everyoneBefore }, expired, pause);
+            report.deletedDeliveries += removed.deliveries;
+            report.deletedEvents += removed.events;
+          }
           kept.push(day);
           continue;
         }

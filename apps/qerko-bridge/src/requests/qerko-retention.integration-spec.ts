@@ -60,4 +60,41 @@ describe('QerkoRetention on PostgreSQL', () => {
     ]);
     expect(await retention.runOnce(now)).toEqual({ droppedDays: [], deleted: 0 });
   });
+
+  it('deletes what is past every retention in the range an upgrade attached before the first day', async () => {
+    // An upgraded database: the old table is the partition of everything before the first day (here, today).
+    const upgraded = await scratchDatabase((url) => dataSourceOptions(url, { poolSize: 2 }));
+    await upgraded.migrate();
+    const udb = await new DataSource(dataSourceOptions(upgraded.url, { poolSize: 2 })).initialize();
+    try {
+      const today = new Date(Math.floor(now.getTime() / DAY) * DAY).toISOString();
+      await udb.query(
+        `CREATE TABLE qerko_requests_legacy PARTITION OF qerko_requests FOR VALUES FROM (MINVALUE) TO ('${today}')`,
+      );
+      await udb.query(`INSERT INTO tenants (id, name, retention_days) VALUES ('ten_a', 'default', NULL)`);
+      for (const [daysAgo, state] of [
+        [40, 'answered_sync'],
+        [12, 'answered_sync'],
+        [12, 'pending'],
+        [4, 'answered_sync'],
+      ] as const) {
+        await udb.query(
+          `INSERT INTO qerko_requests (id, tenant_id, source_id, uuid, method, args, event_id, state, received_at, deadline_at)
+           VALUES ($1, 'ten_a', 'src_q', $1, 'getBill', '[]', 'evt_q', $2, $3, $3)`,
+          [`qrq_${daysAgo}_${state}`, state, at(daysAgo).toISOString()],
+        );
+      }
+      const retention = new QerkoRetention(
+        udb,
+        new QerkoRequestPartitions(udb),
+        Object.assign(new QerkoBridgeConfig(), { GATEWAY_RETENTION_DAYS: 10 }),
+      );
+      expect(await retention.runOnce(now)).toEqual({ droppedDays: [], deleted: 2 });
+      const rows = await udb.query<Array<{ id: string }>>(`SELECT id FROM qerko_requests_legacy ORDER BY id`);
+      expect(rows.map((r) => r.id)).toEqual(['qrq_12_pending', 'qrq_4_answered_sync']);
+    } finally {
+      await udb.destroy();
+      await upgraded.drop();
+    }
+  });
 });

@@ -20,7 +20,8 @@ const PAUSE_MS = 20;
  * Removes Qerko requests past their tenant's retention (`retentionDays`, or GATEWAY_RETENTION_DAYS), every 10 minutes,
  * one bridge instance at a time: a day past every tenant's retention with no pending request is detached and dropped
  * whole; a tenant whose retention is shorter has its finished requests deleted in batches of 5,000, whole days at a
- * time. A pending request is never removed.
+ * time, and so has the range an upgrade attached before the first day, past every retention. A pending request is
+ * never removed.
  */
 @Injectable()
 export class QerkoRetention implements OnApplicationBootstrap, OnModuleDestroy {
@@ -66,7 +67,12 @@ export class QerkoRetention implements OnApplicationBootstrap, OnModuleDestroy {
           continue;
         }
         if (whole) report.deleted += await this.deleteRows(partition, day.to!);
-        else if (day.from === null || day.from.getTime() < now.getTime()) kept.push(partition);
+        else {
+          // The range an upgrade attached before the first day may end after the cutoff: its expired rows go one by one.
+          if (day.from === null || day.from.getTime() < everyoneBefore.getTime())
+            report.deleted += await this.deleteRows(partition, everyoneBefore);
+          if (day.from === null || day.from.getTime() < now.getTime()) kept.push(partition);
+        }
       }
       if (report.droppedDays.length) this.partitions.forget();
       for (const [tenantId, days] of tenants) {
