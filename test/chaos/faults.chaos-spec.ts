@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -6,6 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Topics } from '@gateway/contracts';
 import { DedicatedBroker, GatewayProcesses, Receiver, TcpProxy, call, eventually, testInfra } from '@gateway/testing';
 import { SignedLoad, receiptsAt, undelivered } from './signed-load';
+import { OldHistory, historyLeft, makeHistoryDue, writeOldHistory } from './old-history';
 
 /**
  * `npm run test:chaos`: each scenario runs a steady signed Kaynko load (CHAOS_RATE events/s for CHAOS_SECONDS,
@@ -39,6 +40,10 @@ const outcomes: Outcome[] = [];
 
 interface FaultContext {
   receivers: Receiver[];
+  /** The scenario's tenant, its API key and its endpoints (one per receiver, in order). */
+  tenantId: string;
+  key: string;
+  endpointIds: string[];
   /** Waits until this fraction of the load's duration has passed. */
   at: (fraction: number) => Promise<void>;
 }
@@ -48,6 +53,8 @@ describe('chaos: faults under a steady signed load (real Kafka and PostgreSQL, f
   const broker = new DedicatedBroker();
   let proxy: TcpProxy;
   let gateway: GatewayProcesses;
+  /** The database as the services reach it (through the proxy). */
+  let databaseUrl: string;
 
   beforeAll(async () => {
     // A broker of the run's own (scenario 3 stops it) and PostgreSQL behind a proxy (scenario 4 cuts it).
@@ -55,6 +62,7 @@ describe('chaos: faults under a steady signed load (real Kafka and PostgreSQL, f
     const database = new URL(testInfra().databaseUrl);
     proxy = await new TcpProxy(database.hostname, Number(database.port || 5432)).start();
     database.port = String(proxy.port);
+    databaseUrl = database.toString();
     gateway = new GatewayProcesses({
       KAFKA_BROKERS: broker.brokers,
       DATABASE_URL: database.toString(),
@@ -78,17 +86,19 @@ describe('chaos: faults under a steady signed load (real Kafka and PostgreSQL, f
     const prefix = `C${outcomes.length + 1}-${Date.now().toString(36)}`;
     const receivers = await Promise.all(Array.from({ length: ENDPOINTS }, () => new Receiver().start()));
     const admin = gateway.url('admin-api');
-    const { key } = await gateway.tenantWithKey(scenario);
+    const { key, tenantId } = await gateway.tenantWithKey(scenario);
     const secret = `chaos-${prefix}-secret`;
     const source = await call('POST', `${admin}/v1/sources`, {
       key,
       body: { provider: 'kaynko', name: scenario, secret },
     });
+    const endpointIds: string[] = [];
     for (const receiver of receivers) {
-      await call('POST', `${admin}/v1/endpoints`, {
+      const endpoint = await call('POST', `${admin}/v1/endpoints`, {
         key,
         body: { url: receiver.url(), eventTypes: ['kaynko.sale.completed'] },
       });
+      endpointIds.push(endpoint.body.id as string);
     }
 
     const load = new SignedLoad({ url: source.body.ingestUrl, secret, prefix, ratePerSecond: RATE });
@@ -98,6 +108,9 @@ describe('chaos: faults under a steady signed load (real Kafka and PostgreSQL, f
     let faultEnded = Infinity;
     const faultDone = fault({
       receivers,
+      tenantId,
+      key,
+      endpointIds,
       at: (fraction) => pause(started + fraction * SECONDS * 1000 - Date.now()),
     }).then(() => {
       faultEnded = Date.now();
@@ -309,7 +322,129 @@ describe('chaos: faults under a steady signed load (real Kafka and PostgreSQL, f
       expect(round.seconds).toBeLessThan(15);
     }
   });
+
+  it('8. retention under the load: a pass killed midway and run again, fan-out killed with kill -9 during it', async () => {
+    const admin = gateway.url('admin-api');
+    const facts = {
+      history: null as OldHistory | null,
+      passes: [] as string[],
+      /** The history's deliveries after the passes: finished ones must be gone, those to attempt all there. */
+      left: null as { finished: number; unfinished: number } | null,
+      expired: [] as Array<{ status: number; code: unknown }>,
+      /** The history's retrying deliveries, made due after the passes, that reached their endpoints. */
+      arrived: 0,
+      owed: 0,
+    };
+    const outcome = await underLoad(
+      'retention pass + fan-out kill -9',
+      '',
+      async ({ at, tenantId, key, endpointIds, receivers }) => {
+        // The tenant keeps 7 days. Its history: 22 days past that, each with 600 events delivered to the three
+        // endpoints; the 20 days within the default 30 also hold 2 events each whose deliveries are still retrying.
+        const patched = await call('PATCH', `${admin}/v1/tenants/${tenantId}`, {
+          key: gateway.operatorKey,
+          body: { retentionDays: 7 },
+        });
+        if (patched.status !== 200) throw new Error(`retentionDays: ${patched.status} ${JSON.stringify(patched.body)}`);
+        const daysAgo = [40, 35, ...Array.from({ length: 20 }, (_, i) => 27 - i)];
+        facts.history = await writeOldHistory(databaseUrl, {
+          tenantId,
+          endpointIds,
+          daysAgo,
+          perDay: 600,
+          retryingPerDay: (days) => (days < 30 ? 2 : 0),
+          prefix: `H${Date.now().toString(36)}`,
+        });
+        await at(0.3);
+        // The first pass (an operator's `retention.main.js`) is killed 1.5 s in; fan-out is killed 0.5 s in and
+        // restarted a second later; then a pass runs to its end (again, while fan-out's own pass holds the lock).
+        const first = retentionPass(databaseUrl);
+        await pause(500);
+        await gateway.kill('fanout', 'SIGKILL');
+        await pause(1000);
+        first.process.kill('SIGKILL');
+        facts.passes.push(describePass(await first.done));
+        await gateway.restart('fanout');
+        for (let i = 0; i < 20; i++) {
+          const pass = await retentionPass(databaseUrl).done;
+          facts.passes.push(describePass(pass));
+          if (pass.code === 0 && !pass.stdout.includes('skipped')) break;
+          await pause(1000);
+        }
+        facts.left = await historyLeft(databaseUrl, tenantId);
+        for (const id of facts.history.finishedEventIds) {
+          const res = await call('GET', `${admin}/v1/events/${id}`, { key });
+          facts.expired.push({ status: res.status, code: (res.body as { error?: { code?: unknown } }).error?.code });
+        }
+        // Their next attempt comes due: every one reaches its endpoint.
+        await makeHistoryDue(databaseUrl, tenantId);
+        const receipts = facts.history.retrying;
+        facts.owed = receipts.length * receivers.length;
+        const count = () =>
+          receivers.reduce(
+            (n, r) =>
+              n +
+              receipts.filter((receipt) =>
+                r.requests.some((q) => q.body.toString().includes(`"receiptNumber":"${receipt}"`)),
+              ).length,
+            0,
+          );
+        const deadline = Date.now() + 60_000;
+        while ((facts.arrived = count()) < facts.owed && Date.now() < deadline) await pause(500);
+      },
+    );
+    const history = facts.history!;
+    outcome.note =
+      `history of ${history.events} events (${history.deliveries} deliveries) over 22 days past the tenant's 7; ` +
+      `passes: ${facts.passes.join(', ')}; ${facts.left?.finished} finished deliveries of it left, ` +
+      `${facts.left?.unfinished} to attempt kept, ${facts.arrived} of ${facts.owed} of those delivered once due`;
+    expect(facts.passes[0]).toMatch(/^killed|^done/);
+    expect(facts.passes[facts.passes.length - 1]).toMatch(/^done/);
+    expect(facts.left).toEqual({ finished: 0, unfinished: history.retrying.length * ENDPOINTS });
+    expect(facts.expired).toEqual(history.finishedEventIds.map(() => ({ status: 404, code: 'expired' })));
+    expect(facts.arrived).toBe(facts.owed);
+  });
 });
+
+/** One run of fan-out's `retention.main.js` (the operator's "run a pass now") against the services' database. */
+function retentionPass(databaseUrl: string): {
+  process: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; ms: number }>;
+} {
+  const started = Date.now();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/fanout/src/retention.main.js')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, GATEWAY_RETENTION_DAYS: '30' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; ms: number }>(
+    (resolve) => child.once('exit', (code, signal) => resolve({ code, signal, stdout, ms: Date.now() - started })),
+  );
+  return { process: child, done };
+}
+
+function describePass(pass: {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  ms: number;
+}): string {
+  if (pass.signal) return `killed after ${(pass.ms / 1000).toFixed(1)} s`;
+  if (pass.code !== 0) return `failed (${pass.stdout.trim().slice(0, 200)})`;
+  if (pass.stdout.includes('skipped')) return 'skipped (another pass held the lock)';
+  const report = JSON.parse(pass.stdout.trim().split('\n').pop()!) as {
+    droppedDays: string[];
+    heldDays: string[];
+    deletedDeliveries: number;
+    ms: number;
+  };
+  return (
+    `done in ${(report.ms / 1000).toFixed(1)} s (${report.droppedDays.length} days dropped, ` +
+    `${report.heldDays.length} kept for deliveries to attempt, ${report.deletedDeliveries} deliveries deleted)`
+  );
+}
 
 function writeReport(): void {
   if (!outcomes.length) return;
