@@ -944,7 +944,7 @@ function generatorLateness(httpFixed, ingestFixed) {
 /**
  * CPU per delivery in each ten-endpoint round (µs), by process. The last column divides the box's by the subscribers'
  * own: they run the same code in every build, so their cost per delivery tracks the machine's speed in that minute,
- * and the ratio compares builds across runs better than a rate does (docs/benchmarks.md, "One row per delivery").
+ * and the ratio compares builds across runs better than a rate does (bench/results/levers.md, "One row per delivery").
  */
 function perDeliveryTable(cpu, rounds, table) {
   const phases = (rounds ?? [])

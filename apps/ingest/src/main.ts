@@ -11,7 +11,7 @@ async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(IngestConfig, 'ingest');
   // Fastify, where the other services use Express: per request, Express re-parents Node's request and response
   // objects, and at 500 events/s what that leaves behind filled ingest's old generation about once a second; those
-  // full collections set its p99 (docs/benchmarks.md, "Ingest on Fastify").
+  // full collections set its p99 (bench/results/levers.md, "Ingest on Fastify").
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forConfig(config),
     new FastifyAdapter(gatewayFastifyOptions()),
