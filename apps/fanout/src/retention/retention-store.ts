@@ -5,6 +5,8 @@ import { ExpiredEventsWriter, dropPartition, finishDetaching, partitionsByDay } 
 
 /** Rows per delete statement: each is a short transaction of its own. */
 const BATCH = 5000;
+/** Events read, remembered as expired, then deleted in batches: one filter of the expired ids per page. */
+const PAGE = 50_000;
 export const EVENT_TABLES = ['delivery_attempts', 'deliveries', 'events'] as const;
 
 /** One day of events with its deliveries and attempts (or the legacy range before the first day). */
@@ -93,26 +95,37 @@ export class RetentionStore {
       }
     }
     if (day.events) {
+      const orphan = day.deliveries
+        ? `AND NOT EXISTS (SELECT 1 FROM ${day.deliveries} d WHERE d.event_id = e.id AND d.event_received_at = e.received_at)`
+        : '';
       let after = '';
       for (;;) {
-        const rows = await this.db.query<Array<{ tenant_id: string; id: string }>>(
-          `WITH doomed AS (
-             SELECT e.ctid, e.id FROM ${day.events} e
-              WHERE e.received_at < $1 AND e.id > $2 ${tenant.replace('tenant_id', 'e.tenant_id')}
-                ${day.deliveries ? `AND NOT EXISTS (SELECT 1 FROM ${day.deliveries} d WHERE d.event_id = e.id AND d.event_received_at = e.received_at)` : ''}
-              ORDER BY e.id LIMIT ${BATCH}
-           ), gone AS (
-             DELETE FROM ${day.events} e USING doomed WHERE e.ctid = doomed.ctid RETURNING e.tenant_id, e.id
-           )
-           -- A SELECT on top: TypeORM's query() returns [rows, count] for a bare DELETE … RETURNING.
-           SELECT * FROM gone`,
+        // Remembered as expired before they go, a page at a time: a pass that dies in between leaves ids remembered
+        // whose events are still stored (and found first), never an event gone and forgotten.
+        const page = await this.db.query<Array<{ ctid: string; tenant_id: string; id: string }>>(
+          `SELECT e.ctid::text AS ctid, e.tenant_id, e.id FROM ${day.events} e
+            WHERE e.received_at < $1 AND e.id > $2 ${tenant.replace('tenant_id', 'e.tenant_id')} ${orphan}
+            ORDER BY e.id LIMIT ${PAGE}`,
           params(after),
         );
-        for (const row of rows) await expired.add(row.tenant_id, row.id);
-        removed.events += rows.length;
-        if (rows.length < BATCH) break;
-        after = rows.reduce((max, r) => (r.id > max ? r.id : max), after);
-        await pause();
+        if (!page.length) break;
+        for (const row of page) await expired.add(row.tenant_id, row.id);
+        await expired.flush();
+        for (let i = 0; i < page.length; i += BATCH) {
+          const batch = page.slice(i, i + BATCH);
+          const [row] = await this.db.query<Array<{ n: number }>>(
+            `WITH gone AS (
+               DELETE FROM ${day.events} e WHERE e.ctid = ANY($1::tid[]) AND e.id = ANY($2::varchar[]) ${orphan}
+               RETURNING 1
+             )
+             SELECT count(*)::int AS n FROM gone`,
+            [batch.map((r) => r.ctid), batch.map((r) => r.id)],
+          );
+          removed.events += row?.n ?? 0;
+          await pause();
+        }
+        if (page.length < PAGE) break;
+        after = page[page.length - 1]!.id;
       }
     }
     return removed;
