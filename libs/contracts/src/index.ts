@@ -13,3 +13,4 @@ export * from './topics';
 export * from './validation';
 export * from './scopes';
 export * from './json-schema';
+export * from './endpoint-filter';
