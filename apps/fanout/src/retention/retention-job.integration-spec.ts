@@ -12,6 +12,19 @@ import { RetentionStore } from './retention-store';
 const DAY = 86_400_000;
 const DEFAULT_DAYS = 10;
 
+/** Two tenants, `ten_a` on the default retention and `ten_b` keeping 3 days, each with an endpoint `ep_<tenant>`. */
+async function seedTenants(db: DataSource): Promise<void> {
+  await db.query(
+    `INSERT INTO tenants (id, name, retention_days) VALUES ('ten_a', 'default', NULL), ('ten_b', 'short', 3)`,
+  );
+  for (const tenant of ['ten_a', 'ten_b']) {
+    await db.query(
+      `INSERT INTO endpoints (id, tenant_id, url, event_types, secret_sealed) VALUES ($1, $2, 'https://example.com', '{*}', 'x')`,
+      [`ep_${tenant}`, tenant],
+    );
+  }
+}
+
 /**
  * Retention on its own database (the tenants decide what goes): whole days dropped past every tenant's retention,
  * rows deleted for a tenant whose retention is shorter, and never a delivery still to attempt.
@@ -37,15 +50,7 @@ describe('RetentionJob on PostgreSQL', () => {
     for (const source of [db, other]) {
       jobs.push(new RetentionJob(source, new RetentionStore(source), new EventPartitions(source), config));
     }
-    await db.query(
-      `INSERT INTO tenants (id, name, retention_days) VALUES ('ten_a', 'default', NULL), ('ten_b', 'short', 3)`,
-    );
-    for (const tenant of ['ten_a', 'ten_b']) {
-      await db.query(
-        `INSERT INTO endpoints (id, tenant_id, url, event_types, secret_sealed) VALUES ($1, $2, 'https://example.com', '{*}', 'x')`,
-        [`ep_${tenant}`, tenant],
-      );
-    }
+    await seedTenants(db);
   });
   afterAll(async () => {
     await db?.destroy();
@@ -209,15 +214,7 @@ describe('RetentionJob on PostgreSQL', () => {
           `CREATE TABLE ${table}_legacy PARTITION OF ${table} FOR VALUES FROM (MINVALUE) TO ('${today}')`,
         );
       }
-      await udb.query(
-        `INSERT INTO tenants (id, name, retention_days) VALUES ('ten_a', 'default', NULL), ('ten_b', 'short', 3)`,
-      );
-      for (const tenant of ['ten_a', 'ten_b']) {
-        await udb.query(
-          `INSERT INTO endpoints (id, tenant_id, url, event_types, secret_sealed) VALUES ($1, $2, 'https://example.com', '{*}', 'x')`,
-          [`ep_${tenant}`, tenant],
-        );
-      }
+      await seedTenants(udb);
       const ustore = new DeliveryStore(udb, new EventPartitions(udb));
       for (const daysAgo of [40, 12, 5, 1]) {
         for (const tenant of ['ten_a', 'ten_b']) await deliver(event(tenant, daysAgo), true, ustore);
