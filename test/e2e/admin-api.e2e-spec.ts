@@ -575,6 +575,7 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
       ['Proxy-Authorization', 'Basic eA=='],
       ['webhook-signature', 'v1,forged'],
       ['X-Kaynko-Signature', 'sha256=00'],
+      ['X-Gateway-Event-Id', 'evt_forged'],
       ['bad name', 'x'],
       ['x-bell', 'a\u0007b'],
       ['x-next-line', 'a\u0085b'],

@@ -220,8 +220,10 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     const r = await receiver();
     const secret = 'merchant-own-secret ✓';
     await t.endpoint({ url: r.url(), format: 'kaynko', secret });
-    await t.send();
+    const sent = await t.send();
     const [q] = await r.waitFor(1);
+    // The event id, as Standard Webhooks' webhook-id: the receiver de-duplicates retries and replays on it.
+    expect(q!.headers['x-gateway-event-id']).toBe(sent.id);
     const expected = 'sha256=' + createHmac('sha256', secret).update(q!.body).digest('hex');
     expect(timingSafeEqual(Buffer.from(expected), Buffer.from(q!.headers['x-kaynko-signature']!))).toBe(true);
     expect(q!.headers['x-kaynko-event']).toBe('sale.completed');

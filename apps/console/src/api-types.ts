@@ -712,7 +712,7 @@ export interface components {
        */
       format?: 'standard' | 'kaynko';
       /**
-       * @description Extra headers sent with every delivery, stored encrypted. At most 20, 8192 characters of names and values in all; names are HTTP tokens, values printable Latin-1. Hop-by-hop and framing headers (host, connection, keep-alive, te, trailer, transfer-encoding, upgrade, expect, proxy-*, content-*) and those the gateway sets (user-agent, webhook-*, x-kaynko-*) are refused (400 naming the header).
+       * @description Extra headers sent with every delivery, stored encrypted. At most 20, 8192 characters of names and values in all; names are HTTP tokens, values printable Latin-1. Hop-by-hop and framing headers (host, connection, keep-alive, te, trailer, transfer-encoding, upgrade, expect, proxy-*, content-*) and those the gateway sets (user-agent, webhook-*, x-kaynko-*, x-gateway-event-id) are refused (400 naming the header).
        * @example {
        *       "x-erp-tenant": "42"
        *     }
@@ -1217,7 +1217,7 @@ export interface components {
       eventTypes?: string[];
       /** @enum {string} */
       format?: 'standard' | 'kaynko';
-      /** @description Extra headers sent with every delivery, stored encrypted. At most 20, 8192 characters of names and values in all; names are HTTP tokens, values printable Latin-1. Hop-by-hop and framing headers (host, connection, keep-alive, te, trailer, transfer-encoding, upgrade, expect, proxy-*, content-*) and those the gateway sets (user-agent, webhook-*, x-kaynko-*) are refused (400 naming the header). */
+      /** @description Extra headers sent with every delivery, stored encrypted. At most 20, 8192 characters of names and values in all; names are HTTP tokens, values printable Latin-1. Hop-by-hop and framing headers (host, connection, keep-alive, te, trailer, transfer-encoding, upgrade, expect, proxy-*, content-*) and those the gateway sets (user-agent, webhook-*, x-kaynko-*, x-gateway-event-id) are refused (400 naming the header). */
       headers?: {
         [key: string]: string;
       };

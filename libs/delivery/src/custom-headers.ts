@@ -14,7 +14,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * body's type and length, who is calling).
  */
 const RESERVED =
-  /^(host|connection|keep-alive|te|trailer|transfer-encoding|upgrade|expect|proxy-.*|content-.*|user-agent|webhook-.*|x-kaynko-.*)$/i;
+  /^(host|connection|keep-alive|te|trailer|transfer-encoding|upgrade|expect|proxy-.*|content-.*|user-agent|webhook-.*|x-kaynko-.*|x-gateway-event-id)$/i;
 
 /** Printable Latin-1, space and tab: no C0 or C1 control characters, no DEL, nothing above U+00FF. */
 const CUSTOM_VALUE = /^[\t\x20-\x7e\xa0-\xff]*$/;

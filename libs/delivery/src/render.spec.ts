@@ -48,6 +48,7 @@ describe('renderRequest', () => {
       timestamp: '2026-06-11T14:30:00.000Z',
     });
     expect(headers['x-kaynko-event']).toBe('sale.completed');
+    expect(headers['x-gateway-event-id']).toBe(event.id);
     const expected = 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
     expect(timingSafeEqual(Buffer.from(expected), Buffer.from(headers['x-kaynko-signature']!))).toBe(true);
   });

@@ -15,7 +15,8 @@ export interface RenderedRequest {
  * - `standard`: Standard Webhooks — body `{type, timestamp, data}`, `webhook-id` = event id (same on every retry),
  *   `webhook-timestamp` = this attempt, `webhook-signature` with every active secret;
  * - `kaynko`: drop-in for receivers written against Kaynko — body `{event, data, timestamp}` with the original
- *   event name, `X-Kaynko-Event` and `X-Kaynko-Signature: sha256=<hex HMAC of the exact body bytes>`.
+ *   event name, `X-Kaynko-Event` and `X-Kaynko-Signature: sha256=<hex HMAC of the exact body bytes>`; and
+ *   `X-Gateway-Event-Id` = event id (same on every retry and replay), to de-duplicate on as `webhook-id`.
  */
 export function renderRequest(
   event: CanonicalEventV1,
@@ -28,7 +29,11 @@ export function renderRequest(
   if (endpoint.format === 'kaynko') {
     const name = event.provider === 'kaynko' ? event.type.slice('kaynko.'.length) : event.type;
     const body = cachedBody(event, 'kaynko', () => ({ event: name, data: event.data, timestamp }));
-    return { body, headers: { ...base, 'x-kaynko-event': name, 'x-kaynko-signature': signKaynko(secrets[0]!, body) } };
+    const signature = signKaynko(secrets[0]!, body);
+    return {
+      body,
+      headers: { ...base, 'x-kaynko-event': name, 'x-kaynko-signature': signature, 'x-gateway-event-id': event.id },
+    };
   }
   const body = cachedBody(event, 'standard', () => ({ type: event.type, timestamp, data: event.data }));
   return { body, headers: { ...base, ...standardWebhookHeaders(secrets, event.id, Math.floor(now / 1000), body) } };
