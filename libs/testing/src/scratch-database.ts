@@ -36,3 +36,15 @@ export async function scratchDatabase(options: (url: string) => DataSourceOption
     },
   };
 }
+
+/**
+ * The layout the partition migration leaves on a database that held data: each table's `<table>_legacy` partition
+ * holds everything before `before` (the migration's cutoff), and the daily partitions start there.
+ */
+export async function attachLegacyRange(db: DataSource, tables: readonly string[], before: Date): Promise<void> {
+  for (const table of tables) {
+    await db.query(
+      `CREATE TABLE ${table}_legacy PARTITION OF ${table} FOR VALUES FROM (MINVALUE) TO ('${before.toISOString()}')`,
+    );
+  }
+}

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1 } from '@gateway/contracts';
-import { dataSourceOptions, wasExpired, withRetentionLock } from '@gateway/persistence';
-import { scratchDatabase } from '@gateway/testing';
+import { dataSourceOptions, dayOf as dayStart, wasExpired, withRetentionLock } from '@gateway/persistence';
+import { attachLegacyRange, scratchDatabase } from '@gateway/testing';
 import { FanoutConfig } from '../fanout.config';
 import { AttemptOutcome, DeliveryStore } from '../store/delivery-store';
 import { EventPartitions } from '../store/event-partitions';
@@ -208,12 +208,7 @@ describe('RetentionJob on PostgreSQL', () => {
     await upgraded.migrate();
     const udb = await new DataSource(dataSourceOptions(upgraded.url, { poolSize: 2 })).initialize();
     try {
-      const today = new Date(Math.floor(now.getTime() / DAY) * DAY).toISOString();
-      for (const table of ['events', 'deliveries', 'delivery_attempts']) {
-        await udb.query(
-          `CREATE TABLE ${table}_legacy PARTITION OF ${table} FOR VALUES FROM (MINVALUE) TO ('${today}')`,
-        );
-      }
+      await attachLegacyRange(udb, ['events', 'deliveries', 'delivery_attempts'], dayStart(now));
       await seedTenants(udb);
       const ustore = new DeliveryStore(udb, new EventPartitions(udb));
       for (const daysAgo of [40, 12, 5, 1]) {

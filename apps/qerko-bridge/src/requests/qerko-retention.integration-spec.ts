@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { DailyPartitions, dataSourceOptions } from '@gateway/persistence';
-import { scratchDatabase } from '@gateway/testing';
+import { DailyPartitions, dataSourceOptions, dayOf } from '@gateway/persistence';
+import { attachLegacyRange, scratchDatabase } from '@gateway/testing';
 import { QerkoBridgeConfig } from '../qerko-bridge.config';
 import { QerkoRequestPartitions } from './qerko-request-partitions';
 import { QerkoRetention } from './qerko-retention';
@@ -67,10 +67,7 @@ describe('QerkoRetention on PostgreSQL', () => {
     await upgraded.migrate();
     const udb = await new DataSource(dataSourceOptions(upgraded.url, { poolSize: 2 })).initialize();
     try {
-      const today = new Date(Math.floor(now.getTime() / DAY) * DAY).toISOString();
-      await udb.query(
-        `CREATE TABLE qerko_requests_legacy PARTITION OF qerko_requests FOR VALUES FROM (MINVALUE) TO ('${today}')`,
-      );
+      await attachLegacyRange(udb, ['qerko_requests'], dayOf(now));
       await udb.query(`INSERT INTO tenants (id, name, retention_days) VALUES ('ten_a', 'default', NULL)`);
       for (const [daysAgo, state] of [
         [40, 'answered_sync'],
