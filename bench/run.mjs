@@ -11,7 +11,7 @@
 //   npm run bench -- --report FILE   only rewrite docs/benchmarks.md from an earlier results file
 //   npm run bench -- --profile fanout,ingest   also write those services' CPU profiles (node --cpu-prof) to
 //                                    tmp/bench/profiles, for flame graphs (Chrome DevTools or speedscope)
-//   npm run bench -- --only ingest,ten   just those scenarios (of baselines, ingest, one, ten, isolation, prefilled), figures
+//   npm run bench -- --only ingest,ten   just those scenarios (of baselines, ingest, one, ten, filtered, isolation, prefilled), figures
 //                                    printed and nothing written: for profiling and trying a change quickly
 //
 // KAFKA_BROKERS and DATABASE_URL, when set, are used instead of a fresh broker and the `gateway_bench` database.
@@ -71,6 +71,17 @@ const PLAN = SMOKE
  * different machines (the isolation figure went from 8 % to 25 % and back between runs of the same code).
  */
 const ROUNDS = SMOKE ? 1 : 3;
+
+/**
+ * Scenario 3f: the filter on each of scenario 3's ten endpoints, in a tenant of its own. Every sale of the load
+ * generator matches it, so the deliveries are the same as scenario 3's and only the evaluation costs: a range, a set
+ * and a prefix through an array.
+ */
+const BENCH_FILTER = {
+  'data.total': { $gte: 0 },
+  'data.paymentMethod': { $in: ['cash', 'card', 'mobile_money'] },
+  'data.items.productCode': { $startsWith: 'SKU-' },
+};
 const DELIVERY_WAIT_MS = SMOKE ? 60_000 : 180_000;
 const WATCHDOG_MS = SMOKE ? 5 * 60_000 : 20 * 60_000;
 
@@ -145,7 +156,7 @@ async function main() {
   // Warm-up: the services' JIT has seen the hot paths, every tenant's endpoints are known to fan-out and every
   // connection pool is open.
   await phase('warm-up gateway', () => drive(loadgen, setup.ingestOnly, 'closed', { durationMs: SMOKE ? 500 : 5000 }));
-  for (const target of [setup.one, setup.ten, ...setup.isolation]) {
+  for (const target of [setup.one, setup.ten, setup.filtered, ...setup.isolation]) {
     const warm = await drive(loadgen, target, 'closed', { concurrency: 8, count: 50 });
     await awaitDeliveries(
       receivers,
@@ -179,11 +190,16 @@ async function main() {
   const healthyOf = (target) => target.indices.filter((i) => !target.hanging.includes(i));
   if (wanted('one')) e2e.one = await endToEnd(loadgen, receivers, lag, setup.one, PLAN.e2eOne, setup.one.indices);
   const tenRounds = [];
+  const filteredRounds = [];
   const isolationRounds = [];
   for (let r = 0; r < ROUNDS; r++) {
     const suffix = roundSuffix(r, ROUNDS);
     if (wanted('ten'))
       tenRounds.push(await maxRun(loadgen, receivers, lag, setup.ten, PLAN.e2eTen, setup.ten.indices, suffix));
+    if (wanted('filtered')) {
+      const { filtered } = setup;
+      filteredRounds.push(await maxRun(loadgen, receivers, lag, filtered, PLAN.e2eTen, filtered.indices, suffix));
+    }
     if (wanted('isolation')) {
       memory.pause();
       const target = setup.isolation[r];
@@ -198,6 +214,15 @@ async function main() {
       ...medianRound(tenRounds),
       latency: await fixedRun(loadgen, receivers, lag, setup.ten, setup.ten.indices),
     };
+  if (wanted('filtered')) {
+    e2e.filtered = medianRound(filteredRounds);
+    // Each filtered round against the ten-endpoint round just before it: the same minute of the same machine.
+    if (e2e.ten) {
+      e2e.filtered.roundRatios = filteredRounds.map((f, i) =>
+        round(f.deliveriesPerSecond / tenRounds[i].deliveriesPerSecond, 3),
+      );
+    }
+  }
   const peakRss = memory.stop();
   const lastIsolation = setup.isolation[ROUNDS];
   const isolation = wanted('isolation')
@@ -434,7 +459,7 @@ async function configure(gateway, receivers) {
     return json;
   };
   const operator = gateway.env.GATEWAY_OPERATOR_KEY;
-  const target = async (name, endpoints, hang = 0) => {
+  const target = async (name, endpoints, hang = 0, filter = undefined) => {
     const tenant = await call(operator, 'POST', '/v1/tenants', { name: `bench ${name}` });
     const { key } = await call(operator, 'POST', `/v1/tenants/${tenant.id}/api-keys`, { name: 'bench' });
     const secret = randomBytes(24).toString('base64url');
@@ -447,6 +472,7 @@ async function configure(gateway, receivers) {
       const endpoint = await call(key, 'POST', '/v1/endpoints', {
         url: `http://127.0.0.1:${port}/hook`,
         eventTypes: ['kaynko.sale.completed'],
+        filter,
       });
       endpointIds.push(endpoint.id);
     }
@@ -468,6 +494,7 @@ async function configure(gateway, receivers) {
     ingestOnly: await target('ingest only', 0),
     one: await target('one endpoint', 1),
     ten: await target('ten endpoints', 10),
+    filtered: await target('ten filtered endpoints', 10, 0, BENCH_FILTER),
     // One tenant per isolation round, and one for its fixed-rate phase.
     isolation: await sequence(ROUNDS + 1, (r) => target(ROUNDS > 1 ? `isolation ${r + 1}` : 'isolation', 10, 1)),
     /** Deletes a target's never-answering endpoints (and with them their deliveries, still being retried). */
@@ -712,6 +739,8 @@ function assemble(m) {
       oneEndpointEventsToKafkaCeiling: ratio(m.e2e.one.throughput.eventsPerSecond, kafkaCeiling),
       oneEndpointEventsToHttpCeiling: ratio(m.e2e.one.throughput.eventsPerSecond, httpCeiling),
       tenEndpointDeliveriesToHttpCeiling: ratio(ten.throughput.deliveriesPerSecond, httpCeiling),
+      // Scenario 3f against scenario 3, round by round: what evaluating a filter per delivery costs.
+      filteredTenDeliveriesToTen: median(m.e2e.filtered.roundRatios),
       endToEndP99ToKafkaP99: ratio(m.e2e.one.latency.latency.p99, m.kafkaFixed.latency.p99),
       // Scenario 6 against scenario 3 in the same run: the month of history's cost, and the retention pass's.
       prefilledTenDeliveriesToEmpty: ratio(
@@ -750,6 +779,12 @@ function assemble(m) {
     ),
     target('peak RSS of the largest service (MB)', '≤ 200', maxRss, (v) => v <= 200),
     target(
+      'ten endpoints with a filter each: deliveries/s, to scenario 3\u2019s',
+      '≥ 0.95',
+      results.ratios.filteredTenDeliveriesToTen,
+      (v) => v >= 0.95,
+    ),
+    target(
       'ten endpoints on a month of history: deliveries/s, to scenario 3\u2019s',
       '≥ 0.9',
       results.ratios.prefilledTenDeliveriesToEmpty,
@@ -772,6 +807,7 @@ function assemble(m) {
     s.lostInRounds ?? s.throughput.lost,
     s.latency.lost,
   ]);
+  lost.push(m.e2e.filtered.lostInRounds);
   lost.push(m.prefilled.retention.latencyDuringPass.lost);
   results.lost = lost.reduce((a, b) => a + b, 0);
   return results;
@@ -857,6 +893,17 @@ function updateDocs(r, file) {
           lat(e.ten.latency.latency),
           `${ratios.tenEndpointDeliveriesToHttpCeiling} of HTTP`,
         ],
+        // (Results written before scenario 3f existed have none.)
+        ...(e.filtered
+          ? [
+              [
+                '3f. end to end, 10 endpoints with a filter each',
+                `${e.filtered.throughput.deliveriesPerSecond} deliveries/s${roundsOf(e.filtered)}`,
+                '—',
+                `${ratios.filteredTenDeliveriesToTen} of scenario 3's (median of the paired rounds: ${e.filtered.roundRatios.join(', ')})`,
+              ],
+            ]
+          : []),
         [
           '4. isolation, 9 healthy + 1 never answering',
           `${iso.throughput.deliveriesPerSecond} deliveries/s to the healthy 9${roundsOf(iso)}`,

@@ -73,6 +73,12 @@ describe('npm run bench -- --smoke', () => {
         expect(phase.latency.p99).toBeGreaterThan(0);
       }
     }
+    // Scenario 3f: the same deliveries as scenario 3 (every sale matches the filter), none lost.
+    const filtered = r.endToEnd.filtered.throughput;
+    expect(filtered.endpoints).toBe(10);
+    expect(filtered.lost).toBe(0);
+    expect(filtered.delivered).toBe(filtered.accepted * 10);
+    expect(r.ratios.filteredTenDeliveriesToTen).toBeGreaterThan(0);
     expect(r.lost).toBe(0);
     for (const service of ['admin-api', 'ingest', 'fanout', 'qerko-bridge'])
       expect(r.memory.peakRssMb[service]).toBeGreaterThan(20);
@@ -81,7 +87,7 @@ describe('npm run bench -- --smoke', () => {
     expect(r.prefilled.fill.events).toBeGreaterThanOrEqual(3000);
     expect(r.prefilled.retention.pass.droppedDays).toHaveLength(10);
     expect(r.prefilled.retention.pass.expiredIds).toBe((r.prefilled.fill.events / 30) * 10);
-    expect(r.targets).toHaveLength(10);
+    expect(r.targets).toHaveLength(11);
     for (const t of r.targets) expect(typeof t.value).toBe('number');
   });
 });

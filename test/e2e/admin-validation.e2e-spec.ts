@@ -37,6 +37,56 @@ describe('admin API validation: every invalid field in one answer (real admin-ap
     expect((await api('GET', '/v1/endpoints')).body.data).toEqual([]);
   });
 
+  it('a payload filter: each mistake named by its path inside filter, and nothing stored', async () => {
+    const answer = await api('POST', '/v1/endpoints', {
+      url: 'https://example.com/filtered',
+      eventTypes: ['kaynko.sale.*'],
+      filter: {
+        'data.total': { $gte: '100', $between: [1, 2] },
+        total: 5,
+        $or: [{ 'data.paymentMethod': { $in: [] } }, { 'data.customer': { name: 'x' } }],
+        $not: { $not: { $not: { $not: { $not: { type: 'kaynko.sale.voided' } } } } },
+      },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('validation_failed');
+    expect(fields(answer)).toEqual({
+      'filter["data.total"].$between': expect.stringContaining('is not an operator; use one of $eq $ne'),
+      'filter.total': expect.stringContaining('use one of id, type, provider'),
+      'filter.$or[0]["data.paymentMethod"].$in': 'takes a non-empty array of strings, numbers, booleans or null',
+      'filter.$or[1]["data.customer"]': expect.stringContaining('reach inside with a dotted path'),
+      'filter.$not.$not.$not.$not.$not': 'nests deeper than 5 levels',
+    });
+    // A string is a fine operand of $gte (it compares with strings); a filter that is not an object is refused.
+    const notObject = await api('POST', '/v1/endpoints', {
+      url: 'https://example.com/filtered',
+      eventTypes: ['*'],
+      filter: ['data.total'],
+    });
+    expect(Object.keys(fields(notObject))).toEqual(['filter']);
+    const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`data.f${i}`, i]));
+    const tooMany = await api('POST', '/v1/endpoints', {
+      url: 'https://example.com/f',
+      eventTypes: ['*'],
+      filter: many,
+    });
+    expect(fields(tooMany)).toEqual({ filter: 'has 51 conditions; at most 50' });
+    expect((await api('GET', '/v1/endpoints')).body.data).toEqual([]);
+
+    const created = await api('POST', '/v1/endpoints', {
+      url: 'https://example.com/filtered',
+      eventTypes: ['*'],
+      filter: { 'data.total': { $gte: 100 } },
+    });
+    expect(created.status).toBe(201);
+    const update = await api('PATCH', `/v1/endpoints/${created.body.id}`, {
+      filter: { 'data.total': { $regex: 'x' } },
+    });
+    expect(fields(update)).toEqual({ 'filter["data.total"].$regex': expect.stringContaining('is not an operator') });
+    expect((await api('GET', `/v1/endpoints/${created.body.id}`)).body.filter).toEqual({ 'data.total': { $gte: 100 } });
+    expect((await api('DELETE', `/v1/endpoints/${created.body.id}`)).status).toBe(204);
+  });
+
   it('a field the decorators refused is not checked again by the service rules (one reason per field)', async () => {
     const answer = await api('POST', '/v1/endpoints', { url: 42, eventTypes: 'kaynko.*' });
     expect(answer.status).toBe(400);

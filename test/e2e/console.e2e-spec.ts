@@ -56,8 +56,9 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     });
     page = await context.newPage();
     page.on('console', (message) => {
-      // A 401 the test provokes on purpose is logged by the browser as a failed resource; anything else is a bug.
-      if (message.type() === 'error' && !/status of 401/.test(message.text())) consoleErrors.push(message.text());
+      // The 401 and 400 the tests provoke on purpose (a key that stops working, a mistake in a form) are logged by the
+      // browser as failed resources, and the console shows them itself; anything else is a bug.
+      if (message.type() === 'error' && !/status of 40[01]/.test(message.text())) consoleErrors.push(message.text());
     });
     page.on('dialog', (dialog) => void dialog.accept());
     mkdirSync(SHOTS, { recursive: true });
@@ -151,6 +152,30 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     expect(after).not.toBe(before);
     const { secret } = (await call('GET', `${admin}/v1/endpoints/${page.url().split('/').pop()}/secret`, { key })).body;
     expect(secret).toBe(after);
+  });
+
+  it("edits the endpoint's filter, naming a mistake by its path, and Test says the ping is filtered out", async () => {
+    await page.getByRole('link', { name: 'Edit' }).click();
+    const filter = page.getByLabel('Filter');
+    await filter.fill('{"data.currency": ');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The filter is not valid JSON' }).waitFor();
+    await filter.fill('{"data.currency": {"$like": "US%"}}');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').locator('li', { hasText: 'filter["data.currency"].$like' }).waitFor();
+    // Kaynko's example sale is in USD: the next test's sale still arrives.
+    await filter.fill('{"data.currency": {"$in": ["USD", "KES"]}}');
+    await shot('endpoint-filter');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('filter').filter({ hasText: '{"data.currency":{"$in":["USD","KES"]}}' }).waitFor();
+
+    const before = receiver.requests.length;
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: "Filtered out — the sample does not match the endpoint's filter" })
+      .waitFor();
+    expect(receiver.requests).toHaveLength(before);
   });
 
   it('shows a sale arriving in the recent deliveries, its attempts, and retries it', async () => {

@@ -48,11 +48,18 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
       expect(res.status).toBe(201);
       return res.body as { id: string; secret: string };
     };
-    const send = async (event: 'sale.completed' | 'ping' = 'sale.completed', saleId = randomInt(1, 1e9)) => {
+    const send = async (
+      event: 'sale.completed' | 'ping' = 'sale.completed',
+      saleId = randomInt(1, 1e9),
+      data: Record<string, unknown> = {},
+    ) => {
       const example =
         event === 'ping'
           ? { event: 'ping', data: { n: saleId } }
-          : { ...KAYNKO_EXAMPLES['sale.completed'], data: { ...KAYNKO_EXAMPLES['sale.completed'].data, saleId } };
+          : {
+              ...KAYNKO_EXAMPLES['sale.completed'],
+              data: { ...KAYNKO_EXAMPLES['sale.completed'].data, saleId, ...data },
+            };
       const body = JSON.stringify(example);
       const res = await call('POST', source.body.ingestUrl, {
         rawBody: body,
@@ -213,6 +220,74 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(all.requests.map((q) => JSON.parse(q.body.toString()).type)).toEqual(['kaynko.sale.completed']);
     expect(pings.requests.map((q) => JSON.parse(q.body.toString()).type)).toEqual(['kaynko.ping']);
+  });
+
+  it('delivers only the events its filter matches, live and replayed; Test says when a sample is filtered out', async () => {
+    const t = await tenant();
+    const loyalty = await receiver();
+    const control = await receiver();
+    // The issue's example: card or mobile-money sales of 100 or more.
+    const filter = { 'data.total': { $gte: 100 }, 'data.paymentMethod': { $in: ['card', 'mobile_money'] } };
+    const ep = await t.endpoint({ url: loyalty.url(), filter });
+    await t.endpoint({ url: control.url() });
+    const sales = [
+      { total: 250, paymentMethod: 'card', wanted: true },
+      { total: 99.99, paymentMethod: 'card', wanted: false },
+      { total: 250, paymentMethod: 'cash', wanted: false },
+      { total: 1000, paymentMethod: 'credit', wanted: false },
+      { total: 100, paymentMethod: 'mobile_money', wanted: true },
+    ];
+    const sent = [];
+    for (const [i, { total, paymentMethod }] of sales.entries()) {
+      sent.push((await t.send('sale.completed', 9000 + i, { total, paymentMethod })).id);
+    }
+    const wanted = sent.filter((_, i) => sales[i]!.wanted);
+    const ids = (r: Receiver) => r.requests.map((q) => q.headers['webhook-id']).sort();
+    // Every event was matched (the control endpoint has them all) when the filtered endpoint has its two.
+    await control.waitFor(sales.length);
+    await loyalty.waitFor(wanted.length);
+    expect(ids(control)).toEqual([...sent].sort());
+    expect(ids(loyalty)).toEqual([...wanted].sort());
+    expect((await t.api('GET', `/v1/endpoints/${ep.id}`)).body.filter).toEqual(filter);
+
+    // A replay of the window honours the filter too: the same two again, nothing else.
+    const replay = await t.api('POST', `/v1/endpoints/${ep.id}/replay`, {
+      since: new Date(Date.now() - 600_000).toISOString(),
+    });
+    expect(replay.status).toBe(202);
+    await loyalty.waitFor(2 * wanted.length);
+    const done = await eventually(async () => {
+      const r = (await t.api('GET', `/v1/replays/${replay.body.id}`)).body;
+      return r.status === 'completed' ? r : null;
+    }, 20_000);
+    expect(done).toMatchObject({ total: sales.length, scheduled: wanted.length, succeeded: wanted.length });
+    expect(ids(loyalty)).toEqual([...wanted, ...wanted].sort());
+
+    // Test: the default ping does not match, so it is not sent; a matching sample is.
+    const ping = await t.api('POST', `/v1/endpoints/${ep.id}/test`, {});
+    expect(ping.body).toMatchObject({ filteredOut: true, succeeded: false, error: { class: 'filtered_out' } });
+    expect(ping.body.error.message).toContain('filter');
+    const other = await t.api('POST', `/v1/endpoints/${ep.id}/test`, { type: 'kaynko.sale.voided' });
+    expect(other.body).toMatchObject({ filteredOut: true, error: { message: expect.stringContaining('subscribe') } });
+    const unknown = await t.api('POST', `/v1/endpoints/${ep.id}/test`, { type: 'kaynko.sale.nope' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details).toEqual([
+      { field: 'type', reason: expect.stringContaining('unknown event type') },
+    ]);
+    expect(loyalty.requests).toHaveLength(2 * wanted.length);
+    const sample = await t.api('POST', `/v1/endpoints/${ep.id}/test`, {
+      type: 'kaynko.sale.completed',
+      data: { saleId: 1, total: 500, paymentMethod: 'card' },
+    });
+    expect(sample.body).toMatchObject({ filteredOut: false, succeeded: true, statusCode: 200 });
+    const [tested] = (await loyalty.waitFor(2 * wanted.length + 1)).slice(-1);
+    expect(JSON.parse(tested!.body.toString())).toMatchObject({ type: 'kaynko.sale.completed', data: { total: 500 } });
+
+    // Removing the filter applies to the very next event.
+    expect((await t.api('PATCH', `/v1/endpoints/${ep.id}`, { filter: null })).body.filter).toBeNull();
+    const cash = await t.send('sale.completed', 9100, { total: 1, paymentMethod: 'cash' });
+    const [last] = (await loyalty.waitFor(2 * wanted.length + 2)).slice(-1);
+    expect(last!.headers['webhook-id']).toBe(cash.id);
   });
 
   it('signs kaynko-format deliveries so the seed Node snippet verifies them, with the merchant secret as UTF-8', async () => {

@@ -154,6 +154,12 @@ describe('read-your-writes configuration (two instances of ingest, fan-out and t
       await sale(i + 1);
       expect((await api('PATCH', `/v1/endpoints/${id}`, { eventTypes: ['kaynko.*'] })).status).toBe(200);
       want.add(await sale(i));
+      // A filter that refuses the next sale (its saleId is `saleId`), then one that accepts it and every later one.
+      const past = (from: number) => ({ filter: { 'data.saleId': { $gte: from } } });
+      expect((await api('PATCH', `/v1/endpoints/${id}`, past(saleId + 1))).status).toBe(200);
+      await sale(i + 1);
+      expect((await api('PATCH', `/v1/endpoints/${id}`, past(saleId))).status).toBe(200);
+      want.add(await sale(i));
       const rotation = await api('POST', `/v1/endpoints/${id}/rotate-secret`, {});
       expect(rotation.status).toBe(200);
       const afterRotation = await sale(i + 1);

@@ -247,7 +247,7 @@ export interface paths {
     put?: never;
     /**
      * Send a signed test message now, and get the outcome
-     * @description Sends a `gateway.ping` event, signed as deliveries are (with both secrets during a rotation's overlap), and answers with the attempt's outcome: status code, duration, error.
+     * @description Sends a sample event (by default `gateway.ping`, or `kaynko.ping` to a Kaynko-format endpoint; or the `type` and `data` given), signed as deliveries are (with both secrets during a rotation's overlap), and answers with the attempt's outcome: status code, duration, error. A sample of a `type` the endpoint does not subscribe to, or one its filter does not match, is not sent: the answer says `filteredOut`. Nothing is stored.
      *
      *     **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant.
      */
@@ -707,6 +707,23 @@ export interface components {
        */
       eventTypes: string[];
       /**
+       * @description Which of the subscribed events are delivered: an event is delivered only if its type matches `eventTypes` and it matches this filter. Keys are dotted paths into the canonical event (`data.total`, `data.items.0.sku`, `type`, `sourceId`) or `$and`/`$or` (arrays of filters) and `$not` (a filter); a path takes a value (equality) or operators: `$eq $ne $gt $gte $lt $lte $in $nin $exists $startsWith`, and `$not` over operators. MongoDB semantics: values compare only with values of the same type, a path through an array matches if any element does. At most 5 levels and 50 conditions; a mistake is a 400 naming its path inside `filter`. null: every subscribed event.
+       * @example {
+       *       "data.total": {
+       *         "$gte": 100
+       *       },
+       *       "data.paymentMethod": {
+       *         "$in": [
+       *           "card",
+       *           "mobile_money"
+       *         ]
+       *       }
+       *     }
+       */
+      filter?: {
+        [key: string]: unknown;
+      } | null;
+      /**
        * @description Default: `"standard"`.
        * @enum {string}
        */
@@ -839,6 +856,23 @@ export interface components {
        * @description Since when every attempt has failed.
        */
       failingSince: string | null;
+      /**
+       * @description The payload filter (see the request body); null: every subscribed event is delivered.
+       * @example {
+       *       "data.total": {
+       *         "$gte": 100
+       *       },
+       *       "data.paymentMethod": {
+       *         "$in": [
+       *           "card",
+       *           "mobile_money"
+       *         ]
+       *       }
+       *     }
+       */
+      filter: {
+        [key: string]: unknown;
+      } | null;
       /** @enum {string} */
       format: 'standard' | 'kaynko';
       headers: Record<string, never>;
@@ -880,6 +914,8 @@ export interface components {
       error: components['schemas']['TestErrorResponse'] | null;
       /** @example evt_5d0c3b8f2a1e4d6c9b7a8f6e5d4c3b2a */
       eventId: string;
+      /** @description True when the sample was not sent because the endpoint would not receive it: its type is not one the endpoint subscribes to, or its filter does not match (error.class `filtered_out` says which). */
+      filteredOut: boolean;
       /** @description The endpoint's answer, at most 1 KiB; null when empty or when the endpoint is on an allowed private address. */
       responseBody: string | null;
       /** @example 200 */
@@ -899,6 +935,23 @@ export interface components {
        * @description Since when every attempt has failed.
        */
       failingSince: string | null;
+      /**
+       * @description The payload filter (see the request body); null: every subscribed event is delivered.
+       * @example {
+       *       "data.total": {
+       *         "$gte": 100
+       *       },
+       *       "data.paymentMethod": {
+       *         "$in": [
+       *           "card",
+       *           "mobile_money"
+       *         ]
+       *       }
+       *     }
+       */
+      filter: {
+        [key: string]: unknown;
+      } | null;
       /** @enum {string} */
       format: 'standard' | 'kaynko';
       headers: Record<string, never>;
@@ -1114,7 +1167,7 @@ export interface components {
       id: string;
       /** @description 0…1: deliveries finished (succeeded or failed) out of total; 1 exactly at completed */
       progress: number;
-      /** @description Deliveries created so far (throttled) */
+      /** @description Deliveries created so far (throttled): the events the endpoint's filter accepts */
       scheduled: number;
       /** Format: date-time */
       since: string;
@@ -1124,7 +1177,7 @@ export interface components {
        */
       status: 'scheduling' | 'delivering' | 'completed';
       succeeded: number;
-      /** @description Matching events when the replay was created */
+      /** @description Events of the window and types when the replay was created (before the endpoint's filter, which `scheduled` honours) */
       total: number;
       /** Format: date-time */
       until: string;
@@ -1204,6 +1257,46 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
     };
+    TestEndpointDto: {
+      /**
+       * @description The sample event's `data`, as it is (not checked against the type's schema, so that a filter's edge cases can be tried). Default: a short message naming the endpoint.
+       * @example {
+       *       "saleId": "S-1042",
+       *       "total": 250,
+       *       "paymentMethod": "card"
+       *     }
+       */
+      data?: {
+        [key: string]: unknown;
+      };
+      /**
+       * @description The sample event's type, one of the catalog (GET /v1/event-types). Default: `gateway.ping`, or `kaynko.ping` for a Kaynko-format endpoint; either is sent whatever the endpoint subscribes to.
+       * @example kaynko.sale.completed
+       * @enum {string}
+       */
+      type?:
+        | 'kaynko.sale.completed'
+        | 'kaynko.sale.voided'
+        | 'kaynko.session.opened'
+        | 'kaynko.session.closed'
+        | 'kaynko.debt.settled'
+        | 'kaynko.product.created'
+        | 'kaynko.product.updated'
+        | 'kaynko.ping'
+        | 'digitax.item.sync'
+        | 'digitax.sale.sync'
+        | 'qerko.getBill'
+        | 'qerko.getTableContents'
+        | 'qerko.getTableList'
+        | 'qerko.searchBills'
+        | 'qerko.getPostponedReceipt'
+        | 'qerko.paymentStart'
+        | 'qerko.paymentProcessed'
+        | 'qerko.paymentClosed'
+        | 'gateway.qerko.payment_unanswered'
+        | 'gateway.ping'
+        | 'gateway.endpoint.disabled';
+    };
     TestErrorResponse: {
       /** @example http_status */
       class: string;
@@ -1215,6 +1308,23 @@ export interface components {
       description?: string | null;
       enabled?: boolean;
       eventTypes?: string[];
+      /**
+       * @description Which of the subscribed events are delivered: an event is delivered only if its type matches `eventTypes` and it matches this filter. Keys are dotted paths into the canonical event (`data.total`, `data.items.0.sku`, `type`, `sourceId`) or `$and`/`$or` (arrays of filters) and `$not` (a filter); a path takes a value (equality) or operators: `$eq $ne $gt $gte $lt $lte $in $nin $exists $startsWith`, and `$not` over operators. MongoDB semantics: values compare only with values of the same type, a path through an array matches if any element does. At most 5 levels and 50 conditions; a mistake is a 400 naming its path inside `filter`. null: every subscribed event. Replaces the whole filter; null removes it.
+       * @example {
+       *       "data.total": {
+       *         "$gte": 100
+       *       },
+       *       "data.paymentMethod": {
+       *         "$in": [
+       *           "card",
+       *           "mobile_money"
+       *         ]
+       *       }
+       *     }
+       */
+      filter?: {
+        [key: string]: unknown;
+      } | null;
       /** @enum {string} */
       format?: 'standard' | 'kaynko';
       /** @description Extra headers sent with every delivery, stored encrypted. At most 20, 8192 characters of names and values in all; names are HTTP tokens, values printable Latin-1. Hop-by-hop and framing headers (host, connection, keep-alive, te, trailer, transfer-encoding, upgrade, expect, proxy-*, content-*) and those the gateway sets (user-agent, webhook-*, x-kaynko-*, x-gateway-event-id) are refused (400 naming the header). */
@@ -2438,7 +2548,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['TestEndpointDto'];
+      };
+    };
     responses: {
       /** @description Send a signed test message now, and get the outcome */
       200: {

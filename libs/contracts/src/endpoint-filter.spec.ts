@@ -119,4 +119,16 @@ describe('endpoint filters: validation names the path inside filter', () => {
       { field: 'filter', reason: 'has 51 conditions; at most 50' },
     ]);
   });
+
+  it('refuses a filter longer than 8,192 characters of JSON, however few its conditions', () => {
+    const list = (n: number) => Array.from({ length: n }, (_, i) => `sku-${String(i).padStart(6, '0')}`);
+    // 13 characters per value: 600 fit, 700 do not.
+    const fits = { 'data.sku': { $in: list(600) } };
+    expect(JSON.stringify(fits).length).toBeLessThanOrEqual(8192);
+    expect(endpointFilterProblems(fits)).toEqual([]);
+    const long = { 'data.sku': { $in: list(700) } };
+    expect(endpointFilterProblems(long)).toEqual([
+      { field: 'filter', reason: `is ${JSON.stringify(long).length} characters of JSON; at most 8192` },
+    ]);
+  });
 });

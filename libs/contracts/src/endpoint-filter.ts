@@ -9,10 +9,13 @@ import type { FieldError } from './errors';
  * operators: `$eq $ne $gt $gte $lt $lte $in $nin $exists $startsWith`, and `$not` over such an object.
  * Evaluation is sift's (MongoDB's semantics: a path through an array matches if any element does).
  */
-export type EndpointFilter = Record<string, unknown>;
+export type EndpointFilter = Record<string, object | string | number | boolean | null>;
 
-/** At most this deep (each `$and`, `$or` or `$not` is a level) and this many conditions in all. */
-export const FILTER_LIMITS = { depth: 5, conditions: 50 } as const;
+/**
+ * At most this deep (each `$and`, `$or` or `$not` is a level), this many conditions in all, and this long as JSON (so
+ * that no `$in` list makes one tenant's matching slow for everyone).
+ */
+export const FILTER_LIMITS = { depth: 5, conditions: 50, jsonLength: 8192 } as const;
 
 /** The canonical event's fields, where every path starts. */
 const EVENT_FIELDS = ['id', 'type', 'provider', 'sourceId', 'tenantId', 'receivedAt', 'occurredAt', 'data'];
@@ -49,7 +52,7 @@ const at = (path: string, key: string) =>
 
 /**
  * The problems of a filter as the request gives it (`field` paths start at `root`), or none: unknown operators and
- * fields, operands of the wrong type, more than 5 levels or 50 conditions.
+ * fields, operands of the wrong type, more than 5 levels, 50 conditions or 8,192 characters of JSON.
  */
 export function endpointFilterProblems(filter: unknown, root = 'filter'): FieldError[] {
   const problems: FieldError[] = [];
@@ -128,6 +131,10 @@ export function endpointFilterProblems(filter: unknown, root = 'filter'): FieldE
   filterAt(filter, root, 1);
   if (conditions > FILTER_LIMITS.conditions) {
     problems.push({ field: root, reason: `has ${conditions} conditions; at most ${FILTER_LIMITS.conditions}` });
+  }
+  const length = JSON.stringify(filter)?.length ?? 0;
+  if (length > FILTER_LIMITS.jsonLength) {
+    problems.push({ field: root, reason: `is ${length} characters of JSON; at most ${FILTER_LIMITS.jsonLength}` });
   }
   return problems;
 }

@@ -19,6 +19,7 @@ import { IdempotencyKeys1764700000000 } from './migrations/1764700000000-idempot
 import { PartitionByDay1764900000000 } from './migrations/1764900000000-partition-by-day';
 import { TenantRetention1765000000000 } from './migrations/1765000000000-tenant-retention';
 import { ExpiredEventFilters1765100000000 } from './migrations/1765100000000-expired-event-filters';
+import { EndpointFilter1765200000000 } from './migrations/1765200000000-endpoint-filter';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   PartitionByDay1764900000000,
   TenantRetention1765000000000,
   ExpiredEventFilters1765100000000,
+  EndpointFilter1765200000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

@@ -18,3 +18,4 @@ export * from './reseal-secrets';
 export * from './sealed-headers';
 export * from './sql/expired-events';
 export * from './sql/partition-retention';
+export * from './sql/event-row';

@@ -11,6 +11,7 @@ import {
   EndpointTestResponse,
   EndpointWithSecretResponse,
   RotateSecretDto,
+  TestEndpointDto,
   SecretResponse,
   StatsQuery,
   UpdateEndpointDto,
@@ -77,16 +78,17 @@ export class EndpointsController {
   @Doc({
     summary: 'Send a signed test message now, and get the outcome',
     description:
-      "Sends a `gateway.ping` event, signed as deliveries are (with both secrets during a rotation's overlap), and answers with the attempt's outcome: status code, duration, error.",
+      "Sends a sample event (by default `gateway.ping`, or `kaynko.ping` to a Kaynko-format endpoint; or the `type` and `data` given), signed as deliveries are (with both secrets during a rotation's overlap), and answers with the attempt's outcome: status code, duration, error. A sample of a `type` the endpoint does not subscribe to, or one its filter does not match, is not sent: the answer says `filteredOut`. Nothing is stored.",
     type: EndpointTestResponse,
-    errors: [404],
+    errors: [400, 404],
     links: { id: EndpointResponse },
   })
   @Post(':id/test')
+  @ApiBody({ type: TestEndpointDto, required: false })
   @RequireScope('endpoints:write')
   @HttpCode(200)
-  test(@TenantId() tenantId: string, @Param('id') id: string) {
-    return this.endpoints.test(tenantId, id);
+  test(@TenantId() tenantId: string, @Param('id') id: string, @Body() dto: TestEndpointDto) {
+    return this.endpoints.test(tenantId, id, dto);
   }
 
   @Doc({

@@ -17,8 +17,8 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { IsOmittable } from '@gateway/contracts';
-import { EndpointRules } from './endpoint.rules';
+import { EVENT_TYPES, EndpointFilter, IsOmittable } from '@gateway/contracts';
+import { EndpointRules, TestEndpointRules } from './endpoint.rules';
 
 export const ENDPOINT_FORMATS = ['standard', 'kaynko'] as const;
 
@@ -27,6 +27,16 @@ const HEADERS_DESCRIPTION =
   'names are HTTP tokens, values printable Latin-1. Hop-by-hop and framing headers (host, connection, keep-alive, ' +
   'te, trailer, transfer-encoding, upgrade, expect, proxy-*, content-*) and those the gateway sets (user-agent, ' +
   'webhook-*, x-kaynko-*, x-gateway-event-id) are refused (400 naming the header).';
+
+const FILTER_DESCRIPTION =
+  'Which of the subscribed events are delivered: an event is delivered only if its type matches `eventTypes` and it ' +
+  'matches this filter. Keys are dotted paths into the canonical event (`data.total`, `data.items.0.sku`, `type`, ' +
+  '`sourceId`) or `$and`/`$or` (arrays of filters) and `$not` (a filter); a path takes a value (equality) or ' +
+  'operators: `$eq $ne $gt $gte $lt $lte $in $nin $exists $startsWith`, and `$not` over operators. MongoDB ' +
+  'semantics: values compare only with values of the same type, a path through an array matches if any element ' +
+  'does. At most 5 levels and 50 conditions; a mistake is a 400 naming its path inside `filter`. null: every ' +
+  'subscribed event.';
+const FILTER_EXAMPLE = { 'data.total': { $gte: 100 }, 'data.paymentMethod': { $in: ['card', 'mobile_money'] } };
 
 @CheckedBy(EndpointRules)
 export class CreateEndpointDto {
@@ -93,6 +103,18 @@ export class CreateEndpointDto {
   headers?: Record<string, string>;
 
   @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: FILTER_DESCRIPTION,
+    example: FILTER_EXAMPLE,
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsObject()
+  filter?: EndpointFilter | null;
+
+  @ApiPropertyOptional({
     description:
       'Your own secret (e.g. the Kaynko secret your receiver already uses). Omit to get a generated whsec_… secret.',
     writeOnly: true,
@@ -145,6 +167,45 @@ export class UpdateEndpointDto {
   @IsOmittable()
   @IsObject()
   headers?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: `${FILTER_DESCRIPTION} Replaces the whole filter; null removes it.`,
+    example: FILTER_EXAMPLE,
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsObject()
+  filter?: EndpointFilter | null;
+}
+
+@CheckedBy(TestEndpointRules)
+export class TestEndpointDto {
+  @ApiPropertyOptional({
+    example: 'kaynko.sale.completed',
+    enum: EVENT_TYPES.map((t) => t.type),
+    description:
+      "The sample event's type, one of the catalog (GET /v1/event-types). Default: `gateway.ping`, or `kaynko.ping` " +
+      'for a Kaynko-format endpoint; either is sent whatever the endpoint subscribes to.',
+  })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(80)
+  type?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { saleId: 'S-1042', total: 250, paymentMethod: 'card' },
+    description:
+      "The sample event's `data`, as it is (not checked against the type's schema, so that a filter's edge cases " +
+      'can be tried). Default: a short message naming the endpoint.',
+  })
+  @IsOmittable()
+  @IsObject()
+  data?: Record<string, unknown>;
 }
 
 export class RotateSecretDto {
@@ -176,6 +237,14 @@ export class EndpointResponse {
   @ApiProperty() timeoutMs: number;
   @ApiProperty({ nullable: true, type: Number }) rateLimitPerSecond: number | null;
   @ApiProperty({ type: Object }) headers: Record<string, string>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'The payload filter (see the request body); null: every subscribed event is delivered.',
+    example: FILTER_EXAMPLE,
+  })
+  filter: EndpointFilter | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
@@ -205,6 +274,12 @@ export class TestErrorResponse {
 export class EndpointTestResponse {
   @ApiProperty({ example: 'evt_5d0c3b8f2a1e4d6c9b7a8f6e5d4c3b2a' }) eventId: string;
   @ApiProperty() succeeded: boolean;
+  @ApiProperty({
+    description:
+      'True when the sample was not sent because the endpoint would not receive it: its type is not one the endpoint ' +
+      'subscribes to, or its filter does not match (error.class `filtered_out` says which).',
+  })
+  filteredOut: boolean;
   @ApiProperty({ nullable: true, type: Number, example: 200 }) statusCode: number | null;
   @ApiProperty({ example: 84 }) durationMs: number;
   @ApiProperty({ nullable: true, type: TestErrorResponse }) error: TestErrorResponse | null;

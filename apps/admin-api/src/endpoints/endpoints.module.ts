@@ -4,11 +4,11 @@ import { EndpointEntity } from '@gateway/persistence';
 import { EndpointsController } from './endpoints.controller';
 import { EndpointsRepository } from './endpoints.repository';
 import { EndpointsService } from './endpoints.service';
-import { EndpointRules } from './endpoint.rules';
+import { EndpointRules, TestEndpointRules } from './endpoint.rules';
 
 @Module({
   imports: [TypeOrmModule.forFeature([EndpointEntity])],
   controllers: [EndpointsController],
-  providers: [EndpointsService, EndpointsRepository, EndpointRules],
+  providers: [EndpointsService, EndpointsRepository, EndpointRules, TestEndpointRules],
 })
 export class EndpointsModule {}

@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, derivedEventId, IdPrefix } from '@gateway/contracts';
+import {
+  CANONICAL_EVENT_SCHEMA,
+  CanonicalEventV1,
+  compileEndpointFilter,
+  derivedEventId,
+  eventTypeDefinition,
+  IdPrefix,
+  subscribesTo,
+} from '@gateway/contracts';
 import { HttpSender, renderRequest, signingSecrets } from '@gateway/delivery';
 import { ApiError } from '@gateway/http';
 import { EndpointEntity, openEndpointHeaders, sealEndpointHeaders } from '@gateway/persistence';
@@ -9,7 +17,14 @@ import { AdminApiConfig } from '../admin-api.config';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { iso } from '../common/iso';
 import { Page, PageQuery, decodeCursor, pageLimit, toPage } from '../common/pagination';
-import { CreateEndpointDto, EndpointResponse, EndpointWithSecretResponse, UpdateEndpointDto } from './endpoints.dto';
+import {
+  CreateEndpointDto,
+  EndpointResponse,
+  EndpointTestResponse,
+  EndpointWithSecretResponse,
+  TestEndpointDto,
+  UpdateEndpointDto,
+} from './endpoints.dto';
 import { EndpointsRepository } from './endpoints.repository';
 
 /** Points of an endpoint's stats series: the window in equal buckets, for charts. */
@@ -39,6 +54,7 @@ export class EndpointsService {
       disabledReason: null,
       timeoutMs: dto.timeoutMs ?? 5000,
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
+      filter: dto.filter ?? null,
       ...sealEndpointHeaders(this.box, dto.headers ?? {}),
       secretSealed: this.box.encrypt(secret),
       previousSecretSealed: null,
@@ -79,6 +95,7 @@ export class EndpointsService {
       'format',
       'timeoutMs',
       'rateLimitPerSecond',
+      'filter',
     ] as const) {
       if (dto[key] !== undefined) (patch as Record<string, unknown>)[key] = dto[key];
     }
@@ -108,24 +125,42 @@ export class EndpointsService {
   }
 
   /**
-   * Sends a test message now and returns the attempt's outcome (not stored as a delivery). Kaynko-format endpoints
-   * get Kaynko's own `ping`, as the app's Test button sends; others get `gateway.ping`.
+   * Sends a sample event now and returns the attempt's outcome (not stored as a delivery). By default Kaynko-format
+   * endpoints get Kaynko's own `ping`, as the app's Test button sends, and others `gateway.ping`; a sample `type` the
+   * endpoint does not subscribe to, or one its filter refuses, is not sent (`filteredOut`), as it would not be delivered.
    */
-  async test(tenantId: string, id: string) {
+  async test(tenantId: string, id: string, sample: TestEndpointDto = {}): Promise<EndpointTestResponse> {
     const endpoint = await this.require(tenantId, id);
     const now = new Date().toISOString();
-    const kaynko = endpoint.format === 'kaynko';
+    const type = sample.type ?? (endpoint.format === 'kaynko' ? 'kaynko.ping' : 'gateway.ping');
     const event: CanonicalEventV1 = {
       schema: CANONICAL_EVENT_SCHEMA,
       id: derivedEventId('test', id, now),
-      type: kaynko ? 'kaynko.ping' : 'gateway.ping',
-      provider: kaynko ? 'kaynko' : 'gateway',
+      type,
+      provider: eventTypeDefinition(type)!.provider,
       sourceId: id,
       tenantId,
       receivedAt: now,
       occurredAt: now,
-      data: { endpointId: id, message: 'Test message from the POS Event Gateway.' },
+      data: sample.data ?? { endpointId: id, message: 'Test message from the POS Event Gateway.' },
     };
+    const refusal =
+      sample.type !== undefined && !subscribesTo(endpoint.eventTypes, type)
+        ? `the endpoint does not subscribe to ${type}, so the sample was not sent`
+        : endpoint.filter && !compileEndpointFilter(endpoint.filter)(event)
+          ? "the sample does not match the endpoint's filter, so it was not sent (nor would such an event be delivered)"
+          : null;
+    if (refusal) {
+      return {
+        eventId: event.id,
+        succeeded: false,
+        filteredOut: true,
+        statusCode: null,
+        durationMs: 0,
+        error: { class: 'filtered_out', message: refusal },
+        responseBody: null,
+      };
+    }
     const headers = openEndpointHeaders(this.box, endpoint);
     // Signed exactly as deliveries are: during a rotation's overlap with both secrets.
     const secrets = signingSecrets(
@@ -143,9 +178,10 @@ export class EndpointsService {
     return {
       eventId: event.id,
       succeeded: result.errorClass === null,
+      filteredOut: false,
       statusCode: result.statusCode,
       durationMs: result.durationMs,
-      error: result.errorClass ? { class: result.errorClass, message: result.errorMessage } : null,
+      error: result.errorClass ? { class: result.errorClass, message: result.errorMessage ?? result.errorClass } : null,
       // At most 1 KiB, and nothing from an address inside the operator's network (an allowed private range).
       responseBody: this.sender.reachesPrivately(endpoint.url) ? null : result.body,
     };
@@ -217,6 +253,7 @@ function present(e: EndpointEntity, headers: Record<string, string>): EndpointRe
     timeoutMs: e.timeoutMs,
     rateLimitPerSecond: e.rateLimitPerSecond,
     headers,
+    filter: e.filter,
     createdAt: iso(e.createdAt)!,
     updatedAt: iso(e.updatedAt)!,
   };

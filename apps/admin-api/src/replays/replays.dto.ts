@@ -44,8 +44,13 @@ export class ReplayResponse {
   @ApiProperty({ format: 'date-time' }) since: string;
   @ApiProperty({ format: 'date-time' }) until: string;
   @ApiProperty({ type: [String] }) eventTypes: string[];
-  @ApiProperty({ description: 'Matching events when the replay was created' }) total: number;
-  @ApiProperty({ description: 'Deliveries created so far (throttled)' }) scheduled: number;
+  @ApiProperty({
+    description:
+      "Events of the window and types when the replay was created (before the endpoint's filter, which `scheduled` honours)",
+  })
+  total: number;
+  @ApiProperty({ description: "Deliveries created so far (throttled): the events the endpoint's filter accepts" })
+  scheduled: number;
   @ApiProperty() succeeded: number;
   @ApiProperty() failed: number;
   @ApiProperty({ description: '0…1: deliveries finished (succeeded or failed) out of total; 1 exactly at completed' })

@@ -85,21 +85,31 @@ function EventTypePicker({ value, onChange }: { value: string[]; onChange: (v: s
   );
 }
 
-export function EndpointForm({ endpoint }: { endpoint?: Endpoint }) {
+/** Adds an endpoint, or edits one (then `onSaved` lets its page show what was saved). */
+export function EndpointForm({ endpoint, onSaved }: { endpoint?: Endpoint; onSaved?: () => void }) {
   const [url, setUrl] = useState(endpoint?.url ?? '');
   const [name, setName] = useState(endpoint?.name ?? '');
   const [types, setTypes] = useState<string[]>(endpoint?.eventTypes ?? []);
   const [format, setFormat] = useState<Endpoint['format']>(endpoint?.format ?? 'standard');
   const [secret, setSecret] = useState('');
+  const [filter, setFilter] = useState(endpoint?.filter ? JSON.stringify(endpoint.filter, null, 2) : '');
   const { busy, error, run } = useAction();
 
   function submit(event: FormEvent) {
     event.preventDefault();
     void run('save', async () => {
-      const body = { url, name: name || undefined, eventTypes: types, format, ...(secret ? { secret } : {}) };
+      const body = {
+        url,
+        name: name || undefined,
+        eventTypes: types,
+        format,
+        filter: parseFilter(filter),
+        ...(secret ? { secret } : {}),
+      };
       const saved = endpoint
         ? await api<Endpoint>('PATCH', `/v1/endpoints/${endpoint.id}`, body)
         : await api<Endpoint>('POST', '/v1/endpoints', body);
+      onSaved?.();
       navigate(`#/endpoints/${saved.id}`);
     });
   }
@@ -130,6 +140,23 @@ export function EndpointForm({ endpoint }: { endpoint?: Endpoint }) {
           <option value="kaynko">kaynko</option>
         </select>
       </Field>
+      <Field
+        label="Filter (optional)"
+        hint={
+          'Deliver only the events that match, e.g. {"data.total": {"$gte": 100}, "data.paymentMethod": {"$in": ["card"]}}. ' +
+          'Operators: $eq $ne $gt $gte $lt $lte $in $nin $exists $startsWith $and $or $not. Empty: every subscribed event.'
+        }
+      >
+        <textarea
+          aria-label="Filter"
+          className="code"
+          rows={4}
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+          spellCheck={false}
+          placeholder='{"data.total": {"$gte": 100}}'
+        />
+      </Field>
       {!endpoint && (
         <Field
           label="Signing secret (optional)"
@@ -149,8 +176,19 @@ export function EndpointForm({ endpoint }: { endpoint?: Endpoint }) {
   );
 }
 
+/** The filter box's text as the API takes it: null when empty; a mistake in the JSON is shown before sending. */
+function parseFilter(text: string): Record<string, unknown> | null {
+  if (!text.trim()) return null;
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`The filter is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
 interface TestOutcome {
   succeeded: boolean;
+  filteredOut: boolean;
   statusCode: number | null;
   durationMs: number;
   error: { class: string; message: string } | null;
@@ -172,7 +210,7 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
       </section>
     );
   const e = endpoint.data;
-  if (editing) return <EndpointForm endpoint={e} />;
+  if (editing) return <EndpointForm endpoint={e} onSaved={endpoint.reload} />;
   return (
     <section className="panel">
       <header className="bar">
@@ -186,6 +224,11 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
         {e.eventTypes.join(', ')} · format {e.format} · timeout {e.timeoutMs} ms
         {e.disabledReason ? ` · disabled: ${e.disabledReason}` : ''}
       </p>
+      {e.filter && (
+        <p className="muted wrap">
+          Filter: <code data-testid="filter">{JSON.stringify(e.filter)}</code>
+        </p>
+      )}
       <div className="actions">
         <button
           type="button"
@@ -220,10 +263,16 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
         </a>
       </div>
       {test && (
-        <p className={`outcome ${test.succeeded ? 'good' : 'bad'}`} role="status">
-          {test.succeeded ? 'Test delivered' : 'Test failed'}: {test.statusCode ?? test.error?.class} in{' '}
-          {test.durationMs} ms
-          {test.error ? ` — ${test.error.message}` : ''}
+        <p className={`outcome ${test.filteredOut ? '' : test.succeeded ? 'good' : 'bad'}`} role="status">
+          {test.filteredOut ? (
+            <>Filtered out — {test.error?.message}</>
+          ) : (
+            <>
+              {test.succeeded ? 'Test delivered' : 'Test failed'}: {test.statusCode ?? test.error?.class} in{' '}
+              {test.durationMs} ms
+              {test.error ? ` — ${test.error.message}` : ''}
+            </>
+          )}
         </p>
       )}
       <h3>Signing secret</h3>

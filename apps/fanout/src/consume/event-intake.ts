@@ -130,7 +130,7 @@ export class EventIntake implements OnModuleInit {
 
     const now = new Date();
     const all = events.flatMap((event) =>
-      this.endpoints.matching(event.tenantId, event.type).map((endpoint) => ({
+      this.endpoints.matching(event).map((endpoint) => ({
         id: newId(IdPrefix.delivery),
         eventId: event.id,
         eventReceivedAt: new Date(event.receivedAt),

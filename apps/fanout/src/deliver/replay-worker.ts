@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
 import { ReplayStore } from '../store/replay-store';
 
@@ -6,7 +7,7 @@ const MAX_REPLAYS_PER_TICK = 20;
 
 /**
  * Turns replay jobs into deliveries at a bounded rate (FANOUT_REPLAY_RATE_PER_SECOND per replay): each second it
- * schedules the next chunk of each open replay; the retry poller then sends them like any delivery, within the
+ * schedules the next chunk of each open replay (the events its endpoint's filter accepts); the retry poller then sends them like any delivery, within the
  * endpoint's own concurrency and rate limits. Jobs are leased rows, so any fan-out instance may advance them.
  */
 @Injectable()
@@ -17,6 +18,7 @@ export class ReplayWorker {
 
   constructor(
     private readonly store: ReplayStore,
+    private readonly endpoints: EndpointCache,
     private readonly config: FanoutConfig,
   ) {}
 
@@ -39,7 +41,10 @@ export class ReplayWorker {
       for (let i = 0; i < MAX_REPLAYS_PER_TICK && !this.stopped; i++) {
         const replay = await this.store.claim(30);
         if (!replay) break;
-        await this.store.scheduleChunk(replay, this.config.FANOUT_REPLAY_RATE_PER_SECOND);
+        // The endpoint's filter as it is now: a change confirmed before this chunk applies to it.
+        await this.endpoints.current();
+        const accepts = this.endpoints.get(replay.endpoint_id)?.accepts ?? null;
+        await this.store.scheduleChunk(replay, this.config.FANOUT_REPLAY_RATE_PER_SECOND, accepts);
       }
     } catch (err) {
       this.logger.warn(`replay tick failed: ${(err as Error).message}`);

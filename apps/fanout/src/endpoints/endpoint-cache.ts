@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { ConfigChangeV1, subscribesTo } from '@gateway/contracts';
+import { CanonicalEventV1, ConfigChangeV1, compileEndpointFilter, subscribesTo } from '@gateway/contracts';
 import { signingSecrets } from '@gateway/delivery';
 import { ChangeFedCache, KafkaBatchTransport } from '@gateway/messaging';
 import { EndpointEntity, EndpointFormat, openEndpointHeaders } from '@gateway/persistence';
@@ -20,6 +20,8 @@ export interface CachedEndpoint {
   secret: string;
   previousSecret: string | null;
   previousSecretExpiresAt: number | null;
+  /** The endpoint's payload filter, compiled when this version of the endpoint was loaded; null: no filter. */
+  accepts: ((event: CanonicalEventV1) => boolean) | null;
 }
 
 /**
@@ -63,9 +65,11 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
     return this.byId.get(id);
   }
 
-  /** Enabled endpoints of the tenant subscribed to the type. */
-  matching(tenantId: string, type: string): CachedEndpoint[] {
-    return (this.byTenant.get(tenantId) ?? []).filter((e) => e.enabled && subscribesTo(e.eventTypes, type));
+  /** Enabled endpoints of the event's tenant that subscribe to its type and whose filter it passes. */
+  matching(event: CanonicalEventV1): CachedEndpoint[] {
+    return (this.byTenant.get(event.tenantId) ?? []).filter(
+      (e) => e.enabled && subscribesTo(e.eventTypes, event.type) && (e.accepts?.(event) ?? true),
+    );
   }
 
   /** Secrets to sign with now: the current one, plus the previous one during a rotation overlap. */
@@ -139,10 +143,12 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
         secret: this.box.decrypt(row.secretSealed),
         previousSecret: row.previousSecretSealed ? this.box.decrypt(row.previousSecretSealed) : null,
         previousSecretExpiresAt: row.previousSecretExpiresAt?.getTime() ?? null,
+        accepts: row.filter ? compileEndpointFilter(row.filter) : null,
       };
     } catch (err) {
       this.logger.error(
-        `endpoint ${row.id} is unusable: its secret or headers cannot be decrypted (${(err as Error).message})`,
+        `endpoint ${row.id} is unusable: its secret or headers cannot be decrypted, or its filter compiled ` +
+          `(${(err as Error).message})`,
       );
       return null;
     }

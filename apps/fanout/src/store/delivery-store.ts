@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CanonicalEventV1 } from '@gateway/contracts';
-import { type AttemptTimings, type DeliveryStatus, pgArray } from '@gateway/persistence';
+import {
+  type AttemptTimings,
+  type DeliveryStatus,
+  type EventRow,
+  canonicalEvent,
+  eventColumns,
+  pgArray,
+} from '@gateway/persistence';
 import { EventPartitions } from './event-partitions';
 
 /** A body sent again by its provider within this long of the first is the same event (the events topic's retention). */
@@ -222,36 +229,12 @@ export class DeliveryStore {
   /** Events by id and receivedAt (the partition key: only the partitions of those days are read). */
   private async eventsByKey(keys: Array<{ id: string; receivedAt: Date }>): Promise<Map<string, CanonicalEventV1>> {
     const at = [...new Set(keys.map((k) => k.receivedAt.getTime()))].map((ms) => new Date(ms).toISOString());
-    const rows: Array<{
-      id: string;
-      tenant_id: string;
-      source_id: string;
-      type: string;
-      provider: CanonicalEventV1['provider'];
-      received_at: Date;
-      occurred_at: Date | null;
-      data: Record<string, unknown>;
-    }> = await this.db.query(
-      `SELECT id, tenant_id, source_id, type, provider, received_at, occurred_at, data FROM events
-        WHERE received_at = ANY($2::timestamptz[]) AND id = ANY($1::varchar[])`,
+    const rows: EventRow[] = await this.db.query(
+      `SELECT ${eventColumns('e')} FROM events e
+        WHERE e.received_at = ANY($2::timestamptz[]) AND e.id = ANY($1::varchar[])`,
       [[...new Set(keys.map((k) => k.id))], pgArray(at)],
     );
-    return new Map(
-      rows.map((r) => [
-        eventKey(r.id, r.received_at),
-        {
-          schema: 'canonical-event.v1',
-          id: r.id,
-          type: r.type,
-          provider: r.provider,
-          sourceId: r.source_id,
-          tenantId: r.tenant_id,
-          receivedAt: r.received_at.toISOString(),
-          occurredAt: r.occurred_at?.toISOString() ?? null,
-          data: r.data,
-        },
-      ]),
-    );
+    return new Map(rows.map((r) => [eventKey(r.id, r.received_at), canonicalEvent(r)]));
   }
 
   /** Deliveries waiting in the retry queue, due now and later (counted up to a million each: a scrape stays cheap). */

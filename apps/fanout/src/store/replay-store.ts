@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { IdPrefix } from '@gateway/contracts';
-import { eventMatchParams, eventMatchSql } from '@gateway/persistence';
+import { CanonicalEventV1, IdPrefix } from '@gateway/contracts';
+import { EventRow, canonicalEvent, eventColumns, eventMatchParams, eventMatchSql } from '@gateway/persistence';
 import { newId } from '@gateway/security';
 
 interface ReplayRow {
@@ -40,16 +40,21 @@ export class ReplayStore {
   }
 
   /**
-   * Creates deliveries for the next `chunk` matching events (in received order) and advances the cursor, in one
-   * transaction; completes the replay when the window is exhausted. Returns how many were scheduled.
+   * Creates deliveries for those of the next `chunk` events of the replay's types (in received order) that `accepts`
+   * (the endpoint's payload filter), and advances the cursor past all of them, in one transaction; completes the
+   * replay when the window is exhausted. Returns how many deliveries were scheduled.
    */
-  async scheduleChunk(replay: ReplayRow, chunk: number): Promise<number> {
+  async scheduleChunk(
+    replay: ReplayRow,
+    chunk: number,
+    accepts: ((event: CanonicalEventV1) => boolean) | null,
+  ): Promise<number> {
     return this.db.transaction(async (tx) => {
       const cursor = replay.cursor_received_at
         ? `AND (e.received_at, e.id) > ($8::timestamptz, $9::varchar)`
         : `AND $8::timestamptz IS NULL AND $9::varchar IS NULL`;
-      const events = await tx.query<Array<{ id: string; type: string; received_at: Date }>>(
-        `SELECT e.id, e.type, e.received_at FROM events e
+      const read = await tx.query<EventRow[]>(
+        `SELECT ${eventColumns('e')} FROM events e
           WHERE e.tenant_id = $1 AND e.received_at >= $2 AND e.received_at < $3 AND ${eventMatchSql('e', 4)} ${cursor}
           ORDER BY e.received_at, e.id LIMIT $10`,
         [
@@ -62,6 +67,7 @@ export class ReplayStore {
           chunk,
         ],
       );
+      const events = accepts ? read.filter((row) => accepts(canonicalEvent(row))) : read;
       if (events.length) {
         await tx.query(
           `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, replay_id, status, next_attempt_at,
@@ -81,8 +87,8 @@ export class ReplayStore {
           ],
         );
       }
-      const last = events[events.length - 1];
-      const done = events.length < chunk;
+      const last = read[read.length - 1];
+      const done = read.length < chunk;
       await tx.query(
         `UPDATE replays SET scheduled = scheduled + $2, cursor_received_at = COALESCE($3, cursor_received_at),
                 cursor_event_id = COALESCE($4, cursor_event_id), lease_until = NULL, updated_at = now(),

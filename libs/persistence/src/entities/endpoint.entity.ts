@@ -1,3 +1,4 @@
+import type { EndpointFilter } from '@gateway/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export type EndpointFormat = 'standard' | 'kaynko';
@@ -37,6 +38,10 @@ export class EndpointEntity {
 
   @Column({ name: 'rate_limit_per_second', type: 'integer', nullable: true })
   rateLimitPerSecond: number | null;
+
+  /** Which of the subscribed events are delivered (an EndpointFilter, validated by admin-api); null: all of them. */
+  @Column({ type: 'jsonb', nullable: true })
+  filter: EndpointFilter | null;
 
   /**
    * Custom headers stored before they were sealed (`{}` once `npm run secrets:reseal` has sealed them). Read them
