@@ -87,6 +87,39 @@ describe('admin API validation: every invalid field in one answer (real admin-ap
     expect((await api('DELETE', `/v1/endpoints/${created.body.id}`)).status).toBe(204);
   });
 
+  it('a retry schedule: each wrong step named by its index, and the schedule in force shown', async () => {
+    const answer = await api('POST', '/v1/endpoints', {
+      url: 'https://example.com/retried',
+      eventTypes: ['*'],
+      retrySchedule: ['10s', '500ms', '25h', 'soon'],
+    });
+    expect(fields(answer)).toEqual({
+      'retrySchedule[1]': 'must be from 1s to 24h',
+      'retrySchedule[2]': 'must be from 1s to 24h',
+      'retrySchedule[3]': 'must be a duration such as "30s", "10m" or "2h"',
+    });
+    const tooLong = await api('POST', '/v1/endpoints', {
+      url: 'https://example.com/retried',
+      eventTypes: ['*'],
+      retrySchedule: Array.from({ length: 21 }, () => '1m'),
+    });
+    expect(Object.keys(fields(tooLong))).toEqual(['retrySchedule']);
+    expect((await api('GET', '/v1/endpoints')).body.data).toEqual([]);
+
+    const created = await api('POST', '/v1/endpoints', { url: 'https://example.com/retried', eventTypes: ['*'] });
+    // The deployment's schedule (GATEWAY_RETRY_SCHEDULE's default here).
+    expect(created.body).toMatchObject({
+      retrySchedule: null,
+      retryScheduleInForce: ['5s', '5m', '30m', '2h', '5h', '10h', '10h'],
+    });
+    const own = await api('PATCH', `/v1/endpoints/${created.body.id}`, { retrySchedule: ['10s', '1m', '10m', '1h'] });
+    expect(own.body).toMatchObject({
+      retrySchedule: ['10s', '1m', '10m', '1h'],
+      retryScheduleInForce: ['10s', '1m', '10m', '1h'],
+    });
+    expect((await api('DELETE', `/v1/endpoints/${created.body.id}`)).status).toBe(204);
+  });
+
   it('a field the decorators refused is not checked again by the service rules (one reason per field)', async () => {
     const answer = await api('POST', '/v1/endpoints', { url: 42, eventTypes: 'kaynko.*' });
     expect(answer.status).toBe(400);

@@ -165,9 +165,11 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     await page.getByRole('alert').locator('li', { hasText: 'filter["data.currency"].$like' }).waitFor();
     // Kaynko's example sale is in USD: the next test's sale still arrives.
     await filter.fill('{"data.currency": {"$in": ["USD", "KES"]}}');
+    await page.getByLabel('Retry schedule').fill('10s, 1m');
     await shot('endpoint-filter');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('filter').filter({ hasText: '{"data.currency":{"$in":["USD","KES"]}}' }).waitFor();
+    expect(await page.getByTestId('retries').textContent()).toBe('10s, 1m');
 
     const before = receiver.requests.length;
     await page.getByRole('button', { name: 'Test', exact: true }).click();
@@ -197,6 +199,8 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     await row.getByRole('link').click();
     await page.getByRole('heading', { name: 'Attempts' }).waitFor();
     await page.locator('ol.attempts li', { hasText: '#1' }).filter({ hasText: '200' }).waitFor();
+    // The endpoint's own schedule (set in the test before), in force for this delivery.
+    expect(await page.getByTestId('retry-schedule').textContent()).toBe('Retry schedule: 10s, 1m — attempt 1 of 3');
     await page.getByRole('button', { name: 'Retry' }).click();
     await page.locator('ol.attempts li', { hasText: '#2' }).waitFor({ timeout: 15_000 });
     await shot('delivery');

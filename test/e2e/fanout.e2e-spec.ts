@@ -99,6 +99,31 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     expect(metrics).toContain('fanout_circuit_breakers{');
   });
 
+  it("retries on the endpoint's own retrySchedule instead of the deployment's, and says which is in force", async () => {
+    const t = await tenant();
+    const r = await receiver();
+    r.behaviour = (_, res) => void res.writeHead(500).end('down');
+    const ep = await t.endpoint({ url: r.url(), retrySchedule: ['1s'] });
+    expect(ep).toMatchObject({ retrySchedule: ['1s'], retryScheduleInForce: ['1s'] });
+    const { id } = await t.send();
+    // One retry, then it fails: the deployment's schedule (RETRY_SCHEDULE) would have made five attempts.
+    const d = await t.delivery(ep.id, (x) => x.status === 'failed');
+    expect(d).toMatchObject({ eventId: id, attemptCount: 2, retrySchedule: ['1s'] });
+    const [first, second] = d.attempts.map((a: { startedAt: string }) => Date.parse(a.startedAt));
+    expect(second - first).toBeGreaterThanOrEqual(800); // 1 s, -20 % jitter at most
+    expect(r.requests).toHaveLength(2);
+
+    // Back to the deployment's schedule: null removes the endpoint's own.
+    const back = await t.api('PATCH', `/v1/endpoints/${ep.id}`, { retrySchedule: null });
+    expect(back.body).toMatchObject({ retrySchedule: null, retryScheduleInForce: RETRY_SCHEDULE.split(',') });
+    const again = await t.send();
+    const d2 = await t.delivery(ep.id, (x) => x.eventId === again.id && x.status === 'failed', 20_000);
+    expect(d2).toMatchObject({
+      attemptCount: RETRY_SCHEDULE.split(',').length + 1,
+      retrySchedule: RETRY_SCHEDULE.split(','),
+    });
+  });
+
   it('honours Retry-After on 429', async () => {
     const t = await tenant();
     const r = await receiver();

@@ -1,7 +1,7 @@
 import { IsInt, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
-import { DataRetentionConfig, ToNumber } from '@gateway/config';
+import { DeliveryPolicyConfig, ToNumber } from '@gateway/config';
 
-export class AdminApiConfig extends DataRetentionConfig {
+export class AdminApiConfig extends DeliveryPolicyConfig {
   @ToNumber()
   @IsInt()
   @Min(1)

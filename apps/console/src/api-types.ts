@@ -740,6 +740,16 @@ export interface components {
       /** @example ERP sync */
       name?: string;
       rateLimitPerSecond?: number | null;
+      /**
+       * @description This endpoint's delays between attempts, overriding the deployment's schedule (GATEWAY_RETRY_SCHEDULE): 1 to 20 durations of 1s to 24h (units ms, s, m, h), ±20 % jitter added; after the last one the delivery fails. Retry-After on 429 and 503 is honoured as with the default. null: the deployment's schedule.
+       * @example [
+       *       "10s",
+       *       "1m",
+       *       "10m",
+       *       "1h"
+       *     ]
+       */
+      retrySchedule?: string[] | null;
       /** @description Your own secret (e.g. the Kaynko secret your receiver already uses). Omit to get a generated whsec_… secret. */
       secret?: string;
       /** @description Default: `5000`. */
@@ -805,6 +815,19 @@ export interface components {
       nextAttemptAt: string | null;
       /** @description Set when a replay job created it. */
       replayId: string | null;
+      /**
+       * @description The delays between its attempts, from its endpoint as it is now: the endpoint's own retrySchedule, or the deployment's. Attempt n + 1 follows attempt n after step n (±20 %, or the receiver's Retry-After); after the last step the delivery fails.
+       * @example [
+       *       "5s",
+       *       "5m",
+       *       "30m",
+       *       "2h",
+       *       "5h",
+       *       "10h",
+       *       "10h"
+       *     ]
+       */
+      retrySchedule: string[];
       /** @enum {string} */
       status: 'pending' | 'retrying' | 'succeeded' | 'failed';
       /** Format: date-time */
@@ -880,6 +903,29 @@ export interface components {
       id: string;
       name: string | null;
       rateLimitPerSecond: number | null;
+      /**
+       * @description The endpoint's own retry schedule; null: the deployment's (see retryScheduleInForce).
+       * @example [
+       *       "10s",
+       *       "1m",
+       *       "10m",
+       *       "1h"
+       *     ]
+       */
+      retrySchedule: string[] | null;
+      /**
+       * @description The delays its deliveries are retried after: its own retrySchedule, or the deployment's.
+       * @example [
+       *       "5s",
+       *       "5m",
+       *       "30m",
+       *       "2h",
+       *       "5h",
+       *       "10h",
+       *       "10h"
+       *     ]
+       */
+      retryScheduleInForce: string[];
       tenantId: string;
       timeoutMs: number;
       /** Format: date-time */
@@ -959,6 +1005,29 @@ export interface components {
       id: string;
       name: string | null;
       rateLimitPerSecond: number | null;
+      /**
+       * @description The endpoint's own retry schedule; null: the deployment's (see retryScheduleInForce).
+       * @example [
+       *       "10s",
+       *       "1m",
+       *       "10m",
+       *       "1h"
+       *     ]
+       */
+      retrySchedule: string[] | null;
+      /**
+       * @description The delays its deliveries are retried after: its own retrySchedule, or the deployment's.
+       * @example [
+       *       "5s",
+       *       "5m",
+       *       "30m",
+       *       "2h",
+       *       "5h",
+       *       "10h",
+       *       "10h"
+       *     ]
+       */
+      retryScheduleInForce: string[];
       /**
        * @description The signing secret.
        * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
@@ -1334,6 +1403,16 @@ export interface components {
       /** @description null removes it. */
       name?: string | null;
       rateLimitPerSecond?: number | null;
+      /**
+       * @description This endpoint's delays between attempts, overriding the deployment's schedule (GATEWAY_RETRY_SCHEDULE): 1 to 20 durations of 1s to 24h (units ms, s, m, h), ±20 % jitter added; after the last one the delivery fails. Retry-After on 429 and 503 is honoured as with the default. null: the deployment's schedule.
+       * @example [
+       *       "10s",
+       *       "1m",
+       *       "10m",
+       *       "1h"
+       *     ]
+       */
+      retrySchedule?: string[] | null;
       timeoutMs?: number;
       url?: string;
     };

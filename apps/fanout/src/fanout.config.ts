@@ -1,9 +1,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { DataRetentionConfig, ToNumber } from '@gateway/config';
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import { DeliveryPolicyConfig, ToNumber } from '@gateway/config';
 
-export class FanoutConfig extends DataRetentionConfig {
+export class FanoutConfig extends DeliveryPolicyConfig {
   /** Health and metrics only: fan-out takes no other HTTP traffic. */
   @ToNumber()
   @IsInt()
@@ -13,12 +13,6 @@ export class FanoutConfig extends DataRetentionConfig {
 
   /** See BaseServiceConfig. */
   override METRICS_PORT = 9302;
-
-  /** Delays before each retry, e.g. `5s,5m,30m,2h,5h,10h,10h` (units ms, s, m, h); ±20 % jitter is added. */
-  @Matches(/^\s*\d+(\.\d+)?(ms|s|m|h)\s*(,\s*\d+(\.\d+)?(ms|s|m|h)\s*)*$/, {
-    message: 'GATEWAY_RETRY_SCHEDULE must be a comma-separated list of durations such as 300ms,5s,5m,2h',
-  })
-  GATEWAY_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
 
   /** Requests in flight across all endpoints. */
   @ToNumber()

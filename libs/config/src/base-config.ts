@@ -153,3 +153,15 @@ export class DataRetentionConfig extends UrlPolicyConfig {
   @RetentionDays()
   GATEWAY_RETENTION_DAYS = 30;
 }
+
+/** For the services that know the delivery policy: fan-out applies it, admin-api shows it on endpoints and deliveries. */
+export class DeliveryPolicyConfig extends DataRetentionConfig {
+  /**
+   * Delays before each retry, e.g. `5s,5m,30m,2h,5h,10h,10h` (units ms, s, m, h); ±20 % jitter is added. An endpoint's
+   * own `retrySchedule` overrides it. Give both services the same value.
+   */
+  @Matches(/^\s*\d+(\.\d+)?(ms|s|m|h)\s*(,\s*\d+(\.\d+)?(ms|s|m|h)\s*)*$/, {
+    message: 'GATEWAY_RETRY_SCHEDULE must be a comma-separated list of durations such as 300ms,5s,5m,2h',
+  })
+  GATEWAY_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
+}

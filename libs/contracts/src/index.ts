@@ -14,3 +14,4 @@ export * from './validation';
 export * from './scopes';
 export * from './json-schema';
 export * from './endpoint-filter';
+export * from './retry-schedule';

@@ -20,6 +20,7 @@ import { PartitionByDay1764900000000 } from './migrations/1764900000000-partitio
 import { TenantRetention1765000000000 } from './migrations/1765000000000-tenant-retention';
 import { ExpiredEventFilters1765100000000 } from './migrations/1765100000000-expired-event-filters';
 import { EndpointFilter1765200000000 } from './migrations/1765200000000-endpoint-filter';
+import { EndpointRetrySchedule1765300000000 } from './migrations/1765300000000-endpoint-retry-schedule';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -51,6 +52,7 @@ export const MIGRATIONS = [
   TenantRetention1765000000000,
   ExpiredEventFilters1765100000000,
   EndpointFilter1765200000000,
+  EndpointRetrySchedule1765300000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

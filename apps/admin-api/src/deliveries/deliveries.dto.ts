@@ -45,5 +45,14 @@ export class AttemptResponse {
 }
 
 export class DeliveryDetailResponse extends DeliveryResponse {
+  @ApiProperty({
+    type: [String],
+    example: ['5s', '5m', '30m', '2h', '5h', '10h', '10h'],
+    description:
+      "The delays between its attempts, from its endpoint as it is now: the endpoint's own retrySchedule, or the " +
+      "deployment's. Attempt n + 1 follows attempt n after step n (±20 %, or the receiver's Retry-After); after the " +
+      'last step the delivery fails.',
+  })
+  retrySchedule: string[];
   @ApiProperty({ type: [AttemptResponse], description: 'Every attempt, oldest first.' }) attempts: AttemptResponse[];
 }

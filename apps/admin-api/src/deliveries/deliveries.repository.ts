@@ -31,6 +31,15 @@ export class DeliveriesRepository {
     return this.deliveries.findOneBy({ id, tenantId });
   }
 
+  /** The delivery's endpoint's own retry schedule (null: the deployment's, or the endpoint is gone). */
+  async retryScheduleOf(delivery: DeliveryEntity): Promise<string[] | null> {
+    const [row] = await this.deliveries.query<Array<{ retry_schedule: string[] | null }>>(
+      `SELECT retry_schedule FROM endpoints WHERE id = $1`,
+      [delivery.endpointId],
+    );
+    return row?.retry_schedule ?? null;
+  }
+
   /** In the delivery's partition (its event's day). */
   attemptsOf(delivery: DeliveryEntity): Promise<DeliveryAttemptEntity[]> {
     return this.attempts.find({

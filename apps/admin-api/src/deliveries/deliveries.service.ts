@@ -1,14 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '@gateway/http';
 import { DeliveryAttemptEntity, DeliveryEntity } from '@gateway/persistence';
+import { AdminApiConfig } from '../admin-api.config';
 import { iso } from '../common/iso';
+import { deploymentRetrySchedule } from '../common/retry-schedule';
 import { Page, decodeCursor, pageLimit, toPage } from '../common/pagination';
 import { AttemptResponse, DeliveriesQuery, DeliveryDetailResponse, DeliveryResponse } from './deliveries.dto';
 import { DeliveriesRepository } from './deliveries.repository';
 
 @Injectable()
 export class DeliveriesService {
-  constructor(private readonly deliveries: DeliveriesRepository) {}
+  constructor(
+    private readonly deliveries: DeliveriesRepository,
+    private readonly config: AdminApiConfig,
+  ) {}
 
   async list(tenantId: string, query: DeliveriesQuery): Promise<Page<DeliveryResponse>> {
     const limit = pageLimit(query);
@@ -18,8 +23,15 @@ export class DeliveriesService {
 
   async get(tenantId: string, id: string): Promise<DeliveryDetailResponse> {
     const delivery = await this.require(tenantId, id);
-    const attempts = await this.deliveries.attemptsOf(delivery);
-    return { ...presentDelivery(delivery), attempts: attempts.map(presentAttempt) };
+    const [attempts, own] = await Promise.all([
+      this.deliveries.attemptsOf(delivery),
+      this.deliveries.retryScheduleOf(delivery),
+    ]);
+    return {
+      ...presentDelivery(delivery),
+      retrySchedule: own ?? deploymentRetrySchedule(this.config),
+      attempts: attempts.map(presentAttempt),
+    };
   }
 
   /** Sends it again now, whatever its state (a succeeded delivery may be re-sent on purpose). */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FieldError, endpointFilterProblems, eventTypeDefinition } from '@gateway/contracts';
+import { FieldError, endpointFilterProblems, eventTypeDefinition, retryScheduleProblems } from '@gateway/contracts';
 import { customHeaderProblems } from '@gateway/delivery';
 import { BodyRules } from '@gateway/http';
 import { UrlGuard } from '@gateway/security';
@@ -8,8 +8,8 @@ import type { CreateEndpointDto, TestEndpointDto } from './endpoints.dto';
 
 /**
  * An endpoint's body beyond its decorators (create and update): the URL passes the SSRF guard, every event type is
- * in the catalog, custom headers are allowed, the filter is one fan-out can evaluate. Run by the validation pipe with
- * the decorators: one answer.
+ * in the catalog, custom headers are allowed, the filter is one fan-out can evaluate, the retry schedule's steps are
+ * durations within bounds. Run by the validation pipe with the decorators: one answer.
  */
 @Injectable()
 export class EndpointRules implements BodyRules<Partial<CreateEndpointDto>> {
@@ -24,6 +24,7 @@ export class EndpointRules implements BodyRules<Partial<CreateEndpointDto>> {
     if (valid('eventTypes')) problems.push(...eventTypeProblems(dto.eventTypes));
     if (dto.headers && valid('headers')) problems.push(...customHeaderProblems(dto.headers));
     if (dto.filter && valid('filter')) problems.push(...endpointFilterProblems(dto.filter));
+    if (dto.retrySchedule && valid('retrySchedule')) problems.push(...retryScheduleProblems(dto.retrySchedule));
     return problems;
   }
 }

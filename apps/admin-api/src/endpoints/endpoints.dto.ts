@@ -36,6 +36,10 @@ const FILTER_DESCRIPTION =
   'semantics: values compare only with values of the same type, a path through an array matches if any element ' +
   'does. At most 5 levels and 50 conditions; a mistake is a 400 naming its path inside `filter`. null: every ' +
   'subscribed event.';
+const RETRY_SCHEDULE_DESCRIPTION =
+  "This endpoint's delays between attempts, overriding the deployment's schedule (GATEWAY_RETRY_SCHEDULE): 1 to 20 " +
+  'durations of 1s to 24h (units ms, s, m, h), ±20 % jitter added; after the last one the delivery fails. Retry-After ' +
+  "on 429 and 503 is honoured as with the default. null: the deployment's schedule.";
 const FILTER_EXAMPLE = { 'data.total': { $gte: 100 }, 'data.paymentMethod': { $in: ['card', 'mobile_money'] } };
 
 @CheckedBy(EndpointRules)
@@ -115,6 +119,17 @@ export class CreateEndpointDto {
   filter?: EndpointFilter | null;
 
   @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    example: ['10s', '1m', '10m', '1h'],
+    description: RETRY_SCHEDULE_DESCRIPTION,
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsArray()
+  retrySchedule?: string[] | null;
+
+  @ApiPropertyOptional({
     description:
       'Your own secret (e.g. the Kaynko secret your receiver already uses). Omit to get a generated whsec_… secret.',
     writeOnly: true,
@@ -179,6 +194,17 @@ export class UpdateEndpointDto {
   @ValidateIf((_, v) => v !== null)
   @IsObject()
   filter?: EndpointFilter | null;
+
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    example: ['10s', '1m', '10m', '1h'],
+    description: RETRY_SCHEDULE_DESCRIPTION,
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsArray()
+  retrySchedule?: string[] | null;
 }
 
 @CheckedBy(TestEndpointRules)
@@ -245,6 +271,19 @@ export class EndpointResponse {
     example: FILTER_EXAMPLE,
   })
   filter: EndpointFilter | null;
+  @ApiProperty({
+    type: [String],
+    nullable: true,
+    example: ['10s', '1m', '10m', '1h'],
+    description: "The endpoint's own retry schedule; null: the deployment's (see retryScheduleInForce).",
+  })
+  retrySchedule: string[] | null;
+  @ApiProperty({
+    type: [String],
+    example: ['5s', '5m', '30m', '2h', '5h', '10h', '10h'],
+    description: "The delays its deliveries are retried after: its own retrySchedule, or the deployment's.",
+  })
+  retryScheduleInForce: string[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }

@@ -16,6 +16,7 @@ import { generateEndpointSecret } from '@gateway/webhooks';
 import { AdminApiConfig } from '../admin-api.config';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { iso } from '../common/iso';
+import { deploymentRetrySchedule } from '../common/retry-schedule';
 import { Page, PageQuery, decodeCursor, pageLimit, toPage } from '../common/pagination';
 import {
   CreateEndpointDto,
@@ -55,6 +56,7 @@ export class EndpointsService {
       timeoutMs: dto.timeoutMs ?? 5000,
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
       filter: dto.filter ?? null,
+      retrySchedule: dto.retrySchedule ?? null,
       ...sealEndpointHeaders(this.box, dto.headers ?? {}),
       secretSealed: this.box.encrypt(secret),
       previousSecretSealed: null,
@@ -96,6 +98,7 @@ export class EndpointsService {
       'timeoutMs',
       'rateLimitPerSecond',
       'filter',
+      'retrySchedule',
     ] as const) {
       if (dto[key] !== undefined) (patch as Record<string, unknown>)[key] = dto[key];
     }
@@ -234,11 +237,11 @@ export class EndpointsService {
   }
 
   private present(e: EndpointEntity): EndpointResponse {
-    return present(e, openEndpointHeaders(this.box, e));
+    return present(e, openEndpointHeaders(this.box, e), deploymentRetrySchedule(this.config));
   }
 }
 
-function present(e: EndpointEntity, headers: Record<string, string>): EndpointResponse {
+function present(e: EndpointEntity, headers: Record<string, string>, defaultRetrySchedule: string[]): EndpointResponse {
   return {
     id: e.id,
     tenantId: e.tenantId,
@@ -254,6 +257,8 @@ function present(e: EndpointEntity, headers: Record<string, string>): EndpointRe
     rateLimitPerSecond: e.rateLimitPerSecond,
     headers,
     filter: e.filter,
+    retrySchedule: e.retrySchedule,
+    retryScheduleInForce: e.retrySchedule ?? defaultRetrySchedule,
     createdAt: iso(e.createdAt)!,
     updatedAt: iso(e.updatedAt)!,
   };

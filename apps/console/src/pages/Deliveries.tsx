@@ -1,4 +1,4 @@
-import { Attempt, Delivery, Endpoint, Page, api } from '../api';
+import { Delivery, DeliveryDetail as Detail, Endpoint, Page, api } from '../api';
 import { navigate, useAction, useApi } from '../hooks';
 import { ListFrame, Problem, Status, when } from '../ui';
 
@@ -64,7 +64,7 @@ export function DeliveryList({ query }: { query: URLSearchParams }) {
 }
 
 export function DeliveryDetail({ id }: { id: string }) {
-  const delivery = useApi<Delivery & { attempts: Attempt[] }>(`/v1/deliveries/${id}`, 3_000);
+  const delivery = useApi<Detail>(`/v1/deliveries/${id}`, 3_000);
   const { busy, error, run } = useAction();
   const d = delivery.data;
   return (
@@ -81,6 +81,9 @@ export function DeliveryDetail({ id }: { id: string }) {
             <a href={`#/endpoints/${d.endpointId}`}>endpoint</a> · {when(d.createdAt)}
           </p>
           {d.nextAttemptAt && <p className="muted">Next attempt {new Date(d.nextAttemptAt).toLocaleString()}</p>}
+          <p className="muted" data-testid="retry-schedule">
+            Retry schedule: {d.retrySchedule.join(', ')} — attempt {d.attemptCount} of {d.retrySchedule.length + 1}
+          </p>
           <div className="actions">
             <button
               type="button"

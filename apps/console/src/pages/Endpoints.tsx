@@ -93,6 +93,7 @@ export function EndpointForm({ endpoint, onSaved }: { endpoint?: Endpoint; onSav
   const [format, setFormat] = useState<Endpoint['format']>(endpoint?.format ?? 'standard');
   const [secret, setSecret] = useState('');
   const [filter, setFilter] = useState(endpoint?.filter ? JSON.stringify(endpoint.filter, null, 2) : '');
+  const [retries, setRetries] = useState(endpoint?.retrySchedule?.join(', ') ?? '');
   const { busy, error, run } = useAction();
 
   function submit(event: FormEvent) {
@@ -104,6 +105,7 @@ export function EndpointForm({ endpoint, onSaved }: { endpoint?: Endpoint; onSav
         eventTypes: types,
         format,
         filter: parseFilter(filter),
+        retrySchedule: retries.trim() ? retries.split(',').map((step) => step.trim()) : null,
         ...(secret ? { secret } : {}),
       };
       const saved = endpoint
@@ -155,6 +157,19 @@ export function EndpointForm({ endpoint, onSaved }: { endpoint?: Endpoint; onSav
           onChange={(e) => setFilter(e.target.value)}
           spellCheck={false}
           placeholder='{"data.total": {"$gte": 100}}'
+        />
+      </Field>
+      <Field
+        label="Retry schedule (optional)"
+        hint={
+          "Delays between attempts, 1 to 20 of 1s to 24h, e.g. 10s, 1m, 10m, 1h. Empty: the gateway's schedule" +
+          (endpoint && !endpoint.retrySchedule ? ` (${endpoint.retryScheduleInForce.join(', ')}).` : '.')
+        }
+      >
+        <input
+          value={retries}
+          onChange={(e) => setRetries(e.target.value)}
+          placeholder={endpoint?.retryScheduleInForce.join(', ') ?? '10s, 1m, 10m, 1h'}
         />
       </Field>
       {!endpoint && (
@@ -221,7 +236,9 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
         <code>{e.url}</code>
       </p>
       <p className="muted">
-        {e.eventTypes.join(', ')} · format {e.format} · timeout {e.timeoutMs} ms
+        {e.eventTypes.join(', ')} · format {e.format} · timeout {e.timeoutMs} ms · retries{' '}
+        <span data-testid="retries">{e.retryScheduleInForce.join(', ')}</span>
+        {e.retrySchedule ? '' : " (the gateway's)"}
         {e.disabledReason ? ` · disabled: ${e.disabledReason}` : ''}
       </p>
       {e.filter && (

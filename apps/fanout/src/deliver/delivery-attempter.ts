@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { CanonicalEventV1 } from '@gateway/contracts';
-import { IdPrefix } from '@gateway/contracts';
+import { IdPrefix, parseRetrySchedule } from '@gateway/contracts';
 import { DeadLetterPublisher } from '@gateway/messaging';
 import { Span, SpanKind, SpanStatusCode, inSpan, logsDebug, traceHeaders } from '@gateway/observability';
 import { newId } from '@gateway/security';
@@ -14,7 +14,7 @@ import { AttemptSignal, EndpointHealthRegistry } from './endpoint-health';
 import { FanoutMetrics } from './fanout.metrics';
 import { QerkoReplyForwarder } from './qerko-reply.forwarder';
 import { HttpSender, SendResult, renderRequest } from '@gateway/delivery';
-import { parseRetrySchedule, retryDelay } from './retry-schedule';
+import { retryDelay } from './retry-schedule';
 
 export interface DeliveryWork {
   deliveryId: string;
@@ -34,6 +34,7 @@ const OVERLOAD = new Set(['timeout', 'connect_timeout']);
 @Injectable()
 export class DeliveryAttempter {
   private readonly logger = new Logger(DeliveryAttempter.name);
+  /** GATEWAY_RETRY_SCHEDULE, for endpoints without a retrySchedule of their own. */
   private readonly schedule: number[];
   /** Whether the per-attempt debug line is written (its fields are not even built otherwise: one per delivery). */
   private readonly debug: boolean;
@@ -105,7 +106,7 @@ export class DeliveryAttempter {
 
     const succeeded = result.errorClass === null;
     const gone = result.statusCode === 410;
-    const delay = succeeded || gone ? null : this.nextDelay(result, number);
+    const delay = succeeded || gone ? null : this.nextDelay(result, number, endpoint.retrySchedule ?? this.schedule);
     const status = succeeded ? 'succeeded' : delay === null ? 'failed' : 'retrying';
     span?.setAttributes({ 'gateway.delivery.status': status, 'http.response.status_code': result.statusCode ?? 0 });
     if (!succeeded)
@@ -172,9 +173,12 @@ export class DeliveryAttempter {
     this.outcomes.record(outcome, work.unsaved);
   }
 
-  /** The schedule's next delay, or the receiver's own Retry-After on 429/503 (clamped); null when out of attempts. */
-  private nextDelay(result: SendResult, attemptsMade: number): number | null {
-    const scheduled = retryDelay(this.schedule, attemptsMade);
+  /**
+   * The endpoint's schedule's next delay, or the receiver's own Retry-After on 429/503 (clamped); null when out of
+   * attempts.
+   */
+  private nextDelay(result: SendResult, attemptsMade: number, schedule: readonly number[]): number | null {
+    const scheduled = retryDelay(schedule, attemptsMade);
     if (scheduled === null) return null;
     if (result.statusCode === 429 || result.statusCode === 503) {
       const asked = retryAfterMs(result.headers['retry-after']);

@@ -1,5 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { CanonicalEventV1, ConfigChangeV1, compileEndpointFilter, subscribesTo } from '@gateway/contracts';
+import {
+  CanonicalEventV1,
+  ConfigChangeV1,
+  compileEndpointFilter,
+  parseRetrySchedule,
+  subscribesTo,
+} from '@gateway/contracts';
 import { signingSecrets } from '@gateway/delivery';
 import { ChangeFedCache, KafkaBatchTransport } from '@gateway/messaging';
 import { EndpointEntity, EndpointFormat, openEndpointHeaders } from '@gateway/persistence';
@@ -22,6 +28,8 @@ export interface CachedEndpoint {
   previousSecretExpiresAt: number | null;
   /** The endpoint's payload filter, compiled when this version of the endpoint was loaded; null: no filter. */
   accepts: ((event: CanonicalEventV1) => boolean) | null;
+  /** The endpoint's own delays between attempts (ms); null: GATEWAY_RETRY_SCHEDULE. */
+  retrySchedule: number[] | null;
 }
 
 /**
@@ -144,10 +152,11 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
         previousSecret: row.previousSecretSealed ? this.box.decrypt(row.previousSecretSealed) : null,
         previousSecretExpiresAt: row.previousSecretExpiresAt?.getTime() ?? null,
         accepts: row.filter ? compileEndpointFilter(row.filter) : null,
+        retrySchedule: row.retrySchedule ? parseRetrySchedule(row.retrySchedule) : null,
       };
     } catch (err) {
       this.logger.error(
-        `endpoint ${row.id} is unusable: its secret or headers cannot be decrypted, or its filter compiled ` +
+        `endpoint ${row.id} is unusable: its secret or headers cannot be decrypted, or its filter or retry schedule read ` +
           `(${(err as Error).message})`,
       );
       return null;

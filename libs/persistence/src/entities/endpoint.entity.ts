@@ -43,6 +43,10 @@ export class EndpointEntity {
   @Column({ type: 'jsonb', nullable: true })
   filter: EndpointFilter | null;
 
+  /** The endpoint's own delays between attempts (`["10s", "1m"]`), or null for GATEWAY_RETRY_SCHEDULE. */
+  @Column({ name: 'retry_schedule', type: 'text', array: true, nullable: true })
+  retrySchedule: string[] | null;
+
   /**
    * Custom headers stored before they were sealed (`{}` once `npm run secrets:reseal` has sealed them). Read them
    * through `openEndpointHeaders`, never directly.
