@@ -14,6 +14,9 @@ describe('event type catalog with JSON Schemas generated from the contract class
         'digitax.sale.sync',
         'digitax.item.sync',
         'gateway.endpoint.disabled',
+        'gateway.endpoint.failing',
+        'gateway.endpoint.recovered',
+        'gateway.delivery.exhausted',
       ]),
     );
   });

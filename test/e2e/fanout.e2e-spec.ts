@@ -2,6 +2,8 @@ import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
+import Ajv2020 from 'ajv/dist/2020';
+import { CanonicalEventV1, describeEventTypes } from '@gateway/contracts';
 import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call, eventually, testInfra } from '@gateway/testing';
 
 const RETRY_SCHEDULE = '300ms,600ms,1s,2s';
@@ -196,6 +198,67 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
       type: 'gateway.endpoint.disabled',
       data: { endpointId: ep.id, reason: expect.stringContaining('410') },
     });
+  });
+
+  it("tells the tenant's endpoints when one starts failing, gives up on a delivery and recovers, never that one itself", async () => {
+    const t = await tenant();
+    const flaky = await receiver();
+    const ops = await receiver();
+    const failingSale = 4040;
+    flaky.behaviour = (req, res) => {
+      const failing = JSON.parse(req.body.toString()).data?.saleId === failingSale;
+      void res.writeHead(failing ? 500 : 200).end(failing ? 'down' : 'ok');
+    };
+    // The flaky endpoint subscribes to the operational events too: none about itself may reach it.
+    const ep = await t.endpoint({
+      url: flaky.url(),
+      eventTypes: ['kaynko.sale.completed', 'gateway.*'],
+      retrySchedule: ['1s'],
+    });
+    await t.endpoint({ url: ops.url(), eventTypes: ['gateway.*'] });
+    const sale = await t.send('sale.completed', failingSale);
+    // By type: the failing notice follows the outcome's write, the exhausted one the last attempt.
+    const notices = async (n: number) => {
+      const got = (await ops.waitFor(n, 20_000)).map((q) => JSON.parse(q.body.toString()) as CanonicalEventV1);
+      return (type: string) => got.find((e) => e.type === `gateway.${type}`);
+    };
+    const first = await notices(2);
+    const [failing, exhausted] = [first('endpoint.failing'), first('delivery.exhausted')];
+    const delivery = await t.delivery(ep.id, (d) => d.status === 'failed');
+    expect(failing).toMatchObject({
+      type: 'gateway.endpoint.failing',
+      data: { endpointId: ep.id, url: flaky.url(), statusCode: 500, errorClass: 'http_status' },
+    });
+    expect(Date.parse(failing!.data['failingSince'] as string)).toBe(Date.parse(delivery.attempts[0].startedAt));
+    expect(exhausted).toMatchObject({
+      type: 'gateway.delivery.exhausted',
+      data: {
+        deliveryId: delivery.id,
+        eventId: sale.id,
+        eventType: 'kaynko.sale.completed',
+        endpointId: ep.id,
+        attempts: 2,
+        statusCode: 500,
+        errorClass: 'http_status',
+      },
+    });
+
+    await t.send('sale.completed', failingSale + 1);
+    const recovered = (await notices(3))('endpoint.recovered');
+    expect(recovered).toMatchObject({
+      type: 'gateway.endpoint.recovered',
+      data: { endpointId: ep.id, failingSince: failing!.data['failingSince'] },
+    });
+    // Each payload is what the catalog's JSON Schema for its type says.
+    const ajv = new Ajv2020({ strict: false });
+    for (const notice of [failing, exhausted, recovered]) {
+      const schema = describeEventTypes().find((d) => d.type === notice!.type)!.schema;
+      expect(ajv.validate(schema, notice!.data) ? [] : ajv.errors).toEqual([]);
+    }
+    // The flaky endpoint got its three sale attempts and nothing about itself.
+    expect(flaky.requests.map((q) => JSON.parse(q.body.toString()).type)).toEqual(
+      Array(3).fill('kaynko.sale.completed'),
+    );
   });
 
   it('gives up after the last retry, marks the delivery failed and dead-letters it with the reason', async () => {

@@ -1364,7 +1364,10 @@ export interface components {
         | 'qerko.paymentClosed'
         | 'gateway.qerko.payment_unanswered'
         | 'gateway.ping'
-        | 'gateway.endpoint.disabled';
+        | 'gateway.endpoint.disabled'
+        | 'gateway.endpoint.failing'
+        | 'gateway.endpoint.recovered'
+        | 'gateway.delivery.exhausted';
     };
     TestErrorResponse: {
       /** @example http_status */

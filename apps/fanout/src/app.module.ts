@@ -18,6 +18,7 @@ import { EventsController } from './consume/events.controller';
 import { DeliveryAttempter } from './deliver/delivery-attempter';
 import { Dispatcher } from './deliver/dispatcher';
 import { EndpointDisabler } from './deliver/endpoint-disabler';
+import { OperationalEvents } from './deliver/operational-events';
 import { FanoutMetrics } from './deliver/fanout.metrics';
 import { DEFAULT_HEALTH, EndpointHealthRegistry } from './deliver/endpoint-health';
 import { HttpSender } from '@gateway/delivery';
@@ -113,6 +114,7 @@ export class AppModule {
             }),
         },
         EndpointDisabler,
+        OperationalEvents,
         FanoutMetrics,
         QerkoReplyForwarder,
         {

@@ -10,6 +10,7 @@ import { AttemptOutcome } from '../store/delivery-store';
 import { OutcomeWriter } from '../store/outcome-writer';
 import { UnsavedDelivery, isUnsaved, rowOf } from '../store/unsaved-delivery';
 import { EndpointDisabler } from './endpoint-disabler';
+import { OperationalEvents } from './operational-events';
 import { AttemptSignal, EndpointHealthRegistry } from './endpoint-health';
 import { FanoutMetrics } from './fanout.metrics';
 import { QerkoReplyForwarder } from './qerko-reply.forwarder';
@@ -46,6 +47,7 @@ export class DeliveryAttempter {
     private readonly outcomes: OutcomeWriter,
     private readonly deadLetters: DeadLetterPublisher,
     private readonly disabler: EndpointDisabler,
+    private readonly notices: OperationalEvents,
     private readonly metrics: FanoutMetrics,
     private readonly qerko: QerkoReplyForwarder,
     private readonly config: FanoutConfig,
@@ -146,6 +148,20 @@ export class DeliveryAttempter {
     if (succeeded) await this.qerko.forward(work.event, result.statusCode, result.body);
 
     if (gone) await this.disabler.disable(work.endpointId, 'the endpoint answered 410 Gone');
+    // (Not for deliveries of operational events: two failing endpoints would tell each other forever.)
+    if (status === 'failed' && !gone && work.event.provider !== 'gateway') {
+      await this.notices.deliveryExhausted({
+        deliveryId: work.deliveryId,
+        eventId: work.event.id,
+        eventType: work.event.type,
+        endpointId: work.endpointId,
+        attempts: number,
+        statusCode: result.statusCode,
+        errorClass: result.errorClass ?? 'failed',
+        errorMessage: result.errorMessage,
+        failedAt: new Date().toISOString(),
+      });
+    }
     if (status === 'failed') {
       await this.deadLetters
         .publish({

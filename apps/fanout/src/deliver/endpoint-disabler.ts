@@ -1,17 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import {
-  CANONICAL_EVENT_SCHEMA,
-  CanonicalEventV1,
-  CONFIG_CHANGE_SCHEMA,
-  ConfigChangeV1,
-  derivedEventId,
-  GatewayEndpointDisabledData,
-  Topics,
-} from '@gateway/contracts';
-import { KAFKA_EVENT_CLIENT, acknowledged, canonicalEventRecord } from '@gateway/messaging';
+import { CONFIG_CHANGE_SCHEMA, ConfigChangeV1, Topics } from '@gateway/contracts';
+import { KAFKA_EVENT_CLIENT, acknowledged } from '@gateway/messaging';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutEndpointsRepository } from '../endpoints/fanout-endpoints.repository';
+import { OperationalEvents } from './operational-events';
 
 /**
  * Disables an endpoint on the gateway's own initiative (410 Gone, or failing for days): in the database, in this
@@ -26,6 +19,7 @@ export class EndpointDisabler {
     private readonly repository: FanoutEndpointsRepository,
     private readonly cache: EndpointCache,
     @Inject(KAFKA_EVENT_CLIENT) private readonly kafka: ClientProxy,
+    private readonly notices: OperationalEvents,
   ) {}
 
   async disable(endpointId: string, reason: string): Promise<void> {
@@ -33,34 +27,22 @@ export class EndpointDisabler {
     this.cache.markDisabled(endpointId);
     if (!(await this.repository.disable(endpointId, reason)) || !endpoint) return;
     this.logger.warn(`endpoint ${endpointId} disabled: ${reason}`);
-    const at = new Date().toISOString();
-    const data: GatewayEndpointDisabledData = { endpointId, url: endpoint.url, reason, disabledAt: at };
-    const event: CanonicalEventV1 = {
-      schema: CANONICAL_EVENT_SCHEMA,
-      id: derivedEventId('gateway', endpointId, at),
-      type: 'gateway.endpoint.disabled',
-      provider: 'gateway',
-      sourceId: endpointId,
-      tenantId: endpoint.tenantId,
-      receivedAt: at,
-      occurredAt: at,
-      data: { ...data },
-    };
+    const at = new Date();
     const change: ConfigChangeV1 = {
       schema: CONFIG_CHANGE_SCHEMA,
       entity: 'endpoint',
       id: endpointId,
       tenantId: endpoint.tenantId,
       op: 'upserted',
-      at,
+      at: at.toISOString(),
     };
     try {
       await acknowledged(this.kafka.emit(Topics.configChanges, { key: endpointId, value: JSON.stringify(change) }));
-      await acknowledged(this.kafka.emit(Topics.events, canonicalEventRecord(event)));
     } catch (err) {
       this.logger.error(
-        `endpoint ${endpointId} is disabled, but the notification could not be published: ${(err as Error).message}`,
+        `endpoint ${endpointId} is disabled, but the change could not be published: ${(err as Error).message}`,
       );
     }
+    await this.notices.endpointDisabled(endpointId, reason, at);
   }
 }

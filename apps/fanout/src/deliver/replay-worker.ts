@@ -1,3 +1,4 @@
+import type { CanonicalEventV1 } from '@gateway/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
@@ -7,8 +8,9 @@ const MAX_REPLAYS_PER_TICK = 20;
 
 /**
  * Turns replay jobs into deliveries at a bounded rate (FANOUT_REPLAY_RATE_PER_SECOND per replay): each second it
- * schedules the next chunk of each open replay (the events its endpoint's filter accepts); the retry poller then sends them like any delivery, within the
- * endpoint's own concurrency and rate limits. Jobs are leased rows, so any fan-out instance may advance them.
+ * schedules the next chunk of each open replay (the events its endpoint receives); the retry poller then sends them
+ * like any delivery, within the endpoint's own concurrency and rate limits. Jobs are leased rows, so any fan-out
+ * instance may advance them.
  */
 @Injectable()
 export class ReplayWorker {
@@ -41,9 +43,10 @@ export class ReplayWorker {
       for (let i = 0; i < MAX_REPLAYS_PER_TICK && !this.stopped; i++) {
         const replay = await this.store.claim(30);
         if (!replay) break;
-        // The endpoint's filter as it is now: a change confirmed before this chunk applies to it.
+        // The endpoint as it is now: a change to its filter confirmed before this chunk applies to it.
         await this.endpoints.current();
-        const accepts = this.endpoints.get(replay.endpoint_id)?.accepts ?? null;
+        const endpoint = this.endpoints.get(replay.endpoint_id);
+        const accepts = endpoint ? (event: CanonicalEventV1) => this.endpoints.receives(endpoint, event) : null;
         await this.store.scheduleChunk(replay, this.config.FANOUT_REPLAY_RATE_PER_SECOND, accepts);
       }
     } catch (err) {

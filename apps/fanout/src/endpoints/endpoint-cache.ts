@@ -73,11 +73,20 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
     return this.byId.get(id);
   }
 
-  /** Enabled endpoints of the event's tenant that subscribe to its type and whose filter it passes. */
+  /** Enabled endpoints of the event's tenant that subscribe to its type and receive it (see `receives`). */
   matching(event: CanonicalEventV1): CachedEndpoint[] {
     return (this.byTenant.get(event.tenantId) ?? []).filter(
-      (e) => e.enabled && subscribesTo(e.eventTypes, event.type) && (e.accepts?.(event) ?? true),
+      (e) => e.enabled && subscribesTo(e.eventTypes, event.type) && this.receives(e, event),
     );
+  }
+
+  /**
+   * Whether an event of a type the endpoint subscribes to is delivered to it: its filter accepts the event, and the
+   * event is not an operational event about the endpoint itself (a failing endpoint is not told it is failing).
+   */
+  receives(endpoint: CachedEndpoint, event: CanonicalEventV1): boolean {
+    if (event.provider === 'gateway' && event.data['endpointId'] === endpoint.id) return false;
+    return endpoint.accepts?.(event) ?? true;
   }
 
   /** Secrets to sign with now: the current one, plus the previous one during a rotation overlap. */

@@ -230,6 +230,35 @@ describe('DeliveryStore on PostgreSQL', () => {
       expect(log).toEqual([asRow(firstAttempt), asRow(retry)]);
     });
 
+    it('reports each turn of an endpoint: its first failure after a success, its first success after failing', async () => {
+      const own = `ep_turns_${suffix}`;
+      await db.query(
+        `INSERT INTO endpoints (id, tenant_id, url, event_types, secret_sealed) VALUES ($1, $2, 'https://example.com', '{*}', 'x')`,
+        [own, tenant],
+      );
+      const write = async (n: number, statusCode: number) => {
+        const e = { ...event({ n: 900 + n }), tenantId: tenant };
+        await store.persist([e], []);
+        const d = first(e, own);
+        const attempt = d.attempt(statusCode);
+        const outcome =
+          statusCode < 300
+            ? { attempt, delivery: { id: d.id, ...succeeded, lastError: null, completed: true, insert: d.identity } }
+            : failedFirst(d, attempt);
+        return { attempt, changes: await store.recordOutcomes([outcome], new Date(0)) };
+      };
+      const down = await write(1, 500);
+      expect(down.changes.turns).toEqual([
+        { endpointId: own, failing: true, failingSince: down.attempt.startedAt, attempt: down.attempt },
+      ]);
+      expect((await write(2, 502)).changes.turns).toEqual([]); // still failing: no news
+      const up = await write(3, 200);
+      expect(up.changes.turns).toEqual([
+        { endpointId: own, failing: false, failingSince: down.attempt.startedAt, attempt: up.attempt },
+      ]);
+      expect((await write(4, 200)).changes.turns).toEqual([]);
+    });
+
     it('writes a pending row and then its outcome as an update, in one write, in that order', async () => {
       const e = { ...event({ n: 4 }), tenantId: tenant };
       await store.persist([e], []);

@@ -78,6 +78,26 @@ export interface AttemptOutcome {
 
 type Attempt = NonNullable<AttemptOutcome['attempt']>;
 
+/**
+ * An endpoint that started or stopped failing with this write: `failingSince` set from null by `attempt` (failing), or
+ * cleared by it (recovered, `failingSince` the start of the run that ended).
+ */
+export interface EndpointHealthTurn {
+  endpointId: string;
+  failing: boolean;
+  failingSince: Date;
+  attempt: Attempt;
+}
+
+/** What a write of outcomes changed in endpoints' health. */
+export interface HealthChanges {
+  /** Endpoints whose every attempt failed since before the cutoff: to disable. */
+  failingTooLong: string[];
+  turns: EndpointHealthTurn[];
+}
+
+const NO_CHANGES: HealthChanges = { failingTooLong: [], turns: [] };
+
 /** What a delivery row is created with besides its state. */
 export interface RowIdentity {
   eventId: string;
@@ -257,8 +277,8 @@ export class DeliveryStore {
   /**
    * Writes many outcomes in one transaction (the attempt log is never the bottleneck): first the rows of deliveries
    * saved as pending (`pending`), then the rows of first attempts with their outcome, the updates of rows that
-   * existed, the attempts of the rows that exist, and endpoints' failing-since marks. Returns enabled endpoints that
-   * have failed continuously since before `failingCutoff`.
+   * existed, the attempts of the rows that exist, and endpoints' failing-since marks. Returns the enabled endpoints
+   * that have failed continuously since before `failingCutoff`, and those that started or stopped failing.
    *
    * A row created with its outcome keeps that first attempt in its `first_attempt_*` columns rather than in a row of
    * delivery_attempts (readers see both through the view delivery_attempt_log): one row and three index entries fewer
@@ -268,8 +288,8 @@ export class DeliveryStore {
     outcomes: AttemptOutcome[],
     failingCutoff: Date,
     pending: NewDelivery[] = [],
-  ): Promise<string[]> {
-    if (!outcomes.length && !pending.length) return [];
+  ): Promise<HealthChanges> {
+    if (!outcomes.length && !pending.length) return NO_CHANGES;
     // Rows are created only in the days of their events, which were stored first (their partitions exist, unless
     // retention dropped one since).
     const days = [
@@ -279,7 +299,7 @@ export class DeliveryStore {
     return this.partitions.write(days, () => this.recordInOne(outcomes, failingCutoff, pending));
   }
 
-  private recordInOne(outcomes: AttemptOutcome[], failingCutoff: Date, pending: NewDelivery[]): Promise<string[]> {
+  private recordInOne(outcomes: AttemptOutcome[], failingCutoff: Date, pending: NewDelivery[]): Promise<HealthChanges> {
     // Rows created with this outcome (a first attempt from Kafka), and rows that exist and are updated; no copies.
     const created: Array<{ delivery: Required<AttemptOutcome['delivery']>; first: Attempt | null }> = [];
     const d: Array<AttemptOutcome['delivery']> = [];
@@ -300,10 +320,8 @@ export class DeliveryStore {
       }
     }
     // The last attempt of each endpoint in the batch tells whether it is failing now.
-    const lastByEndpoint = new Map<string, { ok: boolean; at: Date }>();
-    for (const { attempt } of outcomes) {
-      if (attempt) lastByEndpoint.set(attempt.endpointId, { ok: attempt.errorClass === null, at: attempt.startedAt });
-    }
+    const lastByEndpoint = new Map<string, Attempt>();
+    for (const { attempt } of outcomes) if (attempt) lastByEndpoint.set(attempt.endpointId, attempt);
     return this.db.transaction(async (tx) => {
       await insertPending(tx, pending);
       // The ids of rows that exist: created or updated here.
@@ -430,19 +448,44 @@ export class DeliveryStore {
             pgArray(kept.map((x) => x.eventReceivedAt?.toISOString() ?? null)),
           ],
         );
-      if (!lastByEndpoint.size) return [];
+      if (!lastByEndpoint.size) return NO_CHANGES;
       const ids = [...lastByEndpoint.keys()];
-      await tx.query(
-        `UPDATE endpoints e SET failing_since = CASE WHEN u.ok THEN NULL ELSE COALESCE(e.failing_since, u.at) END
-           FROM unnest($1::varchar[], $2::bool[], $3::timestamptz[]) AS u(id, ok, at)
-          WHERE e.id = u.id AND ((u.ok AND e.failing_since IS NOT NULL) OR (NOT u.ok AND e.failing_since IS NULL))`,
-        [ids, ids.map((id) => lastByEndpoint.get(id)!.ok), ids.map((id) => lastByEndpoint.get(id)!.at.toISOString())],
+      const ok = (id: string) => lastByEndpoint.get(id)!.errorClass === null;
+      // Only the rows that turn (a failure of a healthy endpoint, a success of a failing one), each once: a concurrent
+      // instance's update of the same row waits for this one and then no longer matches. `was` is the row before.
+      const turned: Array<{ id: string; was: Date | null; now: Date | null }> = await tx.query(
+        `WITH was AS (SELECT id, failing_since FROM endpoints WHERE id = ANY($1::varchar[])),
+         turned AS (
+           UPDATE endpoints e SET failing_since = CASE WHEN u.ok THEN NULL ELSE COALESCE(e.failing_since, u.at) END
+             FROM unnest($1::varchar[], $2::bool[], $3::timestamptz[]) AS u(id, ok, at), was
+            WHERE e.id = u.id AND was.id = e.id
+              AND ((u.ok AND e.failing_since IS NOT NULL) OR (NOT u.ok AND e.failing_since IS NULL))
+           RETURNING e.id, was.failing_since AS was, e.failing_since AS now
+         )
+         -- A SELECT on top: TypeORM's query() returns [rows, count] for a bare UPDATE … RETURNING.
+         SELECT * FROM turned`,
+        [ids, ids.map(ok), ids.map((id) => lastByEndpoint.get(id)!.startedAt.toISOString())],
       );
       const failing: Array<{ id: string }> = await tx.query(
         `SELECT id FROM endpoints WHERE id = ANY($1::varchar[]) AND enabled AND failing_since < $2`,
         [ids, failingCutoff.toISOString()],
       );
-      return failing.map((row) => row.id);
+      return {
+        failingTooLong: failing.map((row) => row.id),
+        turns: turned.flatMap((row) => {
+          const since = row.now ?? row.was;
+          return since
+            ? [
+                {
+                  endpointId: row.id,
+                  failing: row.now !== null,
+                  failingSince: since,
+                  attempt: lastByEndpoint.get(row.id)!,
+                },
+              ]
+            : [];
+        }),
+      };
     });
   }
 

@@ -1,6 +1,7 @@
 import { EndpointDisabler } from '../deliver/endpoint-disabler';
+import { OperationalEvents } from '../deliver/operational-events';
 import { FanoutConfig } from '../fanout.config';
-import { AttemptOutcome, DeliveryStore, NewDelivery } from './delivery-store';
+import { AttemptOutcome, DeliveryStore, HealthChanges, NewDelivery } from './delivery-store';
 import { InstanceRegistry } from './instance-registry';
 import { OutcomeJournal } from './outcome-journal';
 import { OutcomeWriter } from './outcome-writer';
@@ -10,10 +11,10 @@ import { SaveBarrier, UnsavedDelivery } from './unsaved-delivery';
 class FakeStore {
   readonly writes: Array<{ outcomes: AttemptOutcome[]; pending: NewDelivery[] }> = [];
   failing = false;
-  recordOutcomes(outcomes: AttemptOutcome[], _cutoff: Date, pending: NewDelivery[] = []): Promise<string[]> {
+  recordOutcomes(outcomes: AttemptOutcome[], _cutoff: Date, pending: NewDelivery[] = []): Promise<HealthChanges> {
     if (this.failing) return Promise.reject(new Error('connection refused'));
     this.writes.push({ outcomes, pending });
-    return Promise.resolve([]);
+    return Promise.resolve({ failingTooLong: [], turns: [] });
   }
 }
 
@@ -23,6 +24,7 @@ function setup(saveAfterMs = 1000) {
   const writer = new OutcomeWriter(
     store as unknown as DeliveryStore,
     {} as EndpointDisabler,
+    {} as OperationalEvents,
     { id: 'fo_test' } as InstanceRegistry,
     new OutcomeJournal(Object.assign(new FanoutConfig(), { FANOUT_JOURNAL_DIR: 'off' })),
     config,

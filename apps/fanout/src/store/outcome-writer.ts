@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EndpointDisabler } from '../deliver/endpoint-disabler';
+import { OperationalEvents } from '../deliver/operational-events';
 import { FanoutConfig } from '../fanout.config';
 import { AttemptOutcome, DeliveryStore, NewDelivery, RowIdentity } from './delivery-store';
 import { InstanceRegistry } from './instance-registry';
@@ -45,6 +46,7 @@ export class OutcomeWriter implements OnModuleInit {
   constructor(
     private readonly store: DeliveryStore,
     private readonly disabler: EndpointDisabler,
+    private readonly notices: OperationalEvents,
     private readonly instance: InstanceRegistry,
     private readonly journal: OutcomeJournal,
     private readonly config: FanoutConfig,
@@ -164,7 +166,7 @@ export class OutcomeWriter implements OnModuleInit {
     const journaled = this.journal.cut();
     this.flushing = this.store
       .recordOutcomes(outcomes, cutoff, pending)
-      .then(async (failingTooLong) => {
+      .then(async ({ failingTooLong, turns }) => {
         this.journal.release(journaled);
         for (const e of batch) {
           if (!e.unsaved) continue;
@@ -177,6 +179,8 @@ export class OutcomeWriter implements OnModuleInit {
             `every attempt failed for ${this.config.FANOUT_DISABLE_AFTER_FAILING_HOURS} hours`,
           );
         }
+        // Not awaited: the next write need not wait for the broker (a notice that fails is logged by its publisher).
+        void Promise.all(turns.map((turn) => this.notices.healthTurned(turn)));
       })
       .catch((err: Error) => {
         this.logger.warn(`could not write ${batch.length} delivery outcomes, will retry: ${err.message}`);
