@@ -259,6 +259,16 @@ describe('fan-out delivery (four processes, real Kafka and Postgres)', () => {
     expect(flaky.requests.map((q) => JSON.parse(q.body.toString()).type)).toEqual(
       Array(3).fill('kaynko.sale.completed'),
     );
+    // Its Test follows the same rule.
+    const test = await t.api('POST', `/v1/endpoints/${ep.id}/test`, {
+      type: 'gateway.endpoint.recovered',
+      data: recovered!.data,
+    });
+    expect(test.body).toMatchObject({
+      filteredOut: true,
+      error: { message: expect.stringContaining('never delivered') },
+    });
+    expect(flaky.requests).toHaveLength(3);
   });
 
   it('gives up after the last retry, marks the delivery failed and dead-letters it with the reason', async () => {

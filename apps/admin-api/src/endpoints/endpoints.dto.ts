@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CheckedBy } from '@gateway/http';
 import {
@@ -41,6 +42,35 @@ const RETRY_SCHEDULE_DESCRIPTION =
   'durations of 1s to 24h (units ms, s, m, h), ±20 % jitter added; after the last one the delivery fails. Retry-After ' +
   "on 429 and 503 is honoured as with the default. null: the deployment's schedule.";
 const FILTER_EXAMPLE = { 'data.total': { $gte: 100 }, 'data.paymentMethod': { $in: ['card', 'mobile_money'] } };
+
+/** `filter` of the create and update bodies: an object or null (its contents are EndpointRules'). */
+const FilterField = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: 'object',
+      additionalProperties: true,
+      nullable: true,
+      description,
+      example: FILTER_EXAMPLE,
+    }),
+    IsOptional(),
+    ValidateIf((_, v) => v !== null),
+    IsObject(),
+  );
+
+/** `retrySchedule` of the create and update bodies: an array or null (its steps are EndpointRules'). */
+const RetryScheduleField = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: [String],
+      nullable: true,
+      example: ['10s', '1m', '10m', '1h'],
+      description: RETRY_SCHEDULE_DESCRIPTION,
+    }),
+    IsOptional(),
+    ValidateIf((_, v) => v !== null),
+    IsArray(),
+  );
 
 @CheckedBy(EndpointRules)
 export class CreateEndpointDto {
@@ -106,27 +136,10 @@ export class CreateEndpointDto {
   @IsObject()
   headers?: Record<string, string>;
 
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: true,
-    nullable: true,
-    description: FILTER_DESCRIPTION,
-    example: FILTER_EXAMPLE,
-  })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsObject()
+  @FilterField(FILTER_DESCRIPTION)
   filter?: EndpointFilter | null;
 
-  @ApiPropertyOptional({
-    type: [String],
-    nullable: true,
-    example: ['10s', '1m', '10m', '1h'],
-    description: RETRY_SCHEDULE_DESCRIPTION,
-  })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsArray()
+  @RetryScheduleField()
   retrySchedule?: string[] | null;
 
   @ApiPropertyOptional({
@@ -183,27 +196,10 @@ export class UpdateEndpointDto {
   @IsObject()
   headers?: Record<string, string>;
 
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: true,
-    nullable: true,
-    description: `${FILTER_DESCRIPTION} Replaces the whole filter; null removes it.`,
-    example: FILTER_EXAMPLE,
-  })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsObject()
+  @FilterField(`${FILTER_DESCRIPTION} Replaces the whole filter; null removes it.`)
   filter?: EndpointFilter | null;
 
-  @ApiPropertyOptional({
-    type: [String],
-    nullable: true,
-    example: ['10s', '1m', '10m', '1h'],
-    description: RETRY_SCHEDULE_DESCRIPTION,
-  })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsArray()
+  @RetryScheduleField()
   retrySchedule?: string[] | null;
 }
 

@@ -6,6 +6,7 @@ import {
   derivedEventId,
   eventTypeDefinition,
   IdPrefix,
+  isAboutEndpoint,
   subscribesTo,
 } from '@gateway/contracts';
 import { HttpSender, renderRequest, signingSecrets } from '@gateway/delivery';
@@ -147,12 +148,15 @@ export class EndpointsService {
       occurredAt: now,
       data: sample.data ?? { endpointId: id, message: 'Test message from the POS Event Gateway.' },
     };
+    // As fan-out decides (EndpointCache.matching), but the default ping is sent whatever the endpoint subscribes to.
     const refusal =
       sample.type !== undefined && !subscribesTo(endpoint.eventTypes, type)
         ? `the endpoint does not subscribe to ${type}, so the sample was not sent`
-        : endpoint.filter && !compileEndpointFilter(endpoint.filter)(event)
-          ? "the sample does not match the endpoint's filter, so it was not sent (nor would such an event be delivered)"
-          : null;
+        : sample.type !== undefined && isAboutEndpoint(event, id)
+          ? 'an operational event about an endpoint is never delivered to that endpoint, so the sample was not sent'
+          : endpoint.filter && !compileEndpointFilter(endpoint.filter)(event)
+            ? "the sample does not match the endpoint's filter, so it was not sent (nor would such an event be delivered)"
+            : null;
     if (refusal) {
       return {
         eventId: event.id,

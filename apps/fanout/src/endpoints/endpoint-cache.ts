@@ -3,6 +3,7 @@ import {
   CanonicalEventV1,
   ConfigChangeV1,
   compileEndpointFilter,
+  isAboutEndpoint,
   parseRetrySchedule,
   subscribesTo,
 } from '@gateway/contracts';
@@ -85,8 +86,7 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
    * event is not an operational event about the endpoint itself (a failing endpoint is not told it is failing).
    */
   receives(endpoint: CachedEndpoint, event: CanonicalEventV1): boolean {
-    if (event.provider === 'gateway' && event.data['endpointId'] === endpoint.id) return false;
-    return endpoint.accepts?.(event) ?? true;
+    return !isAboutEndpoint(event, endpoint.id) && (endpoint.accepts?.(event) ?? true);
   }
 
   /** Secrets to sign with now: the current one, plus the previous one during a rotation overlap. */

@@ -41,8 +41,8 @@ export class ReplayStore {
 
   /**
    * Creates deliveries for those of the next `chunk` events of the replay's types (in received order) that `accepts`
-   * (the endpoint's payload filter), and advances the cursor past all of them, in one transaction; completes the
-   * replay when the window is exhausted. Returns how many deliveries were scheduled.
+   * (those its endpoint receives: see EndpointCache.receives), and advances the cursor past all of them, in one
+   * transaction; completes the replay when the window is exhausted. Returns how many deliveries were scheduled.
    */
   async scheduleChunk(
     replay: ReplayRow,

@@ -97,3 +97,11 @@ export const GATEWAY_EVENTS = [
     dataClass: GatewayDeliveryExhaustedData,
   },
 ] as const;
+
+/**
+ * Whether an event is an operational event about this endpoint (its `data.endpointId`): such events are never
+ * delivered to the endpoint itself (a failing endpoint is not told that it is failing).
+ */
+export function isAboutEndpoint(event: { provider: string; data: Record<string, unknown> }, endpointId: string) {
+  return event.provider === 'gateway' && event.data['endpointId'] === endpointId;
+}
