@@ -739,6 +739,16 @@ export interface components {
       };
       /** @example ERP sync */
       name?: string;
+      /**
+       * @description How deliveries to this endpoint are ordered. `none` (default): all at once. `source`: one after another per source, in the order ingest accepted the events; a delivery is first attempted only once every earlier one has succeeded or finally failed, so a failing one holds back the rest of its source. `key`: the same per value of `orderingKey` within a source: a failing delivery holds back only its own key (an event without that value is ordered with its source's). See GET /v1/endpoints/{id}/stats for the keys held back. Default: `"none"`.
+       * @enum {string}
+       */
+      ordering?: 'none' | 'source' | 'key';
+      /**
+       * @description With `ordering` `key` (and only then): a JSON Pointer (RFC 6901) into the canonical event whose value orders deliveries, e.g. `/data/saleId`. A string, number or boolean value is a key; a missing or other value falls back to the source.
+       * @example /data/saleId
+       */
+      orderingKey?: string | null;
       rateLimitPerSecond?: number | null;
       /**
        * @description This endpoint's delays between attempts, overriding the deployment's schedule (GATEWAY_RETRY_SCHEDULE): 1 to 20 durations of 1s to 24h (units ms, s, m, h), ±20 % jitter added; after the last one the delivery fails. Retry-After on 429 and 503 is honoured as with the default. null: the deployment's schedule.
@@ -902,6 +912,16 @@ export interface components {
       /** @example ep_0Hc3bQ2xk9aBcDeFgHjKmNpQr */
       id: string;
       name: string | null;
+      /**
+       * @description How deliveries to this endpoint are ordered. `none` (default): all at once. `source`: one after another per source, in the order ingest accepted the events; a delivery is first attempted only once every earlier one has succeeded or finally failed, so a failing one holds back the rest of its source. `key`: the same per value of `orderingKey` within a source: a failing delivery holds back only its own key (an event without that value is ordered with its source's). See GET /v1/endpoints/{id}/stats for the keys held back.
+       * @enum {string}
+       */
+      ordering: 'none' | 'source' | 'key';
+      /**
+       * @description With `ordering` `key` (and only then): a JSON Pointer (RFC 6901) into the canonical event whose value orders deliveries, e.g. `/data/saleId`. A string, number or boolean value is a key; a missing or other value falls back to the source.
+       * @example /data/saleId
+       */
+      orderingKey: string | null;
       rateLimitPerSecond: number | null;
       /**
        * @description The endpoint's own retry schedule; null: the deployment's (see retryScheduleInForce).
@@ -947,6 +967,8 @@ export interface components {
         [key: string]: number;
       };
       latencyMs: components['schemas']['LatencyResponse'];
+      /** @description For an ordered endpoint (and one with deliveries still in lanes): the keys held back now; else null. */
+      ordering: components['schemas']['OrderingStatsResponse'] | null;
       /** @description The window in 24 equal buckets. */
       series: components['schemas']['StatsBucketResponse'][];
       succeeded: number;
@@ -1004,6 +1026,16 @@ export interface components {
       /** @example ep_0Hc3bQ2xk9aBcDeFgHjKmNpQr */
       id: string;
       name: string | null;
+      /**
+       * @description How deliveries to this endpoint are ordered. `none` (default): all at once. `source`: one after another per source, in the order ingest accepted the events; a delivery is first attempted only once every earlier one has succeeded or finally failed, so a failing one holds back the rest of its source. `key`: the same per value of `orderingKey` within a source: a failing delivery holds back only its own key (an event without that value is ordered with its source's). See GET /v1/endpoints/{id}/stats for the keys held back.
+       * @enum {string}
+       */
+      ordering: 'none' | 'source' | 'key';
+      /**
+       * @description With `ordering` `key` (and only then): a JSON Pointer (RFC 6901) into the canonical event whose value orders deliveries, e.g. `/data/saleId`. A string, number or boolean value is a key; a missing or other value falls back to the source.
+       * @example /data/saleId
+       */
+      orderingKey: string | null;
       rateLimitPerSecond: number | null;
       /**
        * @description The endpoint's own retry schedule; null: the deployment's (see retryScheduleInForce).
@@ -1163,10 +1195,43 @@ export interface components {
       /** @example must use https */
       reason: string;
     };
+    HeldKeyResponse: {
+      /** @description Attempts it has had. */
+      attempts: number;
+      /**
+       * @description The delivery holding the key back.
+       * @example dl_0Hc3bQ2xk9aBcDeFgHjKmNpQr
+       */
+      deliveryId: string;
+      /**
+       * @description The key's value; null: the source's own lane.
+       * @example S-1042
+       */
+      key: string | null;
+      lastError: string | null;
+      /**
+       * Format: date-time
+       * @description When it is attempted next.
+       */
+      nextAttemptAt: string | null;
+      /** @description The replay whose deliveries these are; null: live ones. */
+      replayId: string | null;
+      sourceId: string;
+      /** @description Deliveries of the key waiting behind it. */
+      waiting: number;
+    };
     LatencyResponse: {
       p50: number | null;
       p95: number | null;
       p99: number | null;
+    };
+    OrderingStatsResponse: {
+      /** @description The held keys, next to be retried first (at most 100), each with the delivery holding it back. */
+      held: components['schemas']['HeldKeyResponse'][];
+      /** @description Keys (or sources) whose next delivery failed and waits for its retry, now. */
+      heldKeys: number;
+      /** @enum {string} */
+      ordering: 'none' | 'source' | 'key';
     };
     QerkoRequestPage: {
       data: components['schemas']['QerkoRequestResponse'][];
@@ -1405,6 +1470,16 @@ export interface components {
       };
       /** @description null removes it. */
       name?: string | null;
+      /**
+       * @description How deliveries to this endpoint are ordered. `none` (default): all at once. `source`: one after another per source, in the order ingest accepted the events; a delivery is first attempted only once every earlier one has succeeded or finally failed, so a failing one holds back the rest of its source. `key`: the same per value of `orderingKey` within a source: a failing delivery holds back only its own key (an event without that value is ordered with its source's). See GET /v1/endpoints/{id}/stats for the keys held back. Default: `"none"`.
+       * @enum {string}
+       */
+      ordering?: 'none' | 'source' | 'key';
+      /**
+       * @description With `ordering` `key` (and only then): a JSON Pointer (RFC 6901) into the canonical event whose value orders deliveries, e.g. `/data/saleId`. A string, number or boolean value is a key; a missing or other value falls back to the source.
+       * @example /data/saleId
+       */
+      orderingKey?: string | null;
       rateLimitPerSecond?: number | null;
       /**
        * @description This endpoint's delays between attempts, overriding the deployment's schedule (GATEWAY_RETRY_SCHEDULE): 1 to 20 durations of 1s to 24h (units ms, s, m, h), ±20 % jitter added; after the last one the delivery fails. Retry-After on 429 and 503 is honoured as with the default. null: the deployment's schedule.

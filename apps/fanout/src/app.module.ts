@@ -17,6 +17,7 @@ import { EventsController } from './consume/events.controller';
 
 import { DeliveryAttempter } from './deliver/delivery-attempter';
 import { Dispatcher } from './deliver/dispatcher';
+import { OrderedLanes } from './deliver/ordered-lanes';
 import { EndpointDisabler } from './deliver/endpoint-disabler';
 import { OperationalEvents } from './deliver/operational-events';
 import { FanoutMetrics } from './deliver/fanout.metrics';
@@ -126,6 +127,7 @@ export class AppModule {
         },
         DeliveryAttempter,
         Dispatcher,
+        OrderedLanes,
         RetryPoller,
         ReplayStore,
         ReplayWorker,

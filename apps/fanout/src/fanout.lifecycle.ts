@@ -4,6 +4,7 @@ import { HttpSender } from '@gateway/delivery';
 import { KafkaBatchTransport } from '@gateway/messaging';
 import { EventIntake } from './consume/event-intake';
 import { Dispatcher } from './deliver/dispatcher';
+import { OrderedLanes } from './deliver/ordered-lanes';
 import { ReplayWorker } from './deliver/replay-worker';
 import { RetryPoller } from './deliver/retry-poller';
 import { DeliveryStore } from './store/delivery-store';
@@ -30,6 +31,7 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     private readonly poller: RetryPoller,
     private readonly replays: ReplayWorker,
     private readonly dispatcher: Dispatcher,
+    private readonly lanes: OrderedLanes,
     private readonly outcomes: OutcomeWriter,
     private readonly store: DeliveryStore,
     private readonly sender: HttpSender,
@@ -53,7 +55,11 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     const handBack = this.dispatcher.drainQueued();
     // First attempts not started get pending rows (any instance's poller takes them); claimed ones their leases back.
     const unsaved = handBack.flatMap((w) => (isUnsaved(w.unsaved) ? [w.unsaved] : []));
-    const leased = handBack.filter((w) => !isUnsaved(w.unsaved)).map((w) => w.deliveryId);
+    const leased = [
+      ...handBack.filter((w) => !isUnsaved(w.unsaved)).map((w) => w.deliveryId),
+      // Deliveries of ordered lanes' runs not handed to the dispatcher yet.
+      ...this.lanes.stop(),
+    ];
     this.outcomes.handBack(unsaved);
     await this.dispatcher.stop();
     await this.sender.close();

@@ -17,8 +17,8 @@ export type EndpointFilter = Record<string, object | string | number | boolean |
  */
 export const FILTER_LIMITS = { depth: 5, conditions: 50, jsonLength: 8192 } as const;
 
-/** The canonical event's fields, where every path starts. */
-const EVENT_FIELDS = ['id', 'type', 'provider', 'sourceId', 'tenantId', 'receivedAt', 'occurredAt', 'data'];
+/** The canonical event's fields, where every path (a filter's, an ordering key's) starts. */
+export const EVENT_FIELDS = ['id', 'type', 'provider', 'sourceId', 'tenantId', 'receivedAt', 'occurredAt', 'data'];
 
 type Scalar = string | number | boolean | null;
 const isScalar = (v: unknown): v is Scalar =>

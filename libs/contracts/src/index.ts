@@ -15,3 +15,4 @@ export * from './scopes';
 export * from './json-schema';
 export * from './endpoint-filter';
 export * from './retry-schedule';
+export * from './endpoint-ordering';

@@ -21,6 +21,7 @@ import { TenantRetention1765000000000 } from './migrations/1765000000000-tenant-
 import { ExpiredEventFilters1765100000000 } from './migrations/1765100000000-expired-event-filters';
 import { EndpointFilter1765200000000 } from './migrations/1765200000000-endpoint-filter';
 import { EndpointRetrySchedule1765300000000 } from './migrations/1765300000000-endpoint-retry-schedule';
+import { OrderedEndpoints1765400000000 } from './migrations/1765400000000-ordered-endpoints';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -53,6 +54,7 @@ export const MIGRATIONS = [
   ExpiredEventFilters1765100000000,
   EndpointFilter1765200000000,
   EndpointRetrySchedule1765300000000,
+  OrderedEndpoints1765400000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

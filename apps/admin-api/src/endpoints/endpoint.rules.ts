@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { FieldError, endpointFilterProblems, eventTypeDefinition, retryScheduleProblems } from '@gateway/contracts';
+import {
+  EndpointOrdering,
+  FieldError,
+  endpointFilterProblems,
+  eventTypeDefinition,
+  orderingKeyProblem,
+  retryScheduleProblems,
+} from '@gateway/contracts';
 import { customHeaderProblems } from '@gateway/delivery';
 import { BodyRules } from '@gateway/http';
 import { UrlGuard } from '@gateway/security';
@@ -25,8 +32,36 @@ export class EndpointRules implements BodyRules<Partial<CreateEndpointDto>> {
     if (dto.headers && valid('headers')) problems.push(...customHeaderProblems(dto.headers));
     if (dto.filter && valid('filter')) problems.push(...endpointFilterProblems(dto.filter));
     if (dto.retrySchedule && valid('retrySchedule')) problems.push(...retryScheduleProblems(dto.retrySchedule));
+    if (typeof dto.orderingKey === 'string' && valid('orderingKey')) {
+      const problem = orderingKeyProblem(dto.orderingKey);
+      if (problem) problems.push({ field: 'orderingKey', reason: problem });
+    }
     return problems;
   }
+}
+
+/**
+ * An endpoint's ordering as it will be (`ordering` and `orderingKey` of the body over those it has; a change of
+ * `ordering` away from `key` drops the key), or the problem: `key` needs an orderingKey, the others refuse one.
+ */
+export function orderingAfter(
+  body: { ordering?: EndpointOrdering; orderingKey?: string | null },
+  current: { ordering: EndpointOrdering; orderingKey: string | null } = { ordering: 'none', orderingKey: null },
+): { ordering: EndpointOrdering; orderingKey: string | null } | FieldError {
+  const ordering = body.ordering ?? current.ordering;
+  const orderingKey =
+    body.orderingKey !== undefined
+      ? body.orderingKey
+      : body.ordering && ordering !== 'key'
+        ? null
+        : current.orderingKey;
+  if (ordering === 'key' && !orderingKey) {
+    return { field: 'orderingKey', reason: 'is required with ordering "key": a JSON Pointer such as "/data/saleId"' };
+  }
+  if (ordering !== 'key' && orderingKey) {
+    return { field: 'orderingKey', reason: `is only for ordering "key" (this endpoint's ordering is "${ordering}")` };
+  }
+  return { ordering, orderingKey: orderingKey ?? null };
 }
 
 /** A test's sample type is one of the catalog (no wildcard: the sample is one event). */

@@ -18,7 +18,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { EVENT_TYPES, EndpointFilter, IsOmittable } from '@gateway/contracts';
+import { ENDPOINT_ORDERINGS, EVENT_TYPES, EndpointFilter, EndpointOrdering, IsOmittable } from '@gateway/contracts';
 import { EndpointRules, TestEndpointRules } from './endpoint.rules';
 
 export const ENDPOINT_FORMATS = ['standard', 'kaynko'] as const;
@@ -41,6 +41,16 @@ const RETRY_SCHEDULE_DESCRIPTION =
   "This endpoint's delays between attempts, overriding the deployment's schedule (GATEWAY_RETRY_SCHEDULE): 1 to 20 " +
   'durations of 1s to 24h (units ms, s, m, h), ±20 % jitter added; after the last one the delivery fails. Retry-After ' +
   "on 429 and 503 is honoured as with the default. null: the deployment's schedule.";
+const ORDERING_DESCRIPTION =
+  'How deliveries to this endpoint are ordered. `none` (default): all at once. `source`: one after another per ' +
+  'source, in the order ingest accepted the events; a delivery is first attempted only once every earlier one has ' +
+  'succeeded or finally failed, so a failing one holds back the rest of its source. `key`: the same per value of ' +
+  '`orderingKey` within a source: a failing delivery holds back only its own key (an event without that value is ' +
+  "ordered with its source's). See GET /v1/endpoints/{id}/stats for the keys held back.";
+const ORDERING_KEY_DESCRIPTION =
+  'With `ordering` `key` (and only then): a JSON Pointer (RFC 6901) into the canonical event whose value orders ' +
+  'deliveries, e.g. `/data/saleId`. A string, number or boolean value is a key; a missing or other value falls back ' +
+  'to the source.';
 const FILTER_EXAMPLE = { 'data.total': { $gte: 100 }, 'data.paymentMethod': { $in: ['card', 'mobile_money'] } };
 
 /** `filter` of the create and update bodies: an object or null (its contents are EndpointRules'). */
@@ -57,6 +67,30 @@ const FilterField = (description: string) =>
     ValidateIf((_, v) => v !== null),
     IsObject(),
   );
+
+/** `ordering` and `orderingKey` of the create and update bodies (that they go together is EndpointRules'). */
+const OrderingFields = {
+  ordering: () =>
+    applyDecorators(
+      ApiPropertyOptional({ enum: ENDPOINT_ORDERINGS, default: 'none', description: ORDERING_DESCRIPTION }),
+      IsOmittable(),
+      IsIn(ENDPOINT_ORDERINGS),
+    ),
+  orderingKey: () =>
+    applyDecorators(
+      ApiPropertyOptional({
+        type: String,
+        nullable: true,
+        example: '/data/saleId',
+        maxLength: 256,
+        description: ORDERING_KEY_DESCRIPTION,
+      }),
+      IsOptional(),
+      ValidateIf((_, v) => v !== null),
+      IsString(),
+      MaxLength(256),
+    ),
+};
 
 /** `retrySchedule` of the create and update bodies: an array or null (its steps are EndpointRules'). */
 const RetryScheduleField = () =>
@@ -142,6 +176,12 @@ export class CreateEndpointDto {
   @RetryScheduleField()
   retrySchedule?: string[] | null;
 
+  @OrderingFields.ordering()
+  ordering?: EndpointOrdering;
+
+  @OrderingFields.orderingKey()
+  orderingKey?: string | null;
+
   @ApiPropertyOptional({
     description:
       'Your own secret (e.g. the Kaynko secret your receiver already uses). Omit to get a generated whsec_… secret.',
@@ -201,6 +241,12 @@ export class UpdateEndpointDto {
 
   @RetryScheduleField()
   retrySchedule?: string[] | null;
+
+  @OrderingFields.ordering()
+  ordering?: EndpointOrdering;
+
+  @OrderingFields.orderingKey()
+  orderingKey?: string | null;
 }
 
 @CheckedBy(TestEndpointRules)
@@ -280,6 +326,9 @@ export class EndpointResponse {
     description: "The delays its deliveries are retried after: its own retrySchedule, or the deployment's.",
   })
   retryScheduleInForce: string[];
+  @ApiProperty({ enum: ENDPOINT_ORDERINGS, description: ORDERING_DESCRIPTION }) ordering: EndpointOrdering;
+  @ApiProperty({ type: String, nullable: true, example: '/data/saleId', description: ORDERING_KEY_DESCRIPTION })
+  orderingKey: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
@@ -341,6 +390,37 @@ export class StatsBucketResponse {
   @ApiProperty({ nullable: true, type: Number }) p95LatencyMs: number | null;
 }
 
+export class HeldKeyResponse {
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'S-1042',
+    description: "The key's value; null: the source's own lane.",
+  })
+  key: string | null;
+  @ApiProperty() sourceId: string;
+  @ApiProperty({ nullable: true, type: String, description: 'The replay whose deliveries these are; null: live ones.' })
+  replayId: string | null;
+  @ApiProperty({ example: 'dl_0Hc3bQ2xk9aBcDeFgHjKmNpQr', description: 'The delivery holding the key back.' })
+  deliveryId: string;
+  @ApiProperty({ description: 'Attempts it has had.' }) attempts: number;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When it is attempted next.' })
+  nextAttemptAt: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastError: string | null;
+  @ApiProperty({ description: 'Deliveries of the key waiting behind it.' }) waiting: number;
+}
+
+export class OrderingStatsResponse {
+  @ApiProperty({ enum: ENDPOINT_ORDERINGS }) ordering: EndpointOrdering;
+  @ApiProperty({ description: 'Keys (or sources) whose next delivery failed and waits for its retry, now.' })
+  heldKeys: number;
+  @ApiProperty({
+    type: [HeldKeyResponse],
+    description: 'The held keys, next to be retried first (at most 100), each with the delivery holding it back.',
+  })
+  held: HeldKeyResponse[];
+}
+
 export class EndpointStatsResponse {
   @ApiProperty() endpointId: string;
   @ApiProperty({ enum: ['1h', '24h', '7d', '30d'] }) window: string;
@@ -358,4 +438,10 @@ export class EndpointStatsResponse {
   failuresByReason: Record<string, number>;
   @ApiProperty({ type: [StatsBucketResponse], description: 'The window in 24 equal buckets.' })
   series: StatsBucketResponse[];
+  @ApiProperty({
+    type: OrderingStatsResponse,
+    nullable: true,
+    description: 'For an ordered endpoint (and one with deliveries still in lanes): the keys held back now; else null.',
+  })
+  ordering: OrderingStatsResponse | null;
 }

@@ -83,6 +83,68 @@ export class EndpointsRepository {
     );
   }
 
+  /**
+   * An ordered endpoint's held lanes: those whose head (the only delivery of a lane ever attempted before the ones
+   * behind it) failed and waits for its retry. All counted (through the index of open lane deliveries), the first
+   * `limit` by next attempt listed with how many deliveries wait behind each.
+   */
+  async heldLanes(
+    endpointId: string,
+    limit: number,
+  ): Promise<{
+    count: number;
+    lanes: Array<{
+      lane: string;
+      replayId: string | null;
+      deliveryId: string;
+      attempts: number;
+      nextAttemptAt: Date | null;
+      lastError: string | null;
+      waiting: number;
+    }>;
+  }> {
+    const [counted] = await this.endpoints.query<Array<{ n: number }>>(
+      `SELECT count(DISTINCT lane)::int AS n FROM deliveries
+        WHERE endpoint_id = $1 AND lane IS NOT NULL AND status IN ('pending', 'retrying') AND status = 'retrying'`,
+      [endpointId],
+    );
+    if (!counted?.n) return { count: 0, lanes: [] };
+    const rows = await this.endpoints.query<
+      Array<{
+        lane: string;
+        replay_id: string | null;
+        id: string;
+        attempt_count: number;
+        next_attempt_at: Date | null;
+        last_error: string | null;
+        waiting: number;
+      }>
+    >(
+      `SELECT h.lane, h.replay_id, h.id, h.attempt_count, h.next_attempt_at, h.last_error,
+              (SELECT count(*)::int FROM deliveries w
+                WHERE w.endpoint_id = h.endpoint_id AND w.lane = h.lane AND w.lane IS NOT NULL
+                  AND w.status IN ('pending', 'retrying') AND w.lane_seq > h.lane_seq) AS waiting
+         FROM (SELECT DISTINCT ON (lane) * FROM deliveries
+                WHERE endpoint_id = $1 AND lane IS NOT NULL AND status IN ('pending', 'retrying')
+                  AND status = 'retrying'
+                ORDER BY lane, lane_seq) h
+        ORDER BY h.next_attempt_at, h.id LIMIT $2`,
+      [endpointId, limit],
+    );
+    return {
+      count: counted.n,
+      lanes: rows.map((r) => ({
+        lane: r.lane,
+        replayId: r.replay_id,
+        deliveryId: r.id,
+        attempts: r.attempt_count,
+        nextAttemptAt: r.next_attempt_at,
+        lastError: r.last_error,
+        waiting: r.waiting,
+      })),
+    };
+  }
+
   async delete(id: string): Promise<void> {
     await this.endpoints.delete({ id });
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  describeLane,
   CANONICAL_EVENT_SCHEMA,
   CanonicalEventV1,
   compileEndpointFilter,
@@ -27,7 +28,11 @@ import {
   TestEndpointDto,
   UpdateEndpointDto,
 } from './endpoints.dto';
+import { orderingAfter } from './endpoint.rules';
 import { EndpointsRepository } from './endpoints.repository';
+
+/** Held keys listed by an endpoint's stats (all are counted). */
+const HELD_SHOWN = 100;
 
 /** Points of an endpoint's stats series: the window in equal buckets, for charts. */
 const SERIES_BUCKETS = 24;
@@ -43,6 +48,8 @@ export class EndpointsService {
   ) {}
 
   async create(tenantId: string, dto: CreateEndpointDto): Promise<EndpointWithSecretResponse> {
+    const ordering = orderingAfter(dto);
+    if ('field' in ordering) throw ApiError.validation([ordering]);
     const secret = dto.secret ?? generateEndpointSecret();
     const row = await this.endpoints.insert({
       id: newId(IdPrefix.endpoint),
@@ -58,6 +65,7 @@ export class EndpointsService {
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
       filter: dto.filter ?? null,
       retrySchedule: dto.retrySchedule ?? null,
+      ...ordering,
       ...sealEndpointHeaders(this.box, dto.headers ?? {}),
       secretSealed: this.box.encrypt(secret),
       previousSecretSealed: null,
@@ -89,7 +97,12 @@ export class EndpointsService {
 
   async update(tenantId: string, id: string, dto: UpdateEndpointDto): Promise<EndpointResponse> {
     const current = await this.require(tenantId, id);
+    const ordering = orderingAfter(dto, current);
+    if ('field' in ordering) throw ApiError.validation([ordering]);
     const patch: Partial<EndpointEntity> = {};
+    if (ordering.ordering !== current.ordering || ordering.orderingKey !== current.orderingKey) {
+      Object.assign(patch, ordering);
+    }
     for (const key of [
       'url',
       'name',
@@ -195,13 +208,14 @@ export class EndpointsService {
   }
 
   async stats(tenantId: string, id: string, window: '1h' | '24h' | '7d' | '30d' = '24h') {
-    await this.require(tenantId, id);
+    const endpoint = await this.require(tenantId, id);
     const hours = { '1h': 1, '24h': 24, '7d': 168, '30d': 720 }[window];
     const since = new Date(Date.now() - hours * 3600_000);
     const bucketSeconds = (hours * 3600) / SERIES_BUCKETS;
-    const [s, rows] = await Promise.all([
+    const [s, rows, held] = await Promise.all([
       this.endpoints.stats(id, since),
       this.endpoints.series(id, since, bucketSeconds),
+      this.endpoints.heldLanes(id, HELD_SHOWN),
     ]);
     const round = (v: number | null) => (v === null ? null : Math.round(v));
     const byBucket = new Map(rows.map((r) => [r.bucket, r]));
@@ -225,6 +239,23 @@ export class EndpointsService {
       latencyMs: { p50: round(s.p50), p95: round(s.p95), p99: round(s.p99) },
       failuresByReason: Object.fromEntries(s.failures.map((f) => [f.reason, f.count])),
       series,
+      // Also after ordering was switched off, while deliveries made in order still wait in their lanes.
+      ordering:
+        endpoint.ordering === 'none' && !held.count
+          ? null
+          : {
+              ordering: endpoint.ordering,
+              heldKeys: held.count,
+              held: held.lanes.map((h) => ({
+                ...describeLane(h.lane),
+                replayId: h.replayId,
+                deliveryId: h.deliveryId,
+                attempts: h.attempts,
+                nextAttemptAt: iso(h.nextAttemptAt),
+                lastError: h.lastError,
+                waiting: h.waiting,
+              })),
+            },
     };
   }
 
@@ -263,6 +294,8 @@ function present(e: EndpointEntity, headers: Record<string, string>, defaultRetr
     filter: e.filter,
     retrySchedule: e.retrySchedule,
     retryScheduleInForce: e.retrySchedule ?? defaultRetrySchedule,
+    ordering: e.ordering,
+    orderingKey: e.orderingKey,
     createdAt: iso(e.createdAt)!,
     updatedAt: iso(e.updatedAt)!,
   };

@@ -7,7 +7,8 @@ import { newId } from '@gateway/security';
 
 import { Dispatcher } from '../deliver/dispatcher';
 import { EndpointCache } from '../endpoints/endpoint-cache';
-import { DeliveryStore, NewDelivery } from '../store/delivery-store';
+import { OrderedLanes } from '../deliver/ordered-lanes';
+import { DeliveryStore, LaneRef, NewDelivery } from '../store/delivery-store';
 import { OutcomeWriter } from '../store/outcome-writer';
 import { SaveBarrier } from '../store/unsaved-delivery';
 
@@ -31,6 +32,7 @@ export class EventIntake implements OnModuleInit {
     private readonly dispatcher: Dispatcher,
     private readonly deadLetters: DeadLetterPublisher,
     private readonly outcomes: OutcomeWriter,
+    private readonly lanes: OrderedLanes,
   ) {}
 
   onModuleInit(): void {
@@ -119,32 +121,42 @@ export class EventIntake implements OnModuleInit {
     const seen = new Set<string>();
     // The trace each event belongs to (from its record's traceparent), continued by its deliveries' attempts.
     const traces = new Map<string, Record<string, string>>();
+    // Each event's Kafka offset: its place in the lanes of ordered endpoints (a source's events share a partition).
+    const offsets = new Map<string, string>();
     batch.forEach((event, i) => {
       // The same event twice in a batch (a provider's retry of the same body) is handled once.
       if (seen.has(event.id)) return;
       seen.add(event.id);
       events.push(event);
+      const offset = records[i]?.offset;
+      if (offset !== undefined) offsets.set(event.id, offset);
       const trace = pickTraceHeaders(records[i]?.headers ?? {});
       if (trace) traces.set(event.id, trace);
     });
 
     const now = new Date();
     const all = events.flatMap((event) =>
-      this.endpoints.matching(event).map((endpoint) => ({
-        id: newId(IdPrefix.delivery),
-        eventId: event.id,
-        eventReceivedAt: new Date(event.receivedAt),
-        endpointId: endpoint.id,
-        tenantId: event.tenantId,
-        eventType: event.type,
-        leaseUntil: null,
-        leaseOwner: null,
-        nextAttemptAt: now,
-        createdAt: now,
-        event,
-        // Deliveries that fit in memory are attempted now; the rest wait in the retry queue.
-        inMemory: !this.stopping && this.dispatcher.hasRoom(endpoint.id),
-      })),
+      this.endpoints.matching(event).map((endpoint) => {
+        // An ordered endpoint's deliveries wait in their lanes in the retry queue (OrderedLanes attempts them).
+        const lane = endpoint.laneOf?.(event) ?? null;
+        return {
+          id: newId(IdPrefix.delivery),
+          eventId: event.id,
+          eventReceivedAt: new Date(event.receivedAt),
+          endpointId: endpoint.id,
+          tenantId: event.tenantId,
+          eventType: event.type,
+          leaseUntil: null,
+          leaseOwner: null,
+          nextAttemptAt: now,
+          createdAt: now,
+          event,
+          lane,
+          laneSeq: lane === null ? null : (offsets.get(event.id) ?? null),
+          // Deliveries that fit in memory are attempted now; the rest wait in the retry queue.
+          inMemory: lane === null && !this.stopping && this.dispatcher.hasRoom(endpoint.id),
+        };
+      }),
     );
     const { stored, seenBefore } = await this.persistIsolatingBadData(
       events,
@@ -154,11 +166,18 @@ export class EventIntake implements OnModuleInit {
     // An event seen before (sent again by its provider, or consumed again after a crash or rebalance) may have its
     // deliveries already: rows, or first attempts this instance holds in memory. Its stored copy is the event: a body
     // sent again is delivered (to an endpoint that has no delivery of it yet) with the receivedAt it was stored with.
+    const storedIds = new Set(stored.map((e) => e.id));
+    // Lanes that just got deliveries are claimed now (unless an instance runs them: it goes on with them).
+    const lanes = new Map<string, LaneRef>();
+    for (const d of all) {
+      if (d.lane !== null && storedIds.has(d.eventId))
+        lanes.set(`${d.endpointId} ${d.lane}`, { endpointId: d.endpointId, lane: d.lane });
+    }
+    this.lanes.kick([...lanes.values()]);
     const existing = await this.store.existingDeliveries(seenBefore);
     const alreadyMade = (d: { eventId: string; endpointId: string }) =>
       seenBefore.has(d.eventId) &&
       (existing.has(`${d.eventId} ${d.endpointId}`) || this.outcomes.holds(d.eventId, d.endpointId));
-    const storedIds = new Set(stored.map((e) => e.id));
     const dispatch = all.filter((d) => d.inMemory && storedIds.has(d.eventId) && !alreadyMade(d));
     const barrier = new SaveBarrier(dispatch.length);
     const since = now.getTime();

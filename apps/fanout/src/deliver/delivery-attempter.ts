@@ -6,6 +6,7 @@ import { Span, SpanKind, SpanStatusCode, inSpan, logsDebug, traceHeaders } from 
 import { newId } from '@gateway/security';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
+import type { DeliveryStatus } from '@gateway/persistence';
 import { AttemptOutcome } from '../store/delivery-store';
 import { OutcomeWriter } from '../store/outcome-writer';
 import { UnsavedDelivery, isUnsaved, rowOf } from '../store/unsaved-delivery';
@@ -27,6 +28,13 @@ export interface DeliveryWork {
   trace?: Record<string, string>;
   /** A first attempt from Kafka whose row may not exist yet (see UnsavedDelivery). */
   unsaved?: UnsavedDelivery;
+  /** The run of an ordered endpoint's lane this delivery is part of (see OrderedLanes). */
+  lane?: LaneRun;
+}
+
+/** What goes on after a delivery of an ordered lane: the next one of its run, or none (the run ends). */
+export interface LaneRun {
+  after(status: DeliveryStatus | null): DeliveryWork | null;
 }
 
 const OVERLOAD = new Set(['timeout', 'connect_timeout']);
@@ -56,19 +64,19 @@ export class DeliveryAttempter {
     this.debug = logsDebug(config);
   }
 
-  /** One attempt, in its own span (a child of the ingest request's). */
-  attempt(work: DeliveryWork): Promise<void> {
+  /** One attempt, in its own span (a child of the ingest request's); resolves to the delivery's status after it. */
+  attempt(work: DeliveryWork): Promise<DeliveryStatus> {
     return inSpan(`deliver ${work.event.type}`, { kind: SpanKind.CLIENT }, work.trace, (span) =>
       this.attemptNow(work, span),
     );
   }
 
-  private async attemptNow(work: DeliveryWork, span: Span | null): Promise<void> {
+  private async attemptNow(work: DeliveryWork, span: Span | null): Promise<DeliveryStatus> {
     const endpoint = this.endpoints.get(work.endpointId);
     if (!endpoint || !endpoint.enabled) {
       this.record(work, this.withoutRequest(work, 'failed', null, 'the endpoint is disabled or deleted'));
       this.metrics.recordAttempt('failed', 'endpoint_disabled', null);
-      return;
+      return 'failed';
     }
     const health = this.health.get(work.endpointId);
     const admission = health.admit();
@@ -84,7 +92,7 @@ export class DeliveryAttempter {
           'circuit open: attempts paused after repeated failures',
         ),
       );
-      return;
+      return status;
     }
 
     const number = work.attemptCount + 1;
@@ -174,6 +182,7 @@ export class DeliveryAttempter {
         })
         .catch((err: Error) => this.logger.error({ msg: `could not dead-letter: ${err.message}`, ...idsOf(work) }));
     }
+    return status;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { DeliveryStatus } from '@gateway/persistence';
 import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
 import { DeliveryAttempter, DeliveryWork } from './delivery-attempter';
@@ -157,17 +158,23 @@ export class Dispatcher {
     queue.inFlight++;
     // One promise per attempt (then with both callbacks), not a catch and a finally on top.
     this.attempter.attempt(work).then(
-      () => this.finished(queue),
+      (status) => this.finished(queue, work, status),
       (err: Error) => {
         this.logger.error(`attempt of ${work.deliveryId} failed unexpectedly: ${err.message}`);
-        this.finished(queue);
+        this.finished(queue, work, null);
       },
     );
   }
 
-  private finished(queue: EndpointQueue): void {
+  private finished(queue: EndpointQueue, work: DeliveryWork, status: DeliveryStatus | null): void {
     this.inFlight--;
     queue.inFlight--;
+    // The next delivery of an ordered lane's run goes first in its endpoint's queue: its lane waited for this one.
+    const next = work.lane?.after(status);
+    if (next) {
+      queue.items.unshift(next);
+      this.queued++;
+    }
     if (!queue.items.length && !queue.inFlight) this.queues.delete(queue.endpointId);
     if (this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
     this.pump();

@@ -8,14 +8,14 @@ import { DeliveryStore } from '../store/delivery-store';
 import { EndpointHealthRegistry } from './endpoint-health';
 
 /**
- * Deliveries by outcome, attempt latency, in-memory backlog, retry backlog in Postgres, consumer lag and circuit
- * states, at /metrics. The last three are read when scraped (bounded; a failed read leaves the gauge empty).
+ * Deliveries by outcome, attempt latency, in-memory backlog, retry backlog in Postgres, ordered endpoints' held keys
+ * and running lanes, consumer lag and circuit states, at /metrics. The last three are read when scraped (bounded; a failed read leaves the gauge empty).
  */
 @Injectable()
 export class FanoutMetrics {
   private readonly attempts: Counter<'outcome' | 'error_class'>;
   private readonly latency: Histogram<'outcome'>;
-  private backlog = { queued: () => 0, inFlight: () => 0 };
+  private backlog = { queued: () => 0, inFlight: () => 0, lanes: () => 0 };
 
   constructor(registry: MetricsRegistry, health: EndpointHealthRegistry, kafka: KafkaConnection, store: DeliveryStore) {
     const backlog = () => this.backlog;
@@ -71,6 +71,24 @@ export class FanoutMetrics {
       },
     });
     new Gauge({
+      name: 'fanout_ordered_keys_held',
+      help: 'Keys (lanes) of ordered endpoints held back by a delivery waiting for its retry, across all instances',
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const held = await store.heldLanes().catch(() => null);
+        if (held !== null) this.set(held);
+      },
+    });
+    new Gauge({
+      name: 'fanout_ordered_lanes_running',
+      help: 'Lanes of ordered endpoints this instance is running (claimed, their deliveries attempted one by one)',
+      registers: [registry],
+      collect() {
+        this.set(backlog().lanes());
+      },
+    });
+    new Gauge({
       name: 'fanout_circuit_breakers',
       help: 'Endpoints by circuit-breaker state, as seen by this instance',
       labelNames: ['state'],
@@ -83,7 +101,12 @@ export class FanoutMetrics {
 
   /** The dispatcher reports its backlog here (it depends on the metrics, not the other way round). */
   watchBacklog(queued: () => number, inFlight: () => number): void {
-    this.backlog = { queued, inFlight };
+    this.backlog = { ...this.backlog, queued, inFlight };
+  }
+
+  /** OrderedLanes reports how many lanes it runs. */
+  watchLanes(lanes: () => number): void {
+    this.backlog = { ...this.backlog, lanes };
   }
 
   recordAttempt(outcome: string, errorClass: string | null, durationMs: number | null): void {

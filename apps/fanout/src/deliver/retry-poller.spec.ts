@@ -2,6 +2,7 @@ import { FanoutConfig } from '../fanout.config';
 import { DeliveryStore } from '../store/delivery-store';
 import { InstanceRegistry } from '../store/instance-registry';
 import { Dispatcher } from './dispatcher';
+import { OrderedLanes } from './ordered-lanes';
 import { RetryPoller } from './retry-poller';
 
 /** A poller over a store that records how much each claim asked for, and a dispatcher holding `queued` deliveries. */
@@ -20,7 +21,8 @@ function poller(maxQueued: number, queued: number) {
   } as unknown as Dispatcher;
   const config = Object.assign(new FanoutConfig(), { FANOUT_MAX_QUEUED: maxQueued, FANOUT_POLL_INTERVAL_MS: 60_000 });
   const instance = { id: 'fan_test' } as InstanceRegistry;
-  return { poller: new RetryPoller(store, dispatcher, instance, config), claims };
+  const lanes = { poll: () => Promise.resolve(0) } as unknown as OrderedLanes;
+  return { poller: new RetryPoller(store, dispatcher, lanes, instance, config), claims };
 }
 
 describe('RetryPoller', () => {

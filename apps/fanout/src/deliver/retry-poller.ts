@@ -3,6 +3,7 @@ import { FanoutConfig } from '../fanout.config';
 import { DeliveryStore } from '../store/delivery-store';
 import { InstanceRegistry } from '../store/instance-registry';
 import { Dispatcher } from './dispatcher';
+import { OrderedLanes } from './ordered-lanes';
 
 /** Most due deliveries claimed per poll; at most FANOUT_MAX_QUEUED are held in memory, the rest wait in Postgres. */
 const CLAIM_BATCH = 500;
@@ -22,6 +23,7 @@ export class RetryPoller {
   constructor(
     private readonly store: DeliveryStore,
     private readonly dispatcher: Dispatcher,
+    private readonly lanes: OrderedLanes,
     private readonly instance: InstanceRegistry,
     private readonly config: FanoutConfig,
   ) {}
@@ -65,6 +67,8 @@ export class RetryPoller {
           })),
         );
       }
+      // Ordered endpoints' lanes whose head came due (OrderedLanes attempts them in order).
+      await this.lanes.poll();
       this.lastSuccess = Date.now();
     } catch (err) {
       this.logger.warn(`retry poll failed: ${(err as Error).message}`);

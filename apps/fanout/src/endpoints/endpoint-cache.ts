@@ -3,6 +3,7 @@ import {
   CanonicalEventV1,
   ConfigChangeV1,
   compileEndpointFilter,
+  compileOrdering,
   isAboutEndpoint,
   parseRetrySchedule,
   subscribesTo,
@@ -31,6 +32,8 @@ export interface CachedEndpoint {
   accepts: ((event: CanonicalEventV1) => boolean) | null;
   /** The endpoint's own delays between attempts (ms); null: GATEWAY_RETRY_SCHEDULE. */
   retrySchedule: number[] | null;
+  /** Names the lane an event's delivery waits in (see compileOrdering); null: the endpoint is not ordered. */
+  laneOf: ((event: CanonicalEventV1) => string) | null;
 }
 
 /**
@@ -162,6 +165,7 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
         previousSecretExpiresAt: row.previousSecretExpiresAt?.getTime() ?? null,
         accepts: row.filter ? compileEndpointFilter(row.filter) : null,
         retrySchedule: row.retrySchedule ? parseRetrySchedule(row.retrySchedule) : null,
+        laneOf: compileOrdering(row.ordering, row.orderingKey),
       };
     } catch (err) {
       this.logger.error(

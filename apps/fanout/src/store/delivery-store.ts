@@ -37,6 +37,9 @@ export interface NewDelivery {
   nextAttemptAt: Date;
   /** When it was taken from Kafka (default: now). */
   createdAt?: Date;
+  /** For an ordered endpoint: the lane it waits in and its place there (the event's Kafka offset). */
+  lane?: string | null;
+  laneSeq?: string | null;
 }
 
 export interface ClaimedDelivery {
@@ -45,6 +48,45 @@ export interface ClaimedDelivery {
   attemptCount: number;
   event: CanonicalEventV1;
 }
+
+interface ClaimedLaneRow {
+  id: string;
+  endpoint_id: string;
+  lane: string;
+  lane_seq: string;
+  attempt_count: number;
+  event_id: string;
+  event_received_at: Date;
+  lease_until: Date;
+}
+
+/** One lane of an ordered endpoint: the line its deliveries are attempted in, one after another. */
+export interface LaneRef {
+  endpointId: string;
+  lane: string;
+}
+
+/** A lane's open deliveries from its head, in order, leased to this instance until `leaseUntil`. */
+export interface ClaimedLane extends LaneRef {
+  leaseUntil: Date;
+  deliveries: ClaimedDelivery[];
+}
+
+/** Who claims: this instance, and after how long without a heartbeat another instance's leases are void. */
+export interface ClaimOwner {
+  id: string;
+  deadAfterSeconds: number;
+}
+
+/**
+ * A row another claim may take: no lease, an expired one, ours, or one of an instance whose heartbeat is stale.
+ * `$owner` and `$dead` are the numbers of the owner's parameters.
+ */
+const FREE = (row: string, owner: number, dead: number) =>
+  `(${row}.lease_until IS NULL OR ${row}.lease_until < now() OR ${row}.lease_owner = $${owner}
+    OR (${row}.lease_owner IS NOT NULL AND NOT EXISTS (
+          SELECT 1 FROM fanout_instances i
+           WHERE i.id = ${row}.lease_owner AND i.heartbeat_at > now() - make_interval(secs => $${dead}))))`;
 
 export interface AttemptOutcome {
   /** Null when no request was sent (the circuit was open): the delivery is only rescheduled. */
@@ -221,6 +263,7 @@ export class DeliveryStore {
                         WHERE i.id = deliveries.lease_owner
                           AND i.heartbeat_at > now() - make_interval(secs => $5))))
             AND NOT (endpoint_id = ANY($3::varchar[]))
+            AND lane IS NULL
           ORDER BY next_attempt_at
           LIMIT $1
           FOR UPDATE SKIP LOCKED
@@ -246,6 +289,105 @@ export class DeliveryStore {
     });
   }
 
+  /**
+   * Lanes whose head (their first open delivery) is due and free, looked for among the `scan` free open deliveries of
+   * ordered endpoints that have waited longest (lanes just written are claimed by the instance that wrote them: this
+   * finds retries come due, and what a crashed or stopped instance left).
+   */
+  async dueLanes(limit: number, scan: number, owner: ClaimOwner): Promise<LaneRef[]> {
+    const rows: Array<{ endpoint_id: string; lane: string }> = await this.db.query(
+      `SELECT DISTINCT c.endpoint_id, c.lane FROM (
+         SELECT d.endpoint_id, d.lane, d.lane_seq FROM deliveries d
+          WHERE d.lane IS NOT NULL AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= now()
+            AND ${FREE('d', 3, 4)}
+          ORDER BY d.next_attempt_at LIMIT $2
+       ) c
+       WHERE NOT EXISTS (SELECT 1 FROM deliveries e
+                          WHERE e.endpoint_id = c.endpoint_id AND e.lane = c.lane AND e.lane IS NOT NULL
+                            AND e.status IN ('pending', 'retrying') AND e.lane_seq < c.lane_seq)
+       LIMIT $1`,
+      [limit, scan, owner.id, owner.deadAfterSeconds],
+    );
+    return rows.map((r) => ({ endpointId: r.endpoint_id, lane: r.lane }));
+  }
+
+  /**
+   * Claims lanes for `owner`: of each lane whose head is due and free, its first `run` open deliveries in lane order
+   * (up to one another instance holds) are leased to it. One claimer per lane at a time: each lane's advisory lock is
+   * taken first (a lane another transaction is claiming is skipped), and its rows are read after that, in a statement
+   * of their own, so they include whatever the previous claimer committed. Lanes with nothing to run are left out.
+   */
+  async claimLanes(lanes: LaneRef[], run: number, leaseSeconds: number, owner: ClaimOwner): Promise<ClaimedLane[]> {
+    if (!lanes.length) return [];
+    const rows = await this.db.transaction(async (tx) => {
+      const locked: Array<{ endpoint_id: string; lane: string }> = await tx.query(
+        `SELECT l.endpoint_id, l.lane FROM unnest($1::varchar[], $2::text[]) AS l(endpoint_id, lane)
+          WHERE pg_try_advisory_xact_lock(hashtext(l.endpoint_id), hashtext(l.lane))`,
+        [lanes.map((l) => l.endpointId), lanes.map((l) => l.lane)],
+      );
+      if (!locked.length) return [];
+      return tx.query<ClaimedLaneRow[]>(
+        `WITH open AS (
+           SELECT o.*, row_number() OVER (PARTITION BY o.endpoint_id, o.lane ORDER BY o.lane_seq) AS n
+             FROM unnest($1::varchar[], $2::text[]) AS l(endpoint_id, lane)
+             CROSS JOIN LATERAL (
+               SELECT d.id, d.event_received_at, d.endpoint_id, d.lane, d.lane_seq, d.next_attempt_at,
+                      ${FREE('d', 5, 6)} AS free
+                 FROM deliveries d
+                WHERE d.endpoint_id = l.endpoint_id AND d.lane = l.lane AND d.lane IS NOT NULL
+                  AND d.status IN ('pending', 'retrying')
+                ORDER BY d.lane_seq LIMIT $3) o
+         ), run AS (
+           -- From each lane whose head is due and free: its deliveries up to the first one another instance holds.
+           SELECT o.id, o.event_received_at FROM open o
+            WHERE EXISTS (SELECT 1 FROM open h WHERE h.endpoint_id = o.endpoint_id AND h.lane = o.lane AND h.n = 1
+                                                 AND h.free AND h.next_attempt_at <= now())
+              AND NOT EXISTS (SELECT 1 FROM open b WHERE b.endpoint_id = o.endpoint_id AND b.lane = o.lane
+                                                     AND b.n <= o.n AND NOT b.free)
+         ), claimed AS (
+           UPDATE deliveries d SET lease_until = now() + make_interval(secs => $4), lease_owner = $5
+             FROM run
+            WHERE d.id = ANY (ARRAY(SELECT id FROM run)) AND d.id = run.id
+              AND d.event_received_at = run.event_received_at
+              AND d.event_received_at BETWEEN (SELECT min(event_received_at) FROM run)
+                                          AND (SELECT max(event_received_at) FROM run)
+           RETURNING d.id, d.endpoint_id, d.lane, d.lane_seq, d.attempt_count, d.event_id, d.event_received_at,
+                     d.lease_until
+         )
+         -- A SELECT on top: TypeORM's query() returns [rows, count] for a bare UPDATE … RETURNING.
+         SELECT * FROM claimed`,
+        [
+          locked.map((l) => l.endpoint_id),
+          locked.map((l) => l.lane),
+          run,
+          leaseSeconds,
+          owner.id,
+          owner.deadAfterSeconds,
+        ],
+      );
+    });
+    if (!rows.length) return [];
+    const events = await this.eventsByKey(rows.map((r) => ({ id: r.event_id, receivedAt: r.event_received_at })));
+    const byLane = new Map<string, ClaimedLane>();
+    rows.sort((a, b) => {
+      const [x, y] = [BigInt(a.lane_seq), BigInt(b.lane_seq)];
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    for (const row of rows) {
+      const key = `${row.endpoint_id} ${row.lane}`;
+      let lane = byLane.get(key);
+      if (!lane) {
+        lane = { endpointId: row.endpoint_id, lane: row.lane, leaseUntil: row.lease_until, deliveries: [] };
+        byLane.set(key, lane);
+      }
+      const event = events.get(eventKey(row.event_id, row.event_received_at));
+      // (An event removed meanwhile by retention: its delivery goes with it.)
+      if (event)
+        lane.deliveries.push({ id: row.id, endpointId: row.endpoint_id, attemptCount: row.attempt_count, event });
+    }
+    return [...byLane.values()];
+  }
+
   /** Events by id and receivedAt (the partition key: only the partitions of those days are read). */
   private async eventsByKey(keys: Array<{ id: string; receivedAt: Date }>): Promise<Map<string, CanonicalEventV1>> {
     const at = [...new Set(keys.map((k) => k.receivedAt.getTime()))].map((ms) => new Date(ms).toISOString());
@@ -266,6 +408,16 @@ export class DeliveryStore {
                                       AND next_attempt_at > now() LIMIT 1000000) d) AS later`,
     );
     return { now: Number(row?.now ?? 0), later: Number(row?.later ?? 0) };
+  }
+
+  /** Lanes of ordered endpoints held back by a delivery waiting for its retry (counted up to a million). */
+  async heldLanes(): Promise<number> {
+    const [row] = await this.db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM (SELECT DISTINCT endpoint_id, lane FROM deliveries
+                                   WHERE lane IS NOT NULL AND status IN ('pending', 'retrying') AND status = 'retrying'
+                                   LIMIT 1000000) h`,
+    );
+    return Number(row?.n ?? 0);
   }
 
   /** Hands deliveries back to the queue at once (at shutdown), instead of when their lease expires. */
@@ -593,13 +745,14 @@ async function insertPending(tx: EntityManager, deliveries: NewDelivery[]): Prom
   if (!deliveries.length) return;
   await tx.query(
     `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, status, next_attempt_at, lease_until,
-                             lease_owner, created_at, event_received_at)
+                             lease_owner, created_at, event_received_at, lane, lane_seq)
      SELECT d.id, d.event_id, d.endpoint_id, d.tenant_id, d.event_type, 'pending', d.next_attempt_at, d.lease_until,
-            d.lease_owner, COALESCE(d.created_at, now()), d.event_received_at
+            d.lease_owner, COALESCE(d.created_at, now()), d.event_received_at, d.lane, d.lane_seq
        FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
-                   $6::timestamptz[], $7::timestamptz[], $8::varchar[], $9::timestamptz[], $10::timestamptz[])
+                   $6::timestamptz[], $7::timestamptz[], $8::varchar[], $9::timestamptz[], $10::timestamptz[],
+                   $11::text[], $12::bigint[])
             AS d(id, event_id, endpoint_id, tenant_id, event_type, next_attempt_at, lease_until, lease_owner,
-                 created_at, event_received_at)
+                 created_at, event_received_at, lane, lane_seq)
        JOIN endpoints e ON e.id = d.endpoint_id
       WHERE ${EVENT_STORED('d')}
      ON CONFLICT (event_id, endpoint_id, event_received_at) WHERE replay_id IS NULL DO NOTHING`,
@@ -614,6 +767,8 @@ async function insertPending(tx: EntityManager, deliveries: NewDelivery[]): Prom
       pgArray(deliveries.map((d) => (d.leaseUntil ? d.leaseOwner : null))),
       pgArray(deliveries.map((d) => d.createdAt?.toISOString() ?? null)),
       pgArray(deliveries.map((d) => d.eventReceivedAt.toISOString())),
+      pgArray(deliveries.map((d) => d.lane ?? null)),
+      pgArray(deliveries.map((d) => d.laneSeq ?? null)),
     ],
   );
 }

@@ -12,6 +12,8 @@ const FLUSH_AT = 500;
 const MAX_BUFFERED = 50_000;
 
 interface Entry {
+  /** Its place in the order entries were pushed in. */
+  seq: number;
   outcome?: AttemptOutcome;
   pending?: NewDelivery;
   /** The first attempt whose row this write creates: its batch's offset may move on once it is committed. */
@@ -42,6 +44,10 @@ export class OutcomeWriter implements OnModuleInit {
   private readonly unsaved = new Map<string, UnsavedDelivery>();
   /** `eventId endpointId` of first attempts whose rows are not committed yet (queued, in flight, or being written). */
   private readonly held = new Set<string>();
+  /** Entries pushed so far, and the last of them whose write is committed (or given up): see `written`. */
+  private pushed = 0;
+  private committed = 0;
+  private waiters: Array<{ seq: number; resolve: () => void }> = [];
 
   constructor(
     private readonly store: DeliveryStore,
@@ -98,7 +104,7 @@ export class OutcomeWriter implements OnModuleInit {
   record(outcome: AttemptOutcome, unsaved?: UnsavedDelivery, row?: RowIdentity & { createdAt: Date }): void {
     if (unsaved) this.unsaved.delete(unsaved.id);
     this.journal.append(row ? { ...outcome, delivery: { ...outcome.delivery, insert: row } } : outcome);
-    this.push({ outcome, unsaved });
+    this.push({ seq: 0, outcome, unsaved });
   }
 
   /**
@@ -107,6 +113,19 @@ export class OutcomeWriter implements OnModuleInit {
    */
   handBack(deliveries: UnsavedDelivery[]): void {
     for (const d of deliveries) this.savePending(d, null);
+  }
+
+  /**
+   * Resolves once everything recorded before the call is committed (written at once, not at the next tick): an ordered
+   * lane goes on only after the outcomes of its run are in the database, where the next claim of the lane reads them.
+   */
+  written(): Promise<void> {
+    const seq = this.pushed;
+    if (this.committed >= seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push({ seq, resolve });
+      void this.flush();
+    });
   }
 
   /**
@@ -147,10 +166,11 @@ export class OutcomeWriter implements OnModuleInit {
     if (d.saved) return;
     d.saved = true;
     const pending = { id: d.id, ...rowOf(d), leaseUntil, leaseOwner: this.instance.id, nextAttemptAt: new Date() };
-    this.push({ pending, unsaved: d });
+    this.push({ seq: 0, pending, unsaved: d });
   }
 
   private push(entry: Entry): void {
+    entry.seq = ++this.pushed;
     this.buffer.push(entry);
     if (this.buffer.length >= FLUSH_AT) void this.flush();
   }
@@ -168,6 +188,7 @@ export class OutcomeWriter implements OnModuleInit {
       .recordOutcomes(outcomes, cutoff, pending)
       .then(async ({ failingTooLong, turns }) => {
         this.journal.release(journaled);
+        this.settled(batch[batch.length - 1]!.seq);
         for (const e of batch) {
           if (!e.unsaved) continue;
           this.held.delete(`${e.unsaved.eventId} ${e.unsaved.endpointId}`);
@@ -188,9 +209,24 @@ export class OutcomeWriter implements OnModuleInit {
         const keep = this.buffer.length + batch.length - MAX_BUFFERED;
         const retry = keep > 0 ? dropOldestOptional(batch, keep) : batch;
         this.buffer = [...retry, ...this.buffer];
+        // Waiting for outcomes that were dropped is waiting for nothing: they are settled (their leases expire).
+        if (keep > 0) this.settled((this.buffer[0]?.seq ?? this.pushed + 1) - 1);
       })
-      .finally(() => (this.flushing = null));
+      .finally(() => {
+        this.flushing = null;
+        // Someone waits for entries pushed while this write ran: write them now rather than at the next tick.
+        if (this.waiters.length && this.buffer.length) void this.flush();
+      });
     return this.flushing;
+  }
+
+  private settled(seq: number): void {
+    if (seq <= this.committed) return;
+    this.committed = seq;
+    const ready = this.waiters.filter((w) => w.seq <= seq);
+    if (!ready.length) return;
+    this.waiters = this.waiters.filter((w) => w.seq > seq);
+    for (const w of ready) w.resolve();
   }
 }
 

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { CanonicalEventV1, IdPrefix } from '@gateway/contracts';
 import { EventRow, canonicalEvent, eventColumns, eventMatchParams, eventMatchSql } from '@gateway/persistence';
 import { newId } from '@gateway/security';
+import type { LaneRef } from './delivery-store';
 
 interface ReplayRow {
   id: string;
@@ -42,13 +43,15 @@ export class ReplayStore {
   /**
    * Creates deliveries for those of the next `chunk` events of the replay's types (in received order) that `accepts`
    * (those its endpoint receives: see EndpointCache.receives), and advances the cursor past all of them, in one
-   * transaction; completes the replay when the window is exhausted. Returns how many deliveries were scheduled.
+   * transaction; completes the replay when the window is exhausted. For an ordered endpoint (`laneOf`), each delivery
+   * waits in the replay's own lane for its key (`r:<replayId>:<lane>`), in this order. Returns the lanes written to.
    */
   async scheduleChunk(
     replay: ReplayRow,
     chunk: number,
     accepts: ((event: CanonicalEventV1) => boolean) | null,
-  ): Promise<number> {
+    laneOf: ((event: CanonicalEventV1) => string) | null = null,
+  ): Promise<LaneRef[]> {
     return this.db.transaction(async (tx) => {
       const cursor = replay.cursor_received_at
         ? `AND (e.received_at, e.id) > ($8::timestamptz, $9::varchar)`
@@ -67,14 +70,28 @@ export class ReplayStore {
           chunk,
         ],
       );
-      const events = accepts ? read.filter((row) => accepts(canonicalEvent(row))) : read;
+      const events = read.filter((row) => !accepts || accepts(canonicalEvent(row)));
+      const lanes = laneOf ? events.map((row) => `r:${replay.id}:${laneOf(canonicalEvent(row))}`) : [];
+      // Places in the lanes, increasing in the order of the events (the sequence's values are ascending per call,
+      // and every later chunk's are higher).
+      const seqs = lanes.length
+        ? (
+            await tx.query<Array<{ n: string }>>(
+              `SELECT nextval('replay_lane_seq')::text AS n FROM generate_series(1, $1)`,
+              [lanes.length],
+            )
+          )
+            .map((r) => BigInt(r.n))
+            .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(String)
+        : [];
       if (events.length) {
         await tx.query(
           `INSERT INTO deliveries (id, event_id, endpoint_id, tenant_id, event_type, replay_id, status, next_attempt_at,
-                                   event_received_at)
-           SELECT d.id, d.event_id, $3, $4, d.event_type, $5, 'pending', now(), d.event_received_at
-             FROM unnest($1::varchar[], $2::varchar[], $6::varchar[], $7::timestamptz[])
-                  AS d(id, event_id, event_type, event_received_at)`,
+                                   event_received_at, lane, lane_seq)
+           SELECT d.id, d.event_id, $3, $4, d.event_type, $5, 'pending', now(), d.event_received_at, d.lane, d.lane_seq
+             FROM unnest($1::varchar[], $2::varchar[], $6::varchar[], $7::timestamptz[], $8::text[], $9::bigint[])
+                  AS d(id, event_id, event_type, event_received_at, lane, lane_seq)`,
           [
             events.map(() => newId(IdPrefix.delivery)),
             events.map((e) => e.id),
@@ -84,6 +101,8 @@ export class ReplayStore {
             events.map((e) => e.type),
             // In the event's partition: a replayed delivery expires with its event.
             events.map((e) => e.received_at.toISOString()),
+            events.map((_, i) => lanes[i] ?? null),
+            events.map((_, i) => seqs[i] ?? null),
           ],
         );
       }
@@ -97,7 +116,8 @@ export class ReplayStore {
           WHERE id = $1`,
         [replay.id, events.length, last?.received_at.toISOString() ?? null, last?.id ?? null, done],
       );
-      return events.length;
+      const touched = new Map(lanes.map((lane) => [lane, { endpointId: replay.endpoint_id, lane }]));
+      return [...touched.values()];
     });
   }
 }

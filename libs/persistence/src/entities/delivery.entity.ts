@@ -34,6 +34,14 @@ export class DeliveryEntity {
   @Column({ name: 'replay_id', type: 'varchar', length: 40, nullable: true })
   replayId: string | null;
 
+  /** The line it waits in, for an ordered endpoint (see compileOrdering); null: no order. */
+  @Column({ type: 'text', nullable: true })
+  lane: string | null;
+
+  /** Its place in its lane (the event's Kafka offset, or a replay's own sequence). */
+  @Column({ name: 'lane_seq', type: 'bigint', nullable: true })
+  laneSeq: string | null;
+
   @Column({ type: 'varchar', length: 16 })
   status: DeliveryStatus;
 

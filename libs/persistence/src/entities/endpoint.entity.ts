@@ -1,4 +1,4 @@
-import type { EndpointFilter } from '@gateway/contracts';
+import type { EndpointFilter, EndpointOrdering } from '@gateway/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export type EndpointFormat = 'standard' | 'kaynko';
@@ -46,6 +46,14 @@ export class EndpointEntity {
   /** The endpoint's own delays between attempts (`["10s", "1m"]`), or null for GATEWAY_RETRY_SCHEDULE. */
   @Column({ name: 'retry_schedule', type: 'text', array: true, nullable: true })
   retrySchedule: string[] | null;
+
+  /** none, source or key (see compileOrdering in @gateway/contracts). */
+  @Column({ type: 'varchar', length: 8, default: 'none' })
+  ordering: EndpointOrdering;
+
+  /** The JSON Pointer whose value orders deliveries, with `ordering` key only. */
+  @Column({ name: 'ordering_key', type: 'text', nullable: true })
+  orderingKey: string | null;
 
   /**
    * Custom headers stored before they were sealed (`{}` once `npm run secrets:reseal` has sealed them). Read them
