@@ -166,10 +166,14 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     // Kaynko's example sale is in USD: the next test's sale still arrives.
     await filter.fill('{"data.currency": {"$in": ["USD", "KES"]}}');
     await page.getByLabel('Retry schedule').fill('10s, 1m');
+    // Each sale's events one after another (the next test's sale, and its retry, go through its lane).
+    await page.getByLabel('Order').selectOption('key');
+    await page.getByLabel('Ordering key').fill('/data/saleId');
     await shot('endpoint-filter');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('filter').filter({ hasText: '{"data.currency":{"$in":["USD","KES"]}}' }).waitFor();
     expect(await page.getByTestId('retries').textContent()).toBe('10s, 1m');
+    expect(await page.getByTestId('ordering').textContent()).toMatch(/^Delivered in order per \/data\/saleId/);
 
     const before = receiver.requests.length;
     await page.getByRole('button', { name: 'Test', exact: true }).click();

@@ -94,6 +94,8 @@ export function EndpointForm({ endpoint, onSaved }: { endpoint?: Endpoint; onSav
   const [secret, setSecret] = useState('');
   const [filter, setFilter] = useState(endpoint?.filter ? JSON.stringify(endpoint.filter, null, 2) : '');
   const [retries, setRetries] = useState(endpoint?.retrySchedule?.join(', ') ?? '');
+  const [ordering, setOrdering] = useState<Endpoint['ordering']>(endpoint?.ordering ?? 'none');
+  const [orderingKey, setOrderingKey] = useState(endpoint?.orderingKey ?? '');
   const { busy, error, run } = useAction();
 
   function submit(event: FormEvent) {
@@ -106,6 +108,8 @@ export function EndpointForm({ endpoint, onSaved }: { endpoint?: Endpoint; onSav
         format,
         filter: parseFilter(filter),
         retrySchedule: retries.trim() ? retries.split(',').map((step) => step.trim()) : null,
+        ordering,
+        orderingKey: ordering === 'key' ? orderingKey.trim() : null,
         ...(secret ? { secret } : {}),
       };
       const saved = endpoint
@@ -172,6 +176,38 @@ export function EndpointForm({ endpoint, onSaved }: { endpoint?: Endpoint; onSav
           placeholder={endpoint?.retryScheduleInForce.join(', ') ?? '10s, 1m, 10m, 1h'}
         />
       </Field>
+      <Field
+        label="Order"
+        hint={
+          'none: all at once. By source: one after another per source, in the order the gateway accepted them (a ' +
+          'failing delivery holds back its source). By key: the same per value of a field, e.g. /data/saleId — a ' +
+          'failing delivery holds back only its own key.'
+        }
+      >
+        <select
+          aria-label="Order"
+          value={ordering}
+          onChange={(e) => setOrdering(e.target.value as Endpoint['ordering'])}
+        >
+          <option value="none">none</option>
+          <option value="source">by source</option>
+          <option value="key">by key</option>
+        </select>
+      </Field>
+      {ordering === 'key' && (
+        <Field
+          label="Ordering key"
+          hint="A JSON Pointer into the event, e.g. /data/saleId. Events without it are ordered with their source."
+        >
+          <input
+            aria-label="Ordering key"
+            value={orderingKey}
+            onChange={(e) => setOrderingKey(e.target.value)}
+            required
+            placeholder="/data/saleId"
+          />
+        </Field>
+      )}
       {!endpoint && (
         <Field
           label="Signing secret (optional)"
@@ -244,6 +280,19 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
       {e.filter && (
         <p className="muted wrap">
           Filter: <code data-testid="filter">{JSON.stringify(e.filter)}</code>
+        </p>
+      )}
+      {e.ordering !== 'none' && (
+        <p className="muted" data-testid="ordering">
+          Delivered in order{' '}
+          {e.ordering === 'key' ? (
+            <>
+              per <code>{e.orderingKey}</code>
+            </>
+          ) : (
+            'per source'
+          )}
+          {stats.data?.ordering ? ` · ${stats.data.ordering.heldKeys} held back` : ''}
         </p>
       )}
       <div className="actions">
@@ -344,6 +393,35 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
           · p50 {stats.data.latencyMs.p50 ?? '—'} ms · p95 {stats.data.latencyMs.p95 ?? '—'} ms
         </p>
       )}
+      {stats.data?.ordering?.held.length ? (
+        <>
+          <h3>Held back</h3>
+          <table>
+            <thead>
+              <tr>
+                <th>Key</th>
+                <th>Waiting</th>
+                <th>Held by</th>
+                <th>Attempts</th>
+                <th>Next attempt</th>
+              </tr>
+            </thead>
+            <tbody>
+              {stats.data.ordering.held.map((h) => (
+                <tr key={h.deliveryId}>
+                  <td>{h.key ?? `source ${h.sourceId}`}</td>
+                  <td>{h.waiting}</td>
+                  <td>
+                    <a href={`#/deliveries/${h.deliveryId}`}>{h.deliveryId}</a>
+                  </td>
+                  <td>{h.attempts}</td>
+                  <td>{h.nextAttemptAt ? new Date(h.nextAttemptAt).toLocaleString() : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
     </section>
   );
 }

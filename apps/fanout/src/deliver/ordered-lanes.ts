@@ -12,8 +12,6 @@ import { FanoutMetrics } from './fanout.metrics';
 const RUN_LENGTH = 100;
 /** Lanes this instance runs at most at once. */
 const MAX_LANES = 1000;
-/** Free open deliveries of ordered endpoints a poll looks at to find lanes whose head is due. */
-const POLL_SCAN = 2000;
 
 /**
  * The one owner of ordered endpoints' deliveries (see docs/delivery.md, "Ordered endpoints"). Each lane of an ordered
@@ -59,7 +57,7 @@ export class OrderedLanes {
   async poll(): Promise<number> {
     const room = MAX_LANES - this.running.size;
     if (this.stopping || room <= 0) return 0;
-    const due = await this.store.dueLanes(room, POLL_SCAN, this.owner());
+    const due = await this.store.dueLanes(room, this.owner());
     return this.claim(due.filter((lane) => !this.running.has(keyOf(lane))));
   }
 
@@ -104,10 +102,12 @@ export class OrderedLanes {
   private start(lane: ClaimedLane): void {
     // A run starts no delivery in the last half of its lease: it ends, and the lane is claimed again (a fresh lease).
     const startBefore = lane.leaseUntil.getTime() - (this.config.FANOUT_LEASE_SECONDS * 1000) / 2;
+    // Nor once this instance's heartbeat is half as old as the age at which other instances take its lanes over.
+    const timeoutMs = this.config.FANOUT_INSTANCE_TIMEOUT_SECONDS * 1000;
     const cursor = new LaneCursor(
       lane,
       startBefore,
-      () => this.stopping,
+      () => this.stopping || this.instance.sinceHeartbeatMs > timeoutMs / 2,
       (held, rest) => void this.ended(lane, held, rest),
     );
     this.running.get(keyOf(lane))!.cursor = cursor;
@@ -139,7 +139,8 @@ export class OrderedLanes {
 
 /**
  * A run of one lane in the dispatcher: its deliveries in lane order, the next handed out only when the one before has
- * succeeded or finally failed, and only while the run's lease has time left.
+ * succeeded or finally failed, and only while the run's lease has time left and `mustStop` (shutdown, a stale
+ * heartbeat) says nothing.
  */
 export class LaneCursor implements LaneRun {
   private next = 0;
@@ -148,7 +149,7 @@ export class LaneCursor implements LaneRun {
   constructor(
     private readonly lane: ClaimedLane,
     private readonly startBefore: number,
-    private readonly stopping: () => boolean,
+    private readonly mustStop: () => boolean,
     private readonly onEnd: (held: boolean, rest: string[]) => void,
   ) {}
 
@@ -160,7 +161,7 @@ export class LaneCursor implements LaneRun {
   after(status: DeliveryStatus | null): DeliveryWork | null {
     if (this.done) return null;
     const finished = status === 'succeeded' || status === 'failed';
-    if (finished && this.next < this.lane.deliveries.length && Date.now() < this.startBefore && !this.stopping()) {
+    if (finished && this.next < this.lane.deliveries.length && Date.now() < this.startBefore && !this.mustStop()) {
       return this.work(this.next++);
     }
     this.done = true;

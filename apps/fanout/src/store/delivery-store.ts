@@ -290,23 +290,24 @@ export class DeliveryStore {
   }
 
   /**
-   * Lanes whose head (their first open delivery) is due and free, looked for among the `scan` free open deliveries of
-   * ordered endpoints that have waited longest (lanes just written are claimed by the instance that wrote them: this
-   * finds retries come due, and what a crashed or stopped instance left).
+   * Lanes whose head (their first open delivery) is due and free: retries come due, and what a crashed or stopped
+   * instance left (lanes just written are claimed by the instance that wrote them). Read from the index of open
+   * deliveries of ordered endpoints alone, one head per lane: nothing to read where no endpoint is ordered, and a
+   * long line behind a held head costs a pass over its index entries, never a lookup each.
    */
-  async dueLanes(limit: number, scan: number, owner: ClaimOwner): Promise<LaneRef[]> {
+  async dueLanes(limit: number, owner: ClaimOwner): Promise<LaneRef[]> {
     const rows: Array<{ endpoint_id: string; lane: string }> = await this.db.query(
-      `SELECT DISTINCT c.endpoint_id, c.lane FROM (
-         SELECT d.endpoint_id, d.lane, d.lane_seq FROM deliveries d
-          WHERE d.lane IS NOT NULL AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= now()
-            AND ${FREE('d', 3, 4)}
-          ORDER BY d.next_attempt_at LIMIT $2
-       ) c
-       WHERE NOT EXISTS (SELECT 1 FROM deliveries e
-                          WHERE e.endpoint_id = c.endpoint_id AND e.lane = c.lane AND e.lane IS NOT NULL
-                            AND e.status IN ('pending', 'retrying') AND e.lane_seq < c.lane_seq)
+      `SELECT h.endpoint_id, h.lane FROM (
+         SELECT DISTINCT ON (d.endpoint_id, d.lane) d.endpoint_id, d.lane, d.next_attempt_at,
+                ${FREE('d', 2, 3)} AS free
+           FROM deliveries d
+          WHERE d.lane IS NOT NULL AND d.status IN ('pending', 'retrying')
+          ORDER BY d.endpoint_id, d.lane, d.lane_seq
+       ) h
+       WHERE h.free AND h.next_attempt_at <= now()
+       ORDER BY h.next_attempt_at
        LIMIT $1`,
-      [limit, scan, owner.id, owner.deadAfterSeconds],
+      [limit, owner.id, owner.deadAfterSeconds],
     );
     return rows.map((r) => ({ endpointId: r.endpoint_id, lane: r.lane }));
   }

@@ -17,6 +17,8 @@ export class InstanceRegistry {
   readonly id = `fo_${randomBytes(12).toString('base64url')}`;
   private readonly logger = new Logger(InstanceRegistry.name);
   private timer?: NodeJS.Timeout;
+  /** When the last heartbeat was written (ms since the epoch; 0 before the first). */
+  private beatAt = 0;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
@@ -34,6 +36,11 @@ export class InstanceRegistry {
     });
   }
 
+  /** How long ago this instance's last heartbeat was written: past FANOUT_INSTANCE_TIMEOUT_SECONDS, others take over. */
+  get sinceHeartbeatMs(): number {
+    return Date.now() - this.beatAt;
+  }
+
   /** Whether `id` is (or was, within the last hour) a fan-out instance of this database. */
   async known(id: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query(`SELECT 1 FROM fanout_instances WHERE id = $1`, [id]);
@@ -45,6 +52,7 @@ export class InstanceRegistry {
       `INSERT INTO fanout_instances (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()`,
       [this.id],
     );
+    this.beatAt = Date.now();
     if (Math.random() < 0.01) {
       await this.db.query(`DELETE FROM fanout_instances WHERE heartbeat_at < now() - interval '${FORGET_AFTER}'`);
     }
