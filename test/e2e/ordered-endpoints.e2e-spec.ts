@@ -194,6 +194,26 @@ describe('ordered endpoints (four processes, real Kafka and Postgres)', () => {
     expect((await t.api('GET', `/v1/endpoints/${plain.id}/stats`)).body.ordering).toBeNull();
   });
 
+  it('replays an ordered endpoint in acceptance order per key, retries and all', async () => {
+    const t = await tenant();
+    const ids = sales(3000).slice(0, 10);
+    const perKey = 20;
+    const earlier = await recorder(() => false);
+    await t.endpoint({ url: earlier.receiver.url() });
+    await t.sendAll(ids, perKey);
+    await eventually(() => Promise.resolve(earlier.firstSuccess.size === ids.length * perKey || null), 60_000);
+
+    // An endpoint added afterwards gets those events by a replay, each key in order through random failures.
+    const ordered = await recorder(randomlyFailing(new Set(ids.slice(0, 3))));
+    const ep = await t.endpoint({ url: ordered.receiver.url(), ordering: 'key', orderingKey: '/data/saleId' });
+    const since = new Date(Date.now() - 3600_000).toISOString();
+    const replay = await t.api('POST', `/v1/endpoints/${ep.id}/replay`, { since });
+    expect([replay.status, replay.body.total]).toEqual([202, ids.length * perKey]);
+    await eventually(() => Promise.resolve(ordered.firstSuccess.size === ids.length * perKey || null), 90_000);
+    expectInOrder(ordered.order, ids, perKey);
+    expect(ordered.requests).toBeGreaterThan(ids.length * perKey);
+  });
+
   it('refuses an orderingKey without key ordering, key ordering without one, and a key that is no JSON Pointer', async () => {
     const t = await tenant();
     const url = 'https://example.com/hook';
@@ -224,5 +244,23 @@ describe('ordered endpoints (four processes, real Kafka and Postgres)', () => {
     expect([toKey.status, toKey.body.error?.details?.[0]?.field]).toEqual([400, 'orderingKey']);
     const plain = await create({});
     expect(plain.body).toMatchObject({ ordering: 'none', orderingKey: null });
+  });
+
+  it('keeps each key in order across several fan-out instances and a rebalance mid-run', async () => {
+    const t = await tenant();
+    const ids = sales(4000);
+    const failing = new Set(ids.slice(0, FAILING_KEYS));
+    const ordered = await recorder(randomlyFailing(failing));
+    await t.endpoint({ url: ordered.receiver.url(), ordering: 'key', orderingKey: '/data/saleId' });
+    // Two instances share the partitions (and the retry queue); a third joins mid-run and leaves again (SIGTERM).
+    await gateway.startExtra('fanout');
+    const sending = t.sendAll(ids);
+    await eventually(() => Promise.resolve(ordered.firstSuccess.size >= (KEYS * PER_KEY) / 4 || null), 60_000);
+    const third = await gateway.startExtra('fanout');
+    await eventually(() => Promise.resolve(ordered.firstSuccess.size >= (KEYS * PER_KEY) / 2 || null), 60_000);
+    await gateway.restartInstance(third, 'SIGTERM');
+    await sending;
+    await eventually(() => Promise.resolve(ordered.firstSuccess.size === KEYS * PER_KEY || null), 180_000);
+    expectInOrder(ordered.order, ids);
   });
 });
