@@ -762,6 +762,11 @@ export interface components {
       retrySchedule?: string[] | null;
       /** @description Your own secret (e.g. the Kaynko secret your receiver already uses). Omit to get a generated whsec_… secret. */
       secret?: string;
+      /**
+       * @description How deliveries are signed (Standard Webhooks): `v1` (default) HMAC-SHA256 with a shared secret; `v1a` ed25519 with a key pair the gateway generates: receivers verify with the public key (GET /v1/endpoints/{id}/secret), and the private key never leaves the gateway. `v1a` is for format `standard` only. Changing it is a rotation: the old secret or key keeps signing beside the new one during the overlap. Default: `"v1"`.
+       * @enum {string}
+       */
+      signatureScheme?: 'v1' | 'v1a';
       /** @description Default: `5000`. */
       timeoutMs?: number;
       /** @example https://erp.example.com/webhooks/pos */
@@ -871,6 +876,19 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
     };
+    Ed25519JwkResponse: {
+      /** @enum {string} */
+      crv: 'Ed25519';
+      /** @example kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k */
+      kid: string;
+      /** @enum {string} */
+      kty: 'OKP';
+      /**
+       * @description The key, base64url.
+       * @example 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo
+       */
+      x: string;
+    };
     EndpointPage: {
       data: components['schemas']['EndpointResponse'][];
       /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -946,6 +964,11 @@ export interface components {
        *     ]
        */
       retryScheduleInForce: string[];
+      /**
+       * @description How deliveries are signed (Standard Webhooks): `v1` (default) HMAC-SHA256 with a shared secret; `v1a` ed25519 with a key pair the gateway generates: receivers verify with the public key (GET /v1/endpoints/{id}/secret), and the private key never leaves the gateway. `v1a` is for format `standard` only. Changing it is a rotation: the old secret or key keeps signing beside the new one during the overlap.
+       * @enum {string}
+       */
+      signatureScheme: 'v1' | 'v1a';
       tenantId: string;
       timeoutMs: number;
       /** Format: date-time */
@@ -1025,6 +1048,8 @@ export interface components {
       headers: Record<string, never>;
       /** @example ep_0Hc3bQ2xk9aBcDeFgHjKmNpQr */
       id: string;
+      /** @description The public key as a JWK (`v1a`). */
+      jwk?: components['schemas']['Ed25519JwkResponse'];
       name: string | null;
       /**
        * @description How deliveries to this endpoint are ordered. `none` (default): all at once. `source`: one after another per source, in the order ingest accepted the events; a delivery is first attempted only once every earlier one has succeeded or finally failed, so a failing one holds back the rest of its source. `key`: the same per value of `orderingKey` within a source: a failing delivery holds back only its own key (an event without that value is ordered with its source's). See GET /v1/endpoints/{id}/stats for the keys held back.
@@ -1036,6 +1061,11 @@ export interface components {
        * @example /data/saleId
        */
       orderingKey: string | null;
+      /**
+       * @description The ed25519 public key receivers verify `v1a` signatures with: `whpk_` and the base64 of its 32 bytes. Never the private key.
+       * @example whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=
+       */
+      publicKey?: string;
       rateLimitPerSecond: number | null;
       /**
        * @description The endpoint's own retry schedule; null: the deployment's (see retryScheduleInForce).
@@ -1061,10 +1091,15 @@ export interface components {
        */
       retryScheduleInForce: string[];
       /**
-       * @description The signing secret.
+       * @description The signing secret (`v1`); a `v1a` endpoint has publicKey and jwk instead.
        * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
        */
-      secret: string;
+      secret?: string;
+      /**
+       * @description How deliveries are signed (Standard Webhooks): `v1` (default) HMAC-SHA256 with a shared secret; `v1a` ed25519 with a key pair the gateway generates: receivers verify with the public key (GET /v1/endpoints/{id}/secret), and the private key never leaves the gateway. `v1a` is for format `standard` only. Changing it is a rotation: the old secret or key keeps signing beside the new one during the overlap.
+       * @enum {string}
+       */
+      signatureScheme: 'v1' | 'v1a';
       tenantId: string;
       timeoutMs: number;
       /** Format: date-time */
@@ -1317,15 +1352,27 @@ export interface components {
       until: string;
     };
     RotateSecretDto: {
-      /** @description Your own new secret; omit to get a generated one. */
+      /** @description Your own new secret (`v1` only: a `v1a` key pair is always generated); omit to get a generated one. */
       secret?: string;
     };
     SecretResponse: {
+      /** @description The public key as a JWK (`v1a`). */
+      jwk?: components['schemas']['Ed25519JwkResponse'];
       /**
-       * @description The signing secret.
+       * @description The ed25519 public key receivers verify `v1a` signatures with: `whpk_` and the base64 of its 32 bytes. Never the private key.
+       * @example whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=
+       */
+      publicKey?: string;
+      /**
+       * @description Which of the fields below the endpoint has.
+       * @enum {string}
+       */
+      scheme: 'v1' | 'v1a';
+      /**
+       * @description The signing secret (`v1`).
        * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
        */
-      secret: string;
+      secret?: string;
     };
     SourcePage: {
       data: components['schemas']['SourceResponse'][];
@@ -1491,6 +1538,11 @@ export interface components {
        *     ]
        */
       retrySchedule?: string[] | null;
+      /**
+       * @description How deliveries are signed (Standard Webhooks): `v1` (default) HMAC-SHA256 with a shared secret; `v1a` ed25519 with a key pair the gateway generates: receivers verify with the public key (GET /v1/endpoints/{id}/secret), and the private key never leaves the gateway. `v1a` is for format `standard` only. Changing it is a rotation: the old secret or key keeps signing beside the new one during the overlap. Default: `"v1"`.
+       * @enum {string}
+       */
+      signatureScheme?: 'v1' | 'v1a';
       timeoutMs?: number;
       url?: string;
     };

@@ -22,6 +22,8 @@ import { ExpiredEventFilters1765100000000 } from './migrations/1765100000000-exp
 import { EndpointFilter1765200000000 } from './migrations/1765200000000-endpoint-filter';
 import { EndpointRetrySchedule1765300000000 } from './migrations/1765300000000-endpoint-retry-schedule';
 import { OrderedEndpoints1765400000000 } from './migrations/1765400000000-ordered-endpoints';
+import { LaneIndexes1765450000000 } from './migrations/1765450000000-lane-indexes';
+import { EndpointSignatureScheme1765500000000 } from './migrations/1765500000000-endpoint-signature-scheme';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -55,6 +57,8 @@ export const MIGRATIONS = [
   EndpointFilter1765200000000,
   EndpointRetrySchedule1765300000000,
   OrderedEndpoints1765400000000,
+  LaneIndexes1765450000000,
+  EndpointSignatureScheme1765500000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

@@ -1,2 +1,3 @@
 export * from './kaynko-signature';
 export * from './standard-webhooks';
+export * from './asymmetric-keys';

@@ -1,9 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { isSigningKey, signV1a } from './asymmetric-keys';
 
 /**
  * Standard Webhooks (standardwebhooks.com) signatures:
  * `webhook-signature: v1,<base64 HMAC-SHA256("<id>.<timestamp>.<body>")>` keyed with the base64-decoded part of a
- * `whsec_…` secret. Several signatures are space-separated (used during a secret rotation overlap).
+ * `whsec_…` secret, or `v1a,<base64 ed25519 signature>` with a `whsk_…` key (asymmetric-keys.ts). Several signatures
+ * are space-separated (used during a secret rotation overlap, also from one scheme to the other).
  */
 export const WHSEC_PREFIX = 'whsec_';
 
@@ -27,6 +29,8 @@ export function signStandardWebhook(
   const prefix = `${id}.${timestampSeconds}.`;
   return secrets
     .map((secret) => {
+      // An endpoint with signatureScheme v1a has an ed25519 key instead of a shared secret.
+      if (isSigningKey(secret)) return signV1a(secret, id, timestampSeconds, body);
       const hmac = createHmac('sha256', endpointSecretKey(secret)).update(prefix).update(body).digest('base64');
       return `v1,${hmac}`;
     })

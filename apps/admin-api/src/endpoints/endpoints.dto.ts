@@ -51,6 +51,9 @@ const ORDERING_KEY_DESCRIPTION =
   'With `ordering` `key` (and only then): a JSON Pointer (RFC 6901) into the canonical event whose value orders ' +
   'deliveries, e.g. `/data/saleId`. A string, number or boolean value is a key; a missing or other value falls back ' +
   'to the source.';
+const PUBLIC_KEY_DESCRIPTION =
+  'The ed25519 public key receivers verify `v1a` signatures with: `whpk_` and the base64 of its 32 bytes. Never the ' +
+  'private key.';
 const FILTER_EXAMPLE = { 'data.total': { $gte: 100 }, 'data.paymentMethod': { $in: ['card', 'mobile_money'] } };
 
 /** `filter` of the create and update bodies: an object or null (its contents are EndpointRules'). */
@@ -91,6 +94,31 @@ const OrderingFields = {
       MaxLength(256),
     ),
 };
+
+export const SIGNATURE_SCHEMES = ['v1', 'v1a'] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+const SIGNATURE_SCHEME_DESCRIPTION =
+  'How deliveries are signed (Standard Webhooks): `v1` (default) HMAC-SHA256 with a shared secret; `v1a` ed25519 ' +
+  'with a key pair the gateway generates: receivers verify with the public key (GET /v1/endpoints/{id}/secret), and ' +
+  'the private key never leaves the gateway. `v1a` is for format `standard` only. Changing it is a rotation: the old ' +
+  'secret or key keeps signing beside the new one during the overlap.';
+
+/** `signatureScheme` of the create and update bodies. */
+const SignatureSchemeField = () =>
+  applyDecorators(
+    ApiPropertyOptional({ enum: SIGNATURE_SCHEMES, default: 'v1', description: SIGNATURE_SCHEME_DESCRIPTION }),
+    IsOmittable(),
+    IsIn(SIGNATURE_SCHEMES),
+  );
+
+/** An Ed25519 public key as a JWK (RFC 8037); `kid` is its RFC 7638 thumbprint. */
+export class Ed25519JwkResponse {
+  @ApiProperty({ enum: ['OKP'] }) kty: 'OKP';
+  @ApiProperty({ enum: ['Ed25519'] }) crv: 'Ed25519';
+  @ApiProperty({ example: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', description: 'The key, base64url.' })
+  x: string;
+  @ApiProperty({ example: 'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k' }) kid: string;
+}
 
 /** `retrySchedule` of the create and update bodies: an array or null (its steps are EndpointRules'). */
 const RetryScheduleField = () =>
@@ -182,6 +210,9 @@ export class CreateEndpointDto {
   @OrderingFields.orderingKey()
   orderingKey?: string | null;
 
+  @SignatureSchemeField()
+  signatureScheme?: SignatureScheme;
+
   @ApiPropertyOptional({
     description:
       'Your own secret (e.g. the Kaynko secret your receiver already uses). Omit to get a generated whsec_… secret.',
@@ -247,6 +278,9 @@ export class UpdateEndpointDto {
 
   @OrderingFields.orderingKey()
   orderingKey?: string | null;
+
+  @SignatureSchemeField()
+  signatureScheme?: SignatureScheme;
 }
 
 @CheckedBy(TestEndpointRules)
@@ -277,7 +311,10 @@ export class TestEndpointDto {
 }
 
 export class RotateSecretDto {
-  @ApiPropertyOptional({ description: 'Your own new secret; omit to get a generated one.', writeOnly: true })
+  @ApiPropertyOptional({
+    description: 'Your own new secret (`v1` only: a `v1a` key pair is always generated); omit to get a generated one.',
+    writeOnly: true,
+  })
   @IsOmittable()
   @IsString()
   @Length(8, 512)
@@ -329,13 +366,24 @@ export class EndpointResponse {
   @ApiProperty({ enum: ENDPOINT_ORDERINGS, description: ORDERING_DESCRIPTION }) ordering: EndpointOrdering;
   @ApiProperty({ type: String, nullable: true, example: '/data/saleId', description: ORDERING_KEY_DESCRIPTION })
   orderingKey: string | null;
+  @ApiProperty({ enum: SIGNATURE_SCHEMES, description: SIGNATURE_SCHEME_DESCRIPTION }) signatureScheme: SignatureScheme;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
 
 export class EndpointWithSecretResponse extends EndpointResponse {
-  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'The signing secret.' })
-  secret: string;
+  @ApiPropertyOptional({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'The signing secret (`v1`); a `v1a` endpoint has publicKey and jwk instead.',
+  })
+  secret?: string;
+  @ApiPropertyOptional({
+    example: 'whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=',
+    description: PUBLIC_KEY_DESCRIPTION,
+  })
+  publicKey?: string;
+  @ApiPropertyOptional({ type: Ed25519JwkResponse, description: 'The public key as a JWK (`v1a`).' })
+  jwk?: Ed25519JwkResponse;
 }
 
 export class StatsQuery {
@@ -346,8 +394,17 @@ export class StatsQuery {
 }
 
 export class SecretResponse {
-  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'The signing secret.' })
-  secret: string;
+  @ApiProperty({ enum: SIGNATURE_SCHEMES, description: 'Which of the fields below the endpoint has.' })
+  scheme: SignatureScheme;
+  @ApiPropertyOptional({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'The signing secret (`v1`).' })
+  secret?: string;
+  @ApiPropertyOptional({
+    example: 'whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=',
+    description: PUBLIC_KEY_DESCRIPTION,
+  })
+  publicKey?: string;
+  @ApiPropertyOptional({ type: Ed25519JwkResponse, description: 'The public key as a JWK (`v1a`).' })
+  jwk?: Ed25519JwkResponse;
 }
 
 export class TestErrorResponse {

@@ -103,9 +103,13 @@ export class EndpointsRepository {
       waiting: number;
     }>;
   }> {
+    // Each lane's head (its first open delivery: the only one attempted before the rest), held if it is retrying.
+    // (status IN …: the open-lane index's predicate, so that it is used.)
+    const heads = `SELECT DISTINCT ON (lane) * FROM deliveries
+                    WHERE endpoint_id = $1 AND lane IS NOT NULL AND status IN ('pending', 'retrying')
+                    ORDER BY lane, lane_seq`;
     const [counted] = await this.endpoints.query<Array<{ n: number }>>(
-      `SELECT count(DISTINCT lane)::int AS n FROM deliveries
-        WHERE endpoint_id = $1 AND lane IS NOT NULL AND status IN ('pending', 'retrying') AND status = 'retrying'`,
+      `SELECT count(*)::int AS n FROM (${heads}) h WHERE h.status = 'retrying'`,
       [endpointId],
     );
     if (!counted?.n) return { count: 0, lanes: [] };
@@ -124,10 +128,8 @@ export class EndpointsRepository {
               (SELECT count(*)::int FROM deliveries w
                 WHERE w.endpoint_id = h.endpoint_id AND w.lane = h.lane AND w.lane IS NOT NULL
                   AND w.status IN ('pending', 'retrying') AND w.lane_seq > h.lane_seq) AS waiting
-         FROM (SELECT DISTINCT ON (lane) * FROM deliveries
-                WHERE endpoint_id = $1 AND lane IS NOT NULL AND status IN ('pending', 'retrying')
-                  AND status = 'retrying'
-                ORDER BY lane, lane_seq) h
+         FROM (${heads}) h
+        WHERE h.status = 'retrying'
         ORDER BY h.next_attempt_at, h.id LIMIT $2`,
       [endpointId, limit],
     );

@@ -96,6 +96,7 @@ export function EndpointForm({ endpoint, onSaved }: { endpoint?: Endpoint; onSav
   const [retries, setRetries] = useState(endpoint?.retrySchedule?.join(', ') ?? '');
   const [ordering, setOrdering] = useState<Endpoint['ordering']>(endpoint?.ordering ?? 'none');
   const [orderingKey, setOrderingKey] = useState(endpoint?.orderingKey ?? '');
+  const [scheme, setScheme] = useState<Endpoint['signatureScheme']>(endpoint?.signatureScheme ?? 'v1');
   const { busy, error, run } = useAction();
 
   function submit(event: FormEvent) {
@@ -110,7 +111,8 @@ export function EndpointForm({ endpoint, onSaved }: { endpoint?: Endpoint; onSav
         retrySchedule: retries.trim() ? retries.split(',').map((step) => step.trim()) : null,
         ordering,
         orderingKey: ordering === 'key' ? orderingKey.trim() : null,
-        ...(secret ? { secret } : {}),
+        signatureScheme: scheme,
+        ...(secret && scheme === 'v1' ? { secret } : {}),
       };
       const saved = endpoint
         ? await api<Endpoint>('PATCH', `/v1/endpoints/${endpoint.id}`, body)
@@ -208,7 +210,23 @@ export function EndpointForm({ endpoint, onSaved }: { endpoint?: Endpoint; onSav
           />
         </Field>
       )}
-      {!endpoint && (
+      <Field
+        label="Signatures"
+        hint={
+          'v1: HMAC with a shared secret. v1a: ed25519 — receivers verify with a public key, the private key never ' +
+          'leaves the gateway (format standard only). Changing it rotates the key; the old one signs too for a while.'
+        }
+      >
+        <select
+          aria-label="Signatures"
+          value={scheme}
+          onChange={(e) => setScheme(e.target.value as Endpoint['signatureScheme'])}
+        >
+          <option value="v1">v1 (HMAC, shared secret)</option>
+          <option value="v1a">v1a (ed25519, public key)</option>
+        </select>
+      </Field>
+      {!endpoint && scheme === 'v1' && (
         <Field
           label="Signing secret (optional)"
           hint="Leave empty and the gateway makes one; you can show it afterwards."
@@ -341,7 +359,7 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
           )}
         </p>
       )}
-      <h3>Signing secret</h3>
+      <h3>{e.signatureScheme === 'v1a' ? 'Public key (v1a, ed25519)' : 'Signing secret'}</h3>
       <div className="actions">
         {secret ? <code className="secret">{secret}</code> : <span className="muted">Hidden</span>}
         <button
@@ -350,9 +368,7 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
           disabled={busy !== undefined}
           onClick={() =>
             void run('show', async () =>
-              setSecret(
-                secret ? undefined : (await api<{ secret: string }>('GET', `/v1/endpoints/${id}/secret`)).secret,
-              ),
+              setSecret(secret ? undefined : shown(await api<SecretView>('GET', `/v1/endpoints/${id}/secret`))),
             )
           }
         >
@@ -365,7 +381,7 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
           onClick={() =>
             void run('rotate', async () => {
               if (window.confirm('Rotate the secret? The old one keeps working for a while.')) {
-                setSecret((await api<{ secret: string }>('POST', `/v1/endpoints/${id}/rotate-secret`)).secret);
+                setSecret(shown(await api<SecretView>('POST', `/v1/endpoints/${id}/rotate-secret`)));
               }
             })
           }
@@ -424,4 +440,11 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
       ) : null}
     </section>
   );
+}
+
+type SecretView = { secret?: string; publicKey?: string };
+
+/** What the endpoint page shows: the v1 secret, or the v1a public key (the private key is never sent). */
+function shown(view: SecretView): string | undefined {
+  return view.secret ?? view.publicKey;
 }

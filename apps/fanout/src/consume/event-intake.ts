@@ -138,7 +138,9 @@ export class EventIntake implements OnModuleInit {
     const all = events.flatMap((event) =>
       this.endpoints.matching(event).map((endpoint) => {
         // An ordered endpoint's deliveries wait in their lanes in the retry queue (OrderedLanes attempts them).
-        const lane = endpoint.laneOf?.(event) ?? null;
+        // (A record always has an offset; without one, there would be no place in the lane.)
+        const laneSeq = offsets.get(event.id) ?? null;
+        const lane = laneSeq === null ? null : (endpoint.laneOf?.(event) ?? null);
         return {
           id: newId(IdPrefix.delivery),
           eventId: event.id,
@@ -152,7 +154,7 @@ export class EventIntake implements OnModuleInit {
           createdAt: now,
           event,
           lane,
-          laneSeq: lane === null ? null : (offsets.get(event.id) ?? null),
+          laneSeq: lane === null ? null : laneSeq,
           // Deliveries that fit in memory are attempted now; the rest wait in the retry queue.
           inMemory: lane === null && !this.stopping && this.dispatcher.hasRoom(endpoint.id),
         };

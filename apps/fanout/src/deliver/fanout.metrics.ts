@@ -61,7 +61,7 @@ export class FanoutMetrics {
     });
     new Gauge({
       name: 'fanout_retry_backlog',
-      help: 'Deliveries waiting in the retry queue (PostgreSQL), due now or later, across all instances',
+      help: "Deliveries waiting in the retry queue (PostgreSQL): due now or later, or in ordered endpoints' lanes (in_lanes), across all instances",
       labelNames: ['due'],
       registers: [registry],
       async collect() {

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { DeliveryStatus } from '@gateway/persistence';
+import { EndpointCache } from '../endpoints/endpoint-cache';
 import { FanoutConfig } from '../fanout.config';
 import { ClaimedLane, DeliveryStore, LaneRef } from '../store/delivery-store';
 import { InstanceRegistry } from '../store/instance-registry';
@@ -34,6 +35,7 @@ export class OrderedLanes {
 
   constructor(
     private readonly store: DeliveryStore,
+    private readonly endpoints: EndpointCache,
     private readonly dispatcher: Dispatcher,
     private readonly outcomes: OutcomeWriter,
     private readonly instance: InstanceRegistry,
@@ -57,8 +59,12 @@ export class OrderedLanes {
   async poll(): Promise<number> {
     const room = MAX_LANES - this.running.size;
     if (this.stopping || room <= 0) return 0;
-    const due = await this.store.dueLanes(room, this.owner());
-    return this.claim(due.filter((lane) => !this.running.has(keyOf(lane))));
+    const due = (await this.store.dueLanes(room, this.owner())).filter((lane) => !this.running.has(keyOf(lane)));
+    if (!due.length) return 0;
+    // A lane written by another instance may be of an endpoint created (or enabled) a moment ago: attempted only once
+    // this instance's endpoint cache has every change published before now (an unknown endpoint's delivery fails).
+    await this.endpoints.current();
+    return this.claim(due);
   }
 
   /** Stops starting deliveries; returns those claimed and not started (their leases go back at shutdown). */

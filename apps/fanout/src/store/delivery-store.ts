@@ -53,7 +53,7 @@ interface ClaimedLaneRow {
   id: string;
   endpoint_id: string;
   lane: string;
-  lane_seq: string;
+  lane_seq: string | null;
   attempt_count: number;
   event_id: string;
   event_received_at: Date;
@@ -290,23 +290,30 @@ export class DeliveryStore {
   }
 
   /**
-   * Lanes whose head (their first open delivery) is due and free: retries come due, and what a crashed or stopped
-   * instance left (lanes just written are claimed by the instance that wrote them). Read from the index of open
-   * deliveries of ordered endpoints alone, one head per lane: nothing to read where no endpoint is ordered, and a
-   * long line behind a held head costs a pass over its index entries, never a lookup each.
+   * Lanes whose head (their first open delivery) is due and not held by a live lease: retries come due, and what a
+   * crashed or stopped instance left (lanes just written are claimed by the instance that wrote them; those this
+   * instance runs are leased to it). A skip scan of the open-lane index: one probe per lane (per partition), however
+   * many deliveries wait behind each head, and none where no endpoint is ordered.
    */
   async dueLanes(limit: number, owner: ClaimOwner): Promise<LaneRef[]> {
+    const head = (after: string) =>
+      `SELECT d.endpoint_id, d.lane, d.next_attempt_at, d.lease_until, d.lease_owner FROM deliveries d
+        WHERE d.lane IS NOT NULL AND d.status IN ('pending', 'retrying') ${after}
+        ORDER BY d.endpoint_id, d.lane, d.lane_seq LIMIT 1`;
     const rows: Array<{ endpoint_id: string; lane: string }> = await this.db.query(
-      `SELECT h.endpoint_id, h.lane FROM (
-         SELECT DISTINCT ON (d.endpoint_id, d.lane) d.endpoint_id, d.lane, d.next_attempt_at,
-                ${FREE('d', 2, 3)} AS free
-           FROM deliveries d
-          WHERE d.lane IS NOT NULL AND d.status IN ('pending', 'retrying')
-          ORDER BY d.endpoint_id, d.lane, d.lane_seq
-       ) h
-       WHERE h.free AND h.next_attempt_at <= now()
-       ORDER BY h.next_attempt_at
-       LIMIT $1`,
+      `WITH RECURSIVE heads AS (
+         (${head('')})
+         UNION ALL
+         SELECT n.* FROM heads h
+          CROSS JOIN LATERAL (${head('AND (d.endpoint_id, d.lane) > (h.endpoint_id, h.lane)')}) n
+       )
+       SELECT h.endpoint_id, h.lane FROM heads h
+        WHERE h.next_attempt_at <= now()
+          AND (h.lease_until IS NULL OR h.lease_until < now()
+               OR (h.lease_owner <> $2 AND NOT EXISTS (
+                     SELECT 1 FROM fanout_instances i
+                      WHERE i.id = h.lease_owner AND i.heartbeat_at > now() - make_interval(secs => $3))))
+        LIMIT $1`,
       [limit, owner.id, owner.deadAfterSeconds],
     );
     return rows.map((r) => ({ endpointId: r.endpoint_id, lane: r.lane }));
@@ -371,7 +378,7 @@ export class DeliveryStore {
     const events = await this.eventsByKey(rows.map((r) => ({ id: r.event_id, receivedAt: r.event_received_at })));
     const byLane = new Map<string, ClaimedLane>();
     rows.sort((a, b) => {
-      const [x, y] = [BigInt(a.lane_seq), BigInt(b.lane_seq)];
+      const [x, y] = [BigInt(a.lane_seq ?? 0), BigInt(b.lane_seq ?? 0)];
       return x < y ? -1 : x > y ? 1 : 0;
     });
     for (const row of rows) {
@@ -400,21 +407,30 @@ export class DeliveryStore {
     return new Map(rows.map((r) => [eventKey(r.id, r.received_at), canonicalEvent(r)]));
   }
 
-  /** Deliveries waiting in the retry queue, due now and later (counted up to a million each: a scrape stays cheap). */
-  async backlog(): Promise<{ now: number; later: number }> {
-    const [row] = await this.db.query<Array<{ now: string; later: string }>>(
-      `SELECT (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status IN ('pending', 'retrying')
+  /**
+   * Deliveries waiting in the retry queue: due now and later, and those in ordered endpoints' lanes (counted up to a
+   * million each: a scrape stays cheap).
+   */
+  async backlog(): Promise<{ now: number; later: number; in_lanes: number }> {
+    const [row] = await this.db.query<Array<{ now: string; later: string; in_lanes: string }>>(
+      `SELECT (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE lane IS NULL AND status IN ('pending', 'retrying')
                                       AND next_attempt_at <= now() LIMIT 1000000) d) AS now,
-              (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status IN ('pending', 'retrying')
-                                      AND next_attempt_at > now() LIMIT 1000000) d) AS later`,
+              (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE lane IS NULL AND status IN ('pending', 'retrying')
+                                      AND next_attempt_at > now() LIMIT 1000000) d) AS later,
+              (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE lane IS NOT NULL
+                                      AND status IN ('pending', 'retrying') LIMIT 1000000) d) AS in_lanes`,
     );
-    return { now: Number(row?.now ?? 0), later: Number(row?.later ?? 0) };
+    return { now: Number(row?.now ?? 0), later: Number(row?.later ?? 0), in_lanes: Number(row?.in_lanes ?? 0) };
   }
 
-  /** Lanes of ordered endpoints held back by a delivery waiting for its retry (counted up to a million). */
+  /**
+   * Lanes of ordered endpoints held back by a delivery waiting for its retry (counted up to a million). Only a lane's
+   * head is ever attempted before the rest, so a retrying delivery is its lane's head (but for a manual retry).
+   */
   async heldLanes(): Promise<number> {
     const [row] = await this.db.query<Array<{ n: string }>>(
       `SELECT count(*) AS n FROM (SELECT DISTINCT endpoint_id, lane FROM deliveries
+                                   -- (status IN …: the open-lane index's predicate, so that it is used)
                                    WHERE lane IS NOT NULL AND status IN ('pending', 'retrying') AND status = 'retrying'
                                    LIMIT 1000000) h`,
     );

@@ -51,6 +51,10 @@ export class EndpointEntity {
   @Column({ type: 'varchar', length: 8, default: 'none' })
   ordering: EndpointOrdering;
 
+  /** v1 (HMAC: secretSealed is a shared secret) or v1a (ed25519: secretSealed is a `whsk_…` signing key). */
+  @Column({ name: 'signature_scheme', type: 'varchar', length: 4, default: 'v1' })
+  signatureScheme: 'v1' | 'v1a';
+
   /** The JSON Pointer whose value orders deliveries, with `ordering` key only. */
   @Column({ name: 'ordering_key', type: 'text', nullable: true })
   orderingKey: string | null;

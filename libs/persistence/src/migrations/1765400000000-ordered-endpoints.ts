@@ -4,8 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Ordered endpoints. `endpoints.ordering` (none | source | key) and `ordering_key` (a JSON Pointer, with `key` only);
  * `deliveries.lane` names the line a delivery of an ordered endpoint waits in (see compileOrdering) and `lane_seq` its
  * place there: the event's Kafka offset (one source's events share a partition), or for a replay the order it
- * scheduled them in (`replay_lane_seq`). The partial index holds only open deliveries of ordered endpoints: finding a
- * lane's head is one probe per partition, and it is empty wherever no endpoint is ordered.
+ * scheduled them in (`replay_lane_seq`). Their indexes are built by LaneIndexes1765450000000, without blocking writes.
  */
 export class OrderedEndpoints1765400000000 implements MigrationInterface {
   name = 'OrderedEndpoints1765400000000';
@@ -21,14 +20,11 @@ export class OrderedEndpoints1765400000000 implements MigrationInterface {
       END $$`);
     await q.query(`ALTER TABLE deliveries ADD COLUMN IF NOT EXISTS lane text`);
     await q.query(`ALTER TABLE deliveries ADD COLUMN IF NOT EXISTS lane_seq bigint`);
-    await q.query(`CREATE INDEX IF NOT EXISTS deliveries_open_lane_idx ON deliveries (endpoint_id, lane, lane_seq)
-      WHERE lane IS NOT NULL AND status IN ('pending', 'retrying')`);
     await q.query(`CREATE SEQUENCE IF NOT EXISTS replay_lane_seq`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP SEQUENCE IF EXISTS replay_lane_seq`);
-    await q.query(`DROP INDEX IF EXISTS deliveries_open_lane_idx`);
     await q.query(`ALTER TABLE deliveries DROP COLUMN IF EXISTS lane_seq, DROP COLUMN IF EXISTS lane`);
     await q.query(`ALTER TABLE endpoints DROP CONSTRAINT IF EXISTS endpoints_ordering_valid`);
     await q.query(`ALTER TABLE endpoints DROP COLUMN IF EXISTS ordering_key, DROP COLUMN IF EXISTS ordering`);

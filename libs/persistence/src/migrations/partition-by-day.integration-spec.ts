@@ -28,7 +28,8 @@ describe('migration PartitionByDay on a million deliveries', () => {
     db = await new DataSource({
       ...dataSourceOptions(url.toString(), { poolSize: 4 }),
       logging: ['error', 'migration'],
-      migrations: MIGRATIONS.filter((m) => m !== PartitionByDay1764900000000),
+      // The schema as it was before this migration (later ones assume partitioned tables).
+      migrations: MIGRATIONS.slice(0, MIGRATIONS.indexOf(PartitionByDay1764900000000)),
     }).initialize();
     await db.runMigrations({ transaction: 'each' });
     timings['generate'] = await timed(() => generate(db));
