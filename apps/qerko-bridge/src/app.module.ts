@@ -22,6 +22,7 @@ import { ReplyWorker } from './replies/reply-worker';
 import { QerkoMetrics } from './requests/qerko.metrics';
 import { QerkoRequestPartitions } from './requests/qerko-request-partitions';
 import { QerkoRetention } from './requests/qerko-retention';
+import { AnswerSignals } from './requests/answer-signals';
 import { QerkoRequestsRepository } from './requests/qerko-requests.repository';
 import { ConfigChangesController } from './sources/config-changes.controller';
 import { QerkoSourceCache } from './sources/qerko-source-cache';
@@ -76,6 +77,7 @@ export class AppModule {
         QerkoRequestPartitions,
         QerkoRetention,
         QerkoRequestsRepository,
+        AnswerSignals,
         QerkoMetrics,
         WebhookService,
         RepliesService,

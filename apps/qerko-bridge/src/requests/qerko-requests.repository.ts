@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { QerkoRequestState } from '@gateway/persistence';
 import { QerkoRequestPartitions } from './qerko-request-partitions';
+import { ANSWERED_CHANNEL } from './answer-signals';
 
 export interface QerkoRequestRow {
   id: string;
@@ -88,8 +89,9 @@ export class QerkoRequestsRepository {
   }
 
   /**
-   * Stores the POS's answer if the request still waits for one and is not stale. Returns the request, or null when
-   * it was answered already, went stale, or does not exist (the caller answers 409 / ignores a late sync reply).
+   * Stores the POS's answer if the request still waits for one and is not stale, and notifies ANSWERED_CHANNEL with
+   * the request's id. Returns the request, or null when it was answered already, went stale, or does not exist (the
+   * caller answers 409 / ignores a late sync reply).
    */
   async storeAnswer(
     tenantId: string,
@@ -107,8 +109,11 @@ export class QerkoRequestsRepository {
          UPDATE qerko_requests q SET answer = $3, answered_at = now(), answered_via = $4::text, ${note('answered by the POS', '$4::text')}
            FROM target WHERE q.id = target.id AND q.${LIVE}
          RETURNING q.id, q.tenant_id, q.source_id, q.uuid, q.method, q.state, q.answer, q.deadline_at, q.reply_attempts
+       ), notified AS (
+         -- Wakes the instance whose webhook request waits for this answer (AnswerSignals), at commit.
+         SELECT pg_notify('${ANSWERED_CHANNEL}', id) FROM stored
        )
-       SELECT * FROM stored`,
+       SELECT stored.* FROM stored, (SELECT count(*) FROM notified) n`,
       [tenantId, uuid, JSON.stringify(answer), via],
     );
     return rows[0] ?? null;

@@ -6,11 +6,10 @@ import { KAFKA_EVENT_CLIENT, acknowledged, canonicalEventRecord } from '@gateway
 import { SpanKind, addLogFields, inSpan } from '@gateway/observability';
 import { constantTimeEqual, newId } from '@gateway/security';
 import { QerkoBridgeConfig } from '../qerko-bridge.config';
+import { AnswerSignals } from '../requests/answer-signals';
 import { QerkoRequestsRepository } from '../requests/qerko-requests.repository';
 import { QerkoSourceCache } from '../sources/qerko-source-cache';
 import { checkTiming, parseQerkoRequest, responseFrame, verifyQerkoSignature } from './qerko-frame';
-
-const POLL_MS = 25;
 
 export interface WebhookAnswer {
   status: 200 | 202;
@@ -27,6 +26,7 @@ export class WebhookService {
   constructor(
     private readonly sources: QerkoSourceCache,
     private readonly requests: QerkoRequestsRepository,
+    private readonly signals: AnswerSignals,
     @Inject(KAFKA_EVENT_CLIENT) private readonly kafka: ClientProxy,
     private readonly config: QerkoBridgeConfig,
   ) {}
@@ -107,9 +107,13 @@ export class WebhookService {
     await acknowledged(this.kafka.emit(Topics.events, canonicalEventRecord(event)));
     await this.requests.noteDelivered(requestId);
 
+    // Woken the moment any instance stores the answer (AnswerSignals); the signal is taken before each look at the
+    // database, so an answer stored in between is not missed.
     const deadline = Date.now() + this.config.syncBudgetFor(frame.method);
-    while (Date.now() < deadline && !(await this.requests.answerOf(requestId))) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    for (;;) {
+      const signal = this.signals.next(requestId, deadline);
+      if (Date.now() >= deadline || (await this.requests.answerOf(requestId))) break;
+      await signal;
     }
     const closed = await this.requests.closeSync(requestId);
     if (closed.state === 'answered_sync' && closed.answer)
