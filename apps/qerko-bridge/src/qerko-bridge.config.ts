@@ -1,4 +1,4 @@
-import { IsInt, Matches, Max, Min } from 'class-validator';
+import { IsInt, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { DataRetentionConfig, ToNumber } from '@gateway/config';
 import { QERKO_METHODS, QerkoMethod } from '@gateway/contracts';
 
@@ -12,6 +12,14 @@ export class QerkoBridgeConfig extends DataRetentionConfig {
 
   /** See BaseServiceConfig. */
   override METRICS_PORT = 9303;
+
+  /**
+   * Where the bridge LISTENs for stored answers (AnswerSignals): a session of its own, so not through a PgBouncer in
+   * transaction mode. Empty: DATABASE_URL.
+   */
+  @ValidateIf((config: QerkoBridgeConfig) => config.QERKO_LISTEN_DATABASE_URL !== '')
+  @Matches(/^postgres(ql)?:\/\//, { message: 'QERKO_LISTEN_DATABASE_URL must be a postgres:// URL (or empty)' })
+  QERKO_LISTEN_DATABASE_URL = '';
 
   /** How long Qerko's webhook request waits for the POS's answer before it is answered 202 (async). */
   @ToNumber()

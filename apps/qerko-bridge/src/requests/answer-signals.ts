@@ -61,7 +61,10 @@ export class AnswerSignals implements OnModuleInit, OnModuleDestroy {
   }
 
   private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: 'qerko-bridge-listen' });
+    const client = new Client({
+      connectionString: this.config.QERKO_LISTEN_DATABASE_URL || this.config.DATABASE_URL,
+      application_name: 'qerko-bridge-listen',
+    });
     client.on('notification', (message) => {
       for (const wake of [...(this.waiters.get(message.payload ?? '') ?? [])]) wake();
     });
