@@ -66,7 +66,7 @@ export class FanoutLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     await this.outcomes.flushAll();
     // Offsets move past what is written now; anything not written is consumed again by the next instance.
     await this.transport.stop(Topics.events, COMMIT_SETTLE_MS);
-    await this.store.releaseLeases(leased).catch((err: Error) => {
+    await this.store.releaseLeases(leased, this.instance.id).catch((err: Error) => {
       this.logger.warn(`could not release ${leased.length} leases (they expire on their own): ${err.message}`);
     });
     await this.instance.stop();

@@ -132,7 +132,7 @@ export class OrderedLanes {
     const run = this.running.get(key);
     try {
       await this.outcomes.written();
-      if (held || this.stopping) await this.store.releaseLeases(rest);
+      if (held || this.stopping) await this.store.releaseLeases(rest, this.instance.id);
     } catch (err) {
       this.logger.warn(`ordered lane of ${lane.endpointId}: ${(err as Error).message} (the poller takes it up)`);
       this.running.delete(key);

@@ -437,10 +437,16 @@ export class DeliveryStore {
     return Number(row?.n ?? 0);
   }
 
-  /** Hands deliveries back to the queue at once (at shutdown), instead of when their lease expires. */
-  async releaseLeases(ids: string[]): Promise<void> {
+  /**
+   * Hands deliveries back to the queue at once (at shutdown, or the rest of a held lane's run), instead of when their
+   * lease expires: only those `owner` still holds (another instance may have taken one over meanwhile).
+   */
+  async releaseLeases(ids: string[], owner: string): Promise<void> {
     if (ids.length)
-      await this.db.query(`UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::varchar[])`, [ids]);
+      await this.db.query(
+        `UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1::varchar[]) AND lease_owner = $2`,
+        [ids, owner],
+      );
   }
 
   /**
