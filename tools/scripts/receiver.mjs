@@ -1,13 +1,14 @@
-// `npm run receiver -- --secret whsec_… [--port 9999] [--count N --timeout S]`: a local webhook endpoint for trying the
-// gateway. It listens on http://127.0.0.1:<port> (any path), checks each delivery's signature and prints one line per
+// `npm run receiver -- --secret whsec_…|whpk_… [--port 9999] [--count N --timeout S]`: a local webhook endpoint for
+// trying the gateway. It listens on http://127.0.0.1:<port> (any path), checks each delivery's signature and prints one line per
 // delivery: event type, webhook-id, `signature: verified` (answer 204) or `signature: INVALID` (answer 401).
 // Node built-ins only, so that it shows all a receiver needs.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage: npm run receiver -- --secret <endpoint secret> [--port 9999] [--count N] [--timeout S]
-  --secret   the endpoint's signing secret (GET /v1/endpoints/{id}/secret); or RECEIVER_SECRET
+  --secret   the endpoint's signing secret, or its publicKey (whpk_…) for signatureScheme v1a
+             (GET /v1/endpoints/{id}/secret); or RECEIVER_SECRET
   --port     where to listen on 127.0.0.1 (default 9999); or RECEIVER_PORT
   --count    exit after N deliveries: 0 when all of them verified, 1 otherwise
   --timeout  with --count: give up after S seconds (exit 1)`;
@@ -44,6 +45,13 @@ const TOLERANCE_SECONDS = 5 * 60;
  * `kaynko` format signs with the secret's UTF-8 bytes, as Kaynko does.
  */
 const standardKey = secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret);
+/** A `whpk_…` public key (signatureScheme v1a): ed25519 signatures, `v1a,<base64>`, over the same content. */
+const publicKey = secret.startsWith('whpk_')
+  ? createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(secret.slice(5), 'base64').toString('base64url') },
+      format: 'jwk',
+    })
+  : null;
 
 function sameText(a, b) {
   const x = Buffer.from(a);
@@ -74,8 +82,15 @@ function check(headers, body) {
   if (!/^\d+$/.test(timestamp) || Math.abs(Date.now() / 1000 - Number(timestamp)) > TOLERANCE_SECONDS) {
     return { type, id, problem: `webhook-timestamp ${timestamp} is not within ${TOLERANCE_SECONDS} s of now` };
   }
-  const expected = createHmac('sha256', standardKey).update(`${id}.${timestamp}.`).update(body).digest('base64');
   // During a secret rotation's overlap a delivery carries several signatures (space-separated); one match is enough.
+  if (publicKey) {
+    const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body]);
+    const verified = signatures
+      .split(' ')
+      .some((s) => s.startsWith('v1a,') && verify(null, content, publicKey, Buffer.from(s.slice(4), 'base64')));
+    return { type, id, problem: verified ? null : 'no matching v1a signature' };
+  }
+  const expected = createHmac('sha256', standardKey).update(`${id}.${timestamp}.`).update(body).digest('base64');
   const verified = signatures.split(' ').some((s) => s.startsWith('v1,') && sameText(s.slice(3), expected));
   return { type, id, problem: verified ? null : 'no matching v1 signature' };
 }
