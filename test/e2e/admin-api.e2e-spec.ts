@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { ExpiredEventsWriter, dataSourceOptions } from '@gateway/persistence';
 import { GatewayProcesses, KAYNKO_EXAMPLES, Receiver, call, eventually, testInfra } from '@gateway/testing';
 
-type Operation = { method: string; path: string; tag: string };
+type Operation = { method: string; path: string; tag: string; secured: boolean };
 
 /**
  * The admin API as partners use it: the OpenAPI document is valid and is the route list; every route refuses every
@@ -76,15 +76,18 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
         body: { since, eventTypes: ['digitax.*'] },
       })
     ).body.id;
+    a.portalSession = (await call('POST', `${admin}/v1/portal-sessions`, { key: a.key, body: {} })).body.id;
 
     spec = (await call('GET', `${admin}/docs-json`)).body;
-    operations = Object.entries(spec.paths as Record<string, Record<string, { tags?: string[] }>>).flatMap(
-      ([path, methods]) =>
-        Object.entries(methods).map(([method, operation]) => ({
-          method: method.toUpperCase(),
-          path,
-          tag: operation.tags?.[0] ?? '',
-        })),
+    operations = Object.entries(
+      spec.paths as Record<string, Record<string, { tags?: string[]; security?: unknown[] }>>,
+    ).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path,
+        tag: operation.tags?.[0] ?? '',
+        secured: (operation.security?.length ?? 0) > 0,
+      })),
     );
   });
 
@@ -104,7 +107,8 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
       .replace(/^\/v1\/endpoints\/\{id\}/, `/v1/endpoints/${a.endpoint}`)
       .replace(/^\/v1\/events\/\{id\}/, `/v1/events/${a.event}`)
       .replace(/^\/v1\/deliveries\/\{id\}/, `/v1/deliveries/${a.delivery}`)
-      .replace(/^\/v1\/replays\/\{id\}/, `/v1/replays/${a.replay}`);
+      .replace(/^\/v1\/replays\/\{id\}/, `/v1/replays/${a.replay}`)
+      .replace(/^\/v1\/portal-sessions\/\{id\}/, `/v1/portal-sessions/${a.portalSession}`);
 
   /** A body the route would accept (so the answer is about who asks, not what is sent); none for GET/DELETE. */
   const bodyOf = (o: Operation) => {
@@ -115,9 +119,11 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
     return {};
   };
 
-  const operatorRoutes = (o: Operation) => o.tag === 'Tenants' || o.tag === 'API keys';
+  const operatorRoutes = (o: Operation) =>
+    o.tag === 'Tenants' || o.tag === 'API keys' || (o.tag === 'Portal' && !o.path.endsWith('/current'));
   const anyKeyRoutes = (o: Operation) => o.tag === 'Event types';
-  const secured = () => operations.filter((o) => !o.path.startsWith('/health') && !o.path.startsWith('/metrics'));
+  // Every route but health, metrics and the portal link exchange (which carries its own one-time token) needs a key.
+  const secured = () => operations.filter((o) => o.secured);
 
   it('serves a valid OpenAPI 3 document that lists the API', async () => {
     expect(spec.openapi).toMatch(/^3\./);

@@ -8,6 +8,7 @@ import {
   call,
   howAnswerBreaksSpec,
   isAdminApiCall,
+  rememberSecret,
   sendKaynko,
 } from '@gateway/testing';
 
@@ -298,6 +299,77 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     const overflow = await page.evaluate('document.documentElement.scrollWidth > window.innerWidth');
     expect(overflow).toBe(false);
     await shot('deliveries-phone');
+  });
+
+  it('opens a portal link once: its tenant, its one endpoint, nothing it may not do, no token left', async () => {
+    const shop = await gateway.tenantWithKey('Duka la Amani');
+    const endpoint = async (name: string) =>
+      (
+        await call('POST', `${admin}/v1/endpoints`, {
+          key: shop.key,
+          body: { url: receiver.url(`/${name}`), name, eventTypes: ['kaynko.sale.completed'] },
+        })
+      ).body.id as string;
+    const [till, office] = [await endpoint('Till one'), await endpoint('Back office')];
+    const made = await call('POST', `${admin}/v1/portal-sessions`, {
+      key: shop.key,
+      body: { endpointIds: [till], readOnly: true },
+    });
+    expect(made.status).toBe(201);
+    const token = (made.body.url as string).split('#/portal/')[1]!;
+    rememberSecret(token);
+    expect(token).toMatch(/^gw_link_/);
+    // The link as the partner hands it out, on this test's admin API (GATEWAY_PUBLIC_ADMIN_URL is its address).
+    const link = `${admin}/console/#/portal/${token}`;
+
+    // Fresh tabs of the same browser: their own session storage, their answers checked against the OpenAPI document.
+    const merchant = await page.context().newPage();
+    const again = await page.context().newPage();
+    const errors: string[] = [];
+    for (const tab of [merchant, again])
+      tab.on('console', (m) => {
+        // The refusals provoked below (the other endpoint: 404; the second opening: 401) are logged by the browser as
+        // failed resources, and the console says them itself.
+        if (m.type() === 'error' && !/status of 40[14]/.test(m.text())) errors.push(m.text());
+      });
+    try {
+      await merchant.goto(link);
+      await merchant.locator('header .brand', { hasText: 'Duka la Amani' }).waitFor();
+      await merchant.locator('li.row', { hasText: 'Till one' }).waitFor();
+      expect(merchant.url()).toBe(`${admin}/console/#/endpoints`);
+      expect(await merchant.evaluate('Object.values(sessionStorage)')).toEqual([expect.stringMatching(/^gw_portal_/)]);
+      expect(await merchant.locator('li.row').count()).toBe(1);
+      expect(await merchant.locator('li.row', { hasText: 'Back office' }).count()).toBe(0);
+      const nav = merchant.getByRole('navigation', { name: 'Sections' });
+      expect(await nav.getByRole('link').allTextContents()).toEqual(['Endpoints', 'Deliveries', 'Events']);
+      expect(await merchant.getByRole('link', { name: 'Add endpoint' }).count()).toBe(0);
+
+      await merchant.locator('li.row', { hasText: 'Till one' }).getByRole('link').click();
+      await merchant.getByRole('heading', { name: 'Till one' }).waitFor();
+      // What a read-only session may not do is not offered (the page draws its buttons with the endpoint's heading).
+      for (const control of ['Test', 'Disable', 'Show', 'Rotate', 'Delete'])
+        expect(await merchant.getByRole('button', { name: control, exact: true }).count()).toBe(0);
+      for (const control of ['Edit', 'Replay'])
+        expect(await merchant.getByRole('link', { name: control, exact: true }).count()).toBe(0);
+      // The other endpoint, asked for by its address, is not there for this session.
+      await merchant.goto(`${admin}/console/#/endpoints/${office}`);
+      await merchant.getByRole('alert').filter({ hasText: 'Endpoint not found' }).waitFor();
+
+      // After a reload the session is the API's to describe again (the stored access token still works).
+      await merchant.reload();
+      await merchant.locator('header .brand', { hasText: 'Duka la Amani' }).waitFor();
+
+      // The link opens once: a second tab is told so, and can still sign in with a key.
+      await again.goto(link);
+      await again.getByRole('alert').filter({ hasText: 'already been opened' }).waitFor();
+      await again.getByLabel('API key').waitFor();
+      expect(again.url()).not.toContain(token);
+      expect(await again.evaluate('sessionStorage.length')).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await merchant.close();
+      await again.close();
+    }
   });
 
   it('says plainly when the key stops working, and no page ever logged an error', async () => {

@@ -1,4 +1,4 @@
-import { IsInt, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { DeliveryPolicyConfig, ToNumber } from '@gateway/config';
 
 export class AdminApiConfig extends DeliveryPolicyConfig {
@@ -20,6 +20,15 @@ export class AdminApiConfig extends DeliveryPolicyConfig {
   /** Public base URL of this API: the OpenAPI document's server, which generated clients call by default. */
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   GATEWAY_PUBLIC_ADMIN_URL = 'http://localhost:3000';
+
+  /**
+   * Origins allowed to frame the console (a partner embedding portal links in its product), space-separated, e.g.
+   * `https://app.partner.example https://*.partner.example`; empty: none may (the console is never framed).
+   */
+  @Matches(/^(\s*https:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?\s*)*$/, {
+    message: 'GATEWAY_CONSOLE_FRAME_ANCESTORS must be space-separated https:// origins (https://*.example.com allowed)',
+  })
+  GATEWAY_CONSOLE_FRAME_ANCESTORS = '';
 
   /** Public base URL of the Qerko bridge, used to build Qerko sources' `ingestUrl`. */
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })

@@ -9,12 +9,14 @@ import { AdminApiConfig } from './admin-api.config';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ApiKeyRepository } from './auth/api-key.repository';
 import { AuthGuard } from './auth/auth.guard';
+import { PortalAccessRepository } from './auth/portal-access.repository';
 import { ConfigChangePublisher } from './common/config-change.publisher';
 import { securityProviders } from './common/security.providers';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { EventsModule } from './events/events.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { PortalSessionsModule } from './portal/portal-sessions.module';
 import { QerkoRequestsModule } from './qerko/qerko-requests.module';
 import { ReplaysModule } from './replays/replays.module';
 import { SourcesModule } from './sources/sources.module';
@@ -33,6 +35,7 @@ class CoreModule {
         ...securityProviders,
         ConfigChangePublisher,
         ApiKeyRepository,
+        PortalAccessRepository,
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
       exports: [
@@ -71,6 +74,7 @@ export class AppModule {
         EventsModule,
         ReplaysModule,
         QerkoRequestsModule,
+        PortalSessionsModule,
       ],
       providers: [
         healthChecks([KafkaConnection, DataSource], (kafka: KafkaConnection, db: DataSource) => [

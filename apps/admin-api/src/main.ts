@@ -22,7 +22,7 @@ async function bootstrap(): Promise<void> {
   app.use(jsonBodiesOnly());
 
   serveOpenApi(app, config.GATEWAY_PUBLIC_ADMIN_URL);
-  serveConsole(app);
+  serveConsole(app, config.GATEWAY_CONSOLE_FRAME_ANCESTORS);
 
   // A hybrid app like the other services: admin-api consumes no topic today (it publishes configuration changes), so
   // its transport starts with nothing to join; a @BatchPattern handler added to a controller is consumed from here.

@@ -3,7 +3,8 @@ import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { documentIdempotency } from './idempotency/idempotency.openapi';
 import { describeRequestDefaults } from './common/openapi-request-defaults';
-import { ACCESS_KEY, type Access } from './auth/auth.decorators';
+import { ACCESS_KEY, PORTAL_KEY, type Access, type PortalRule } from './auth/auth.decorators';
+import { PUBLIC_ROUTE } from '@gateway/http';
 import { errorResponse } from './common/api-doc';
 import { declareConstraints, type Handler } from './common/openapi-constraints';
 
@@ -19,6 +20,7 @@ const TAGS: Array<[name: string, description: string]> = [
   ['Deliveries', 'Each event sent to each subscribed endpoint, with its attempts; retried on demand.'],
   ['Replays', 'A window of events sent again to one endpoint.'],
   ['Qerko', "Qerko's requests through the merchant's POS, with their timelines."],
+  ['Portal', "Console links for one tenant's merchant: limited to its endpoints, optionally read-only, no API key."],
 ];
 
 /**
@@ -35,7 +37,7 @@ export function buildOpenApiDocument(app: INestApplication, publicUrl = 'http://
       [
         'Tenants, API keys, sources, endpoints, events, deliveries and replays.',
         '',
-        'Authenticate with `Authorization: Bearer <key>`: the operator key manages tenants and their keys; a tenant API key acts within its tenant, limited by its scopes.',
+        "Authenticate with `Authorization: Bearer <key>`: the operator key manages tenants and their keys; a tenant API key acts within its tenant, limited by its scopes; a portal session's access token (`gw_portal_…`, from a portal link) sees only its tenant's listed endpoints, their deliveries and events.",
         'Errors always have the shape `{"error": {"status", "code", "message", "details?": [{"field", "reason"}]}}`: 400 names each bad field, 401 means missing or invalid credentials, 403 a missing scope, 404 also answers for other tenants\' ids, 429 carries `Retry-After`.',
         'Lists take `?limit=&cursor=` and answer `{"data": [...], "nextCursor": "…" | null}`.',
       ].join('\n'),
@@ -45,7 +47,7 @@ export function buildOpenApiDocument(app: INestApplication, publicUrl = 'http://
     .addBearerAuth({
       type: 'http',
       scheme: 'bearer',
-      bearerFormat: 'API key (gw_live_…; the operator key op_…)',
+      bearerFormat: 'API key (gw_live_…; the operator key op_…; a portal access token gw_portal_…)',
       description: 'An opaque API key, not a JWT.',
     });
   for (const [name, description] of TAGS) builder.addTag(name, description);
@@ -125,18 +127,34 @@ function describeAccess(document: OpenAPIObject, handlerOf: (operationId: string
       const handler = (controller.prototype as Record<string, object>)[method]!;
       const access = (Reflect.getMetadata(ACCESS_KEY, handler) ?? Reflect.getMetadata(ACCESS_KEY, controller)) as
         Access | undefined;
-      if (!access) throw new Error(`${operation.operationId}: no access rule found for the reference`);
-      operation.description = [operation.description, `**Key:** ${describeKey(access)}`].filter(Boolean).join('\n\n');
+      const open = Reflect.getMetadata(PUBLIC_ROUTE, handler) === true;
+      if (!access && !open) throw new Error(`${operation.operationId}: no access rule found for the reference`);
+      // A route without a key says so explicitly (an empty requirement), so no linter reads it as forgotten.
+      if (open) operation.security = [];
+      const key = access ? describeKey(access) : 'none: the request carries its own proof.';
+      const portal = access ? describePortal(access, Reflect.getMetadata(PORTAL_KEY, handler) as PortalRule) : '';
+      operation.description = [operation.description, `**Key:** ${key}${portal}`].filter(Boolean).join('\n\n');
     }
   }
 }
 
 function describeKey(access: Access): string {
+  if ('portal' in access) return "a portal session's access token.";
   if ('authenticated' in access) return 'any valid key, the operator key or any tenant API key.';
   if ('tenant' in access)
     return `a tenant API key with the \`${access.scope}\` scope; it acts within that key's tenant.`;
   if (access.scope) return `the operator key, or a tenant API key with the \`${access.scope}\` scope (its own tenant).`;
   return 'the operator key.';
+}
+
+/** What a portal session's access token may do here, from the rule the AuthGuard enforces. */
+function describePortal(access: Access, rule: PortalRule | undefined): string {
+  if ('portal' in access || !rule) return '';
+  const writes = 'scope' in access && access.scope?.endsWith(':write');
+  if (rule.allEndpoints)
+    return " Or a portal session's access token over all of its tenant's endpoints, not read-only.";
+  const which = rule.endpoint ? ' (one of its endpoints: another answers 404)' : ' (only what its endpoints see)';
+  return ` Or a portal session's access token${writes ? ', not read-only' : ''}${which}.`;
 }
 
 /**

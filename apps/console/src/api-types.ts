@@ -49,7 +49,7 @@ export interface paths {
     };
     /**
      * List deliveries, newest first
-     * @description **Key:** a tenant API key with the `deliveries:read` scope; it acts within that key's tenant.
+     * @description **Key:** a tenant API key with the `deliveries:read` scope; it acts within that key's tenant. Or a portal session's access token (only what its endpoints see).
      */
     get: operations['deliveries_list'];
     put?: never;
@@ -69,7 +69,7 @@ export interface paths {
     };
     /**
      * Get a delivery with its attempts
-     * @description **Key:** a tenant API key with the `deliveries:read` scope; it acts within that key's tenant.
+     * @description **Key:** a tenant API key with the `deliveries:read` scope; it acts within that key's tenant. Or a portal session's access token (only what its endpoints see).
      */
     get: operations['deliveries_get'];
     put?: never;
@@ -91,7 +91,7 @@ export interface paths {
     put?: never;
     /**
      * Retry a delivery now
-     * @description **Key:** a tenant API key with the `deliveries:write` scope; it acts within that key's tenant.
+     * @description **Key:** a tenant API key with the `deliveries:write` scope; it acts within that key's tenant. Or a portal session's access token, not read-only (only what its endpoints see).
      */
     post: operations['deliveries_retry'];
     delete?: never;
@@ -109,13 +109,13 @@ export interface paths {
     };
     /**
      * List endpoints
-     * @description **Key:** a tenant API key with the `endpoints:read` scope; it acts within that key's tenant.
+     * @description **Key:** a tenant API key with the `endpoints:read` scope; it acts within that key's tenant. Or a portal session's access token (only what its endpoints see).
      */
     get: operations['endpoints_list'];
     put?: never;
     /**
      * Create an endpoint (its signing secret is in the answer)
-     * @description **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant.
+     * @description **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant. Or a portal session's access token over all of its tenant's endpoints, not read-only.
      */
     post: operations['endpoints_create'];
     delete?: never;
@@ -133,21 +133,21 @@ export interface paths {
     };
     /**
      * Get an endpoint
-     * @description **Key:** a tenant API key with the `endpoints:read` scope; it acts within that key's tenant.
+     * @description **Key:** a tenant API key with the `endpoints:read` scope; it acts within that key's tenant. Or a portal session's access token (one of its endpoints: another answers 404).
      */
     get: operations['endpoints_get'];
     put?: never;
     post?: never;
     /**
      * Delete an endpoint
-     * @description **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant.
+     * @description **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant. Or a portal session's access token, not read-only (one of its endpoints: another answers 404).
      */
     delete: operations['endpoints_delete'];
     options?: never;
     head?: never;
     /**
      * Update an endpoint
-     * @description **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant.
+     * @description **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant. Or a portal session's access token, not read-only (one of its endpoints: another answers 404).
      */
     patch: operations['endpoints_update'];
     trace?: never;
@@ -165,7 +165,7 @@ export interface paths {
      * Replay a window of events to an endpoint
      * @description Sends every matching event of the window to this endpoint again, throttled; answers with the job, to follow with `GET /v1/replays/{id}`.
      *
-     *     **Key:** a tenant API key with the `deliveries:write` scope; it acts within that key's tenant.
+     *     **Key:** a tenant API key with the `deliveries:write` scope; it acts within that key's tenant. Or a portal session's access token, not read-only (one of its endpoints: another answers 404).
      */
     post: operations['replays_create'];
     delete?: never;
@@ -185,7 +185,7 @@ export interface paths {
     put?: never;
     /**
      * Rotate the signing secret (the old one keeps signing during the overlap)
-     * @description **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant.
+     * @description **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant. Or a portal session's access token, not read-only (one of its endpoints: another answers 404).
      */
     post: operations['endpoints_rotateSecret'];
     delete?: never;
@@ -203,7 +203,7 @@ export interface paths {
     };
     /**
      * Show an endpoint's signing secret
-     * @description **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant.
+     * @description **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant. Or a portal session's access token, not read-only (one of its endpoints: another answers 404).
      */
     get: operations['endpoints_secret'];
     put?: never;
@@ -225,7 +225,7 @@ export interface paths {
      * Delivery statistics of an endpoint over a window
      * @description Success rate, latency percentiles and failures by reason over the window (default 24 h), and the window in 24 buckets for charts.
      *
-     *     **Key:** a tenant API key with the `endpoints:read` scope; it acts within that key's tenant.
+     *     **Key:** a tenant API key with the `endpoints:read` scope; it acts within that key's tenant. Or a portal session's access token (one of its endpoints: another answers 404).
      */
     get: operations['endpoints_stats'];
     put?: never;
@@ -249,7 +249,7 @@ export interface paths {
      * Send a signed test message now, and get the outcome
      * @description Sends a sample event (by default `gateway.ping`, or `kaynko.ping` to a Kaynko-format endpoint; or the `type` and `data` given), signed as deliveries are (with both secrets during a rotation's overlap), and answers with the attempt's outcome: status code, duration, error. A sample of a `type` the endpoint does not subscribe to, or one its filter does not match, is not sent: the answer says `filteredOut`. Nothing is stored.
      *
-     *     **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant.
+     *     **Key:** a tenant API key with the `endpoints:write` scope; it acts within that key's tenant. Or a portal session's access token, not read-only (one of its endpoints: another answers 404).
      */
     post: operations['endpoints_test'];
     delete?: never;
@@ -269,7 +269,7 @@ export interface paths {
      * The event-type catalog, each type with the JSON Schema of its data
      * @description Every event type with its description and the JSON Schema of its `data`, the same for every tenant.
      *
-     *     **Key:** any valid key, the operator key or any tenant API key.
+     *     **Key:** any valid key, the operator key or any tenant API key. Or a portal session's access token (only what its endpoints see).
      */
     get: operations['eventTypes_list'];
     put?: never;
@@ -289,7 +289,7 @@ export interface paths {
     };
     /**
      * List events, newest first
-     * @description **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant.
+     * @description **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant. Or a portal session's access token (only what its endpoints see).
      */
     get: operations['events_list'];
     put?: never;
@@ -311,7 +311,7 @@ export interface paths {
      * Get an event with its deliveries
      * @description 404 with `code: "expired"` when the event was removed by retention (the tenant's `retentionDays`) in the last 90 days; `not_found` otherwise.
      *
-     *     **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant.
+     *     **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant. Or a portal session's access token (only what its endpoints see).
      */
     get: operations['events_get'];
     put?: never;
@@ -333,11 +333,97 @@ export interface paths {
      * Export the matching events as CSV (streamed)
      * @description Every event matching the filters, one row each, for spreadsheets; not paged.
      *
-     *     **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant.
+     *     **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant. Or a portal session's access token (only what its endpoints see).
      */
     get: operations['events_exportCsv'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/portal-sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Make a portal link: the console for one tenant's merchant, without an API key
+     * @description The session sees only the tenant's listed endpoints (all if none), their deliveries, events and replays, and nothing else: no API keys, no sources. `readOnly` forbids every write. The link opens once; `DELETE /v1/portal-sessions/{id}` ends the session at once.
+     *
+     *     **Key:** the operator key, or a tenant API key with the `portal:write` scope (its own tenant).
+     */
+    post: operations['portalSessions_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/portal-sessions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * End a portal session at once
+     * @description The very next request with its access token answers 401, and its link no longer opens.
+     *
+     *     **Key:** the operator key, or a tenant API key with the `portal:write` scope (its own tenant).
+     */
+    delete: operations['portalSessions_revoke'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/portal-sessions/current': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The calling portal session (its access token's): tenant name, endpoints, read-only
+     * @description **Key:** a portal session's access token.
+     */
+    get: operations['portalSessions_current'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/portal-sessions/exchange': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Exchange a portal link's token for an access token (once; no key)
+     * @description The console does this when a portal link is opened. A second exchange of the same token answers 401, as do an expired or revoked one.
+     *
+     *     **Key:** none: the request carries its own proof.
+     */
+    post: operations['portalSessions_exchange'];
     delete?: never;
     options?: never;
     head?: never;
@@ -373,7 +459,7 @@ export interface paths {
     };
     /**
      * Get the progress of a replay
-     * @description **Key:** a tenant API key with the `deliveries:read` scope; it acts within that key's tenant.
+     * @description **Key:** a tenant API key with the `deliveries:read` scope; it acts within that key's tenant. Or a portal session's access token (only what its endpoints see).
      */
     get: operations['replays_get'];
     put?: never;
@@ -509,7 +595,7 @@ export interface paths {
      * The calling key's tenant
      * @description Its name and `retentionDays`: how long its events, deliveries, attempts and Qerko requests are kept (set by the operator). Events older than that may be gone; a replay may not reach past it.
      *
-     *     **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant.
+     *     **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant. Or a portal session's access token (only what its endpoints see).
      */
     get: operations['currentTenant_get'];
     put?: never;
@@ -630,6 +716,7 @@ export interface components {
         | 'deliveries:read'
         | 'deliveries:write'
         | 'qerko:reply'
+        | 'portal:write'
       )[];
       tenantId: string;
     };
@@ -662,6 +749,7 @@ export interface components {
         | 'deliveries:read'
         | 'deliveries:write'
         | 'qerko:reply'
+        | 'portal:write'
       )[];
     };
     CreatedApiKeyResponse: {
@@ -691,6 +779,7 @@ export interface components {
         | 'deliveries:read'
         | 'deliveries:write'
         | 'qerko:reply'
+        | 'portal:write'
       )[];
       tenantId: string;
     };
@@ -772,6 +861,24 @@ export interface components {
       /** @example https://erp.example.com/webhooks/pos */
       url: string;
     };
+    CreatePortalSessionDto: {
+      /**
+       * @description The only endpoints the session sees (with their deliveries, events and replays); omit for all of the tenant's, including ones created later. A session limited to a list cannot create endpoints.
+       * @example [
+       *       "ep_0Hc3bQ2xk9aBcDeFgHjKmNpQr"
+       *     ]
+       */
+      endpointIds?: string[];
+      /** @description Default: `3600`. */
+      expiresInSeconds?: number;
+      /** @description Forbid every write (403): see, never change. Default: `false`. */
+      readOnly?: boolean;
+      /**
+       * @description The tenant whose portal this is: required with the operator key; a tenant key makes its own tenant's.
+       * @example ten_0Hc3bQ2xk9aBcDeFgHjKmNpQr
+       */
+      tenantId?: string;
+    };
     CreateReplayDto: {
       /**
        * @description Types to replay (default: the endpoint's subscriptions)
@@ -809,6 +916,17 @@ export interface components {
       name: string;
       /** @description Days its events, deliveries and attempts are kept (a pending or retrying delivery is kept whatever its age). Without it, the deployment's default (GATEWAY_RETENTION_DAYS, 30 unless set). */
       retentionDays?: number;
+    };
+    CurrentPortalSessionResponse: {
+      /** @description null: all of the tenant's endpoints. */
+      endpointIds: string[] | null;
+      /** Format: date-time */
+      expiresAt: string;
+      id: string;
+      readOnly: boolean;
+      tenantId: string;
+      /** @description The tenant's name, for the portal's heading. */
+      tenantName: string;
     };
     DeliveryDetailResponse: {
       /** @description Attempts made so far. */
@@ -1224,6 +1342,10 @@ export interface components {
       /** @example kaynko.sale.completed */
       type: string;
     };
+    ExchangePortalTokenDto: {
+      /** @description The token from the link's fragment (after `#/portal/`). */
+      token: string;
+    };
     FieldErrorDoc: {
       /** @example url */
       field: string;
@@ -1267,6 +1389,23 @@ export interface components {
       heldKeys: number;
       /** @enum {string} */
       ordering: 'none' | 'source' | 'key';
+    };
+    PortalAccessResponse: {
+      /** @description Send as `Authorization: Bearer <accessToken>` until `expiresAt`. */
+      accessToken: string;
+      /** Format: date-time */
+      expiresAt: string;
+    };
+    PortalSessionResponse: {
+      /** Format: date-time */
+      expiresAt: string;
+      /** @example pts_0Hc3bQ2xk9aBcDeFgHjKmNpQr */
+      id: string;
+      /**
+       * @description Hand this to the merchant (or load it in a frame). Its token is in the fragment, which browsers never send to a server; it can be opened once, until `expiresAt`.
+       * @example https://gateway.example.com/console/#/portal/gw_link_…
+       */
+      url: string;
     };
     QerkoRequestPage: {
       data: components['schemas']['QerkoRequestResponse'][];
@@ -3082,6 +3221,296 @@ export interface operations {
       };
       /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  portalSessions_create: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: within 24 hours, the same key (per API key) with the same request returns the first answer and changes nothing; with a different request, 409 `idempotency_key_reused`. A UUID is a good key. */
+        'Idempotency-Key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreatePortalSessionDto'];
+      };
+    };
+    responses: {
+      /** @description Make a portal link: the console for one tenant's merchant, without an API key */
+      201: {
+        headers: {
+          /** @description `true` when this is the answer first given to the same `Idempotency-Key`, given again. */
+          'Idempotent-Replayed'?: 'true';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalSessionResponse'];
+        };
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Missing, unknown, revoked or regenerated API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description `idempotency_key_reused`: the key was used for a different request; `idempotency_key_in_use`: a request with the key is still running (retry after `Retry-After`). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  portalSessions_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description End a portal session at once */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Missing, unknown, revoked or regenerated API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description No such resource — also the answer for ids of other tenants. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  portalSessions_current: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The calling portal session (its access token's): tenant name, endpoints, read-only */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CurrentPortalSessionResponse'];
+        };
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Missing, unknown, revoked or regenerated API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  portalSessions_exchange: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ExchangePortalTokenDto'];
+      };
+    };
+    responses: {
+      /** @description Exchange a portal link's token for an access token (once; no key) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalAccessResponse'];
+        };
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Missing, unknown, revoked or regenerated API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
         headers: {
           [name: string]: unknown;
         };

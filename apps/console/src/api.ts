@@ -1,6 +1,9 @@
 import type { components } from './api-types';
 
-/** The console's only way to the gateway: the public admin API, with the API key the user signed in with. */
+/**
+ * The console's only way to the gateway: the public admin API, with the API key the user signed in with, or the
+ * access token a portal link was exchanged for (portal.tsx).
+ */
 
 export class ApiError extends Error {
   constructor(
@@ -12,11 +15,14 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /** What to tell a person, for the statuses that mean something about their key. */
+  /** What to tell a person, for the statuses that mean something about their key (or portal session). */
   get explanation(): string {
     if (this.status === 401)
-      return 'Your API key was not accepted: it may have been revoked or regenerated. Sign in again.';
-    if (this.status === 403) return `This API key may not do this. ${this.message}`;
+      return session.portal
+        ? 'This portal session has ended: ask for a new link.'
+        : 'Your API key was not accepted: it may have been revoked or regenerated. Sign in again.';
+    if (this.status === 403)
+      return `${session.portal ? 'This portal session' : 'This API key'} may not do this. ${this.message}`;
     if (this.status === 429) return 'Too many requests with this key just now; try again in a moment.';
     if (this.status === 0) return 'The gateway cannot be reached. Check your connection and try again.';
     return this.message;
@@ -24,11 +30,17 @@ export class ApiError extends Error {
 }
 
 const KEY = 'pos-gateway.api-key';
+/** How a portal session's access token starts (an API key never does). */
+const PORTAL_ACCESS_PREFIX = 'gw_portal_';
 
-/** The key lives in session storage only: gone when the tab closes, never in a URL. */
+/** The key (or portal access token) lives in session storage only: gone when the tab closes, never in a URL. */
 export const session = {
   get key(): string | null {
     return sessionStorage.getItem(KEY);
+  },
+  /** Signed in through a portal link: what the session may do comes from the API (portal.tsx), never from storage. */
+  get portal(): boolean {
+    return this.key?.startsWith(PORTAL_ACCESS_PREFIX) ?? false;
   },
   signIn(key: string): void {
     sessionStorage.setItem(KEY, key);
@@ -90,6 +102,8 @@ export type Replay = Schemas['ReplayResponse'];
 export type EventType = Schemas['EventTypeResponse'];
 export type QerkoRequest = Schemas['QerkoRequestResponse'];
 export type Tenant = Schemas['TenantResponse'];
+export type PortalAccess = Schemas['PortalAccessResponse'];
+export type PortalSession = Schemas['CurrentPortalSessionResponse'];
 
 /** The first instant whose events this tenant still has: the start of the UTC day `retentionDays` days ago. */
 export function oldestKept(tenant: Tenant, now = Date.now()): Date {

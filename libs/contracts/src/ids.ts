@@ -11,6 +11,7 @@ export const IdPrefix = {
   attempt: 'att',
   replay: 'rpl',
   qerkoRequest: 'qrq',
+  portalSession: 'pts',
 } as const;
 
 export type IdKind = keyof typeof IdPrefix;

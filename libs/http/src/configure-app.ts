@@ -63,13 +63,14 @@ function expressFrontDoor(
   express.disable('x-powered-by');
   express.set('query parser', 'simple');
   return (path) => {
-    type Layer = { route?: { methods: Record<string, boolean> }; match(path: string): boolean };
+    type Layer = { route?: { path: string; methods: Record<string, boolean> }; match(path: string): boolean };
     const router = (express as unknown as { router?: { stack: Layer[] } }).router;
+    const routes = (router?.stack ?? []).flatMap((layer) => (layer.route && layer.match(path) ? [layer.route] : []));
+    // A path some route names literally (`/v1/portal-sessions/exchange`) is that resource, not an id of `/:id`.
+    const literal = routes.filter((route) => !route.path.includes(':'));
     const methods = new Set<string>();
-    for (const layer of router?.stack ?? []) {
-      if (!layer.route || !layer.match(path)) continue;
-      for (const [method, on] of Object.entries(layer.route.methods)) if (on) methods.add(method.toUpperCase());
-    }
+    for (const route of literal.length ? literal : routes)
+      for (const [method, on] of Object.entries(route.methods)) if (on) methods.add(method.toUpperCase());
     return withHead(methods);
   };
 }

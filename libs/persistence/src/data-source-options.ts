@@ -24,6 +24,8 @@ import { EndpointRetrySchedule1765300000000 } from './migrations/1765300000000-e
 import { OrderedEndpoints1765400000000 } from './migrations/1765400000000-ordered-endpoints';
 import { LaneIndexes1765450000000 } from './migrations/1765450000000-lane-indexes';
 import { EndpointSignatureScheme1765500000000 } from './migrations/1765500000000-endpoint-signature-scheme';
+import { PortalSessions1765600000000 } from './migrations/1765600000000-portal-sessions';
+import { PortalSessionEntity } from './entities/portal-session.entity';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
 
@@ -37,6 +39,7 @@ export const ENTITIES = [
   DeliveryAttemptEntity,
   ReplayEntity,
   QerkoRequestEntity,
+  PortalSessionEntity,
 ];
 
 /** Migrations in order. The schema changes only through these, never through `synchronize`. */
@@ -59,6 +62,7 @@ export const MIGRATIONS = [
   OrderedEndpoints1765400000000,
   LaneIndexes1765450000000,
   EndpointSignatureScheme1765500000000,
+  PortalSessions1765600000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

@@ -5,6 +5,7 @@ export * from './entities/delivery-attempt.entity';
 export * from './entities/delivery.entity';
 export * from './entities/endpoint.entity';
 export * from './entities/event.entity';
+export * from './entities/portal-session.entity';
 export * from './entities/qerko-request.entity';
 export * from './entities/replay.entity';
 export * from './entities/source.entity';

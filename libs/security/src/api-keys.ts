@@ -20,3 +20,18 @@ export function hashApiKey(key: string): string {
 export function generateToken(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');
 }
+
+/**
+ * Portal secrets, stored like API keys (SHA-256 only): a link token (`gw_link_…`, in the link's fragment, exchanged
+ * once) and the access token it is exchanged for (`gw_portal_…`, what the console then sends as its bearer).
+ */
+export const PORTAL_LINK_PREFIX = 'gw_link_';
+export const PORTAL_ACCESS_PREFIX = 'gw_portal_';
+
+export function generatePortalToken(prefix: typeof PORTAL_LINK_PREFIX | typeof PORTAL_ACCESS_PREFIX): {
+  token: string;
+  hash: string;
+} {
+  const token = prefix + randomBytes(32).toString('base64url');
+  return { token, hash: hashApiKey(token) };
+}

@@ -88,6 +88,7 @@ export class GatewayProcesses {
       GATEWAY_ALLOWED_PRIVATE_CIDRS: '127.0.0.1/32',
       GATEWAY_PUBLIC_INGEST_URL: `http://127.0.0.1:${portOf.ingest}`,
       GATEWAY_PUBLIC_QERKO_URL: `http://127.0.0.1:${portOf['qerko-bridge']}`,
+      GATEWAY_PUBLIC_ADMIN_URL: `http://127.0.0.1:${portOf['admin-api']}`,
       ...Object.fromEntries((Object.keys(PORT_VARS) as ServiceName[]).map((n) => [PORT_VARS[n], String(portOf[n])])),
       ...this.extraEnv,
     };

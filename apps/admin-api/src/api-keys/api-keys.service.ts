@@ -68,7 +68,7 @@ export class ApiKeysService {
 
   private async requireKey(principal: Principal, id: string): Promise<ApiKeyEntity> {
     const row = await this.keys.findActive(id);
-    if (!row || (principal.kind === 'tenant' && principal.tenantId !== row.tenantId))
+    if (!row || (principal.kind !== 'operator' && principal.tenantId !== row.tenantId))
       throw ApiError.notFound('API key');
     return row;
   }
@@ -79,7 +79,8 @@ export class ApiKeysService {
  * narrow `api-keys:write` key could mint itself every scope, or take over a wider key). The operator may do anything.
  */
 function requireHeld(principal: Principal, scopes: readonly string[], action: string): void {
-  if (principal.kind !== 'tenant') return;
+  if (principal.kind === 'operator') return;
+  if (principal.kind === 'portal') throw ApiError.forbidden('A portal session cannot manage API keys.');
   const missing = scopes.find((scope) => !principal.scopes.has(scope));
   if (missing)
     throw ApiError.forbidden(

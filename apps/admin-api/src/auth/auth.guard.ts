@@ -4,15 +4,17 @@ import type { Request } from 'express';
 import type { Scope } from '@gateway/contracts';
 import { ApiError, PUBLIC_ROUTE, RateLimiter } from '@gateway/http';
 import { addLogFields } from '@gateway/observability';
-import { constantTimeEqual, hashApiKey } from '@gateway/security';
+import { constantTimeEqual, hashApiKey, PORTAL_ACCESS_PREFIX } from '@gateway/security';
 import { AdminApiConfig } from '../admin-api.config';
-import { ACCESS_KEY, Access } from './auth.decorators';
+import { ACCESS_KEY, Access, PORTAL_KEY, PortalRule } from './auth.decorators';
 import { ApiKeyRepository } from './api-key.repository';
-import type { Principal } from './principal';
+import { PortalAccessRepository } from './portal-access.repository';
+import { PortalPrincipal, Principal, principalId } from './principal';
 
 /**
  * 401 when credentials are missing or invalid (never saying which), 403 when valid credentials lack the right.
- * The operator key is compared in constant time; tenant keys are looked up by their SHA-256 hash.
+ * The operator key is compared in constant time; tenant keys and portal access tokens are looked up by their SHA-256
+ * hash.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -23,6 +25,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly config: AdminApiConfig,
     private readonly keys: ApiKeyRepository,
+    private readonly portals: PortalAccessRepository,
   ) {
     this.limiter = new RateLimiter(config.ADMIN_API_RATE_LIMIT_PER_KEY, config.ADMIN_API_RATE_LIMIT_PER_KEY * 2);
   }
@@ -37,9 +40,14 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const principal = await this.authenticate(request.headers.authorization);
     request.principal = principal;
-    if (principal.kind === 'tenant') addLogFields({ tenantId: principal.tenantId });
-    const wait = this.limiter.take(principal.kind === 'operator' ? 'operator' : principal.apiKeyId);
+    if (principal.kind !== 'operator') addLogFields({ tenantId: principal.tenantId });
+    const wait = this.limiter.take(principalId(principal));
     if (wait) throw ApiError.tooManyRequests(wait, 'Too many requests for this API key.');
+    if (principal.kind === 'portal') {
+      this.portalMayCall(principal, access, this.reflector.getAllAndOverride<PortalRule>(PORTAL_KEY, targets), request);
+      return true;
+    }
+    if ('portal' in access) throw ApiError.forbidden("This route answers a portal session's access token only.");
     if ('authenticated' in access) return true;
 
     if (principal.kind === 'operator') {
@@ -52,11 +60,38 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
+  /**
+   * A portal session reaches only routes marked PortalAccess (403 elsewhere), writes only when not read-only (403), and
+   * an endpoint outside its list only as a 404 (what another tenant's endpoint answers).
+   */
+  private portalMayCall(
+    principal: PortalPrincipal,
+    access: Access,
+    rule: PortalRule | undefined,
+    request: Request,
+  ): void {
+    if ('portal' in access) return;
+    if (!rule) throw ApiError.forbidden('A portal session cannot use this route.');
+    if ('scope' in access && access.scope?.endsWith(':write') && principal.readOnly)
+      throw ApiError.forbidden('This portal session is read-only.');
+    if (!principal.endpointIds) return;
+    if (rule.allEndpoints)
+      throw ApiError.forbidden('This portal session is limited to some endpoints: it cannot do this.');
+    if (rule.endpoint && !principal.endpointIds.includes(String(request.params[rule.endpoint])))
+      throw ApiError.notFound('Endpoint');
+  }
+
   private async authenticate(header: string | undefined): Promise<Principal> {
     const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header ?? '');
     if (!match) throw ApiError.unauthorized('Missing or invalid credentials: send "Authorization: Bearer <API key>".');
     const key = match[1]!;
     if (constantTimeEqual(key, this.config.GATEWAY_OPERATOR_KEY)) return { kind: 'operator' };
+    if (key.startsWith(PORTAL_ACCESS_PREFIX)) {
+      const session = await this.portals.findLiveByAccessHash(hashApiKey(key));
+      if (!session)
+        throw ApiError.unauthorized('This portal session has ended (expired or revoked): ask for a new link.');
+      return { kind: 'portal', ...session, sessionId: session.id };
+    }
     const row = await this.keys.findActiveByHash(hashApiKey(key));
     if (!row) throw ApiError.unauthorized();
     this.keys.touch(row.id).catch((err: Error) => this.logger.warn(`could not record key use: ${err.message}`));

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { RequireScope, TenantId } from '../auth/auth.decorators';
+import { PortalAccess, RequireScope, TenantId, Visible, type VisibleEndpoints } from '../auth/auth.decorators';
 import { DeliveriesQuery, DeliveryDetailResponse, DeliveryResponse } from './deliveries.dto';
 import { DeliveriesService } from './deliveries.service';
 import { Doc, PageOf } from '../common/api-doc';
@@ -14,8 +14,9 @@ export class DeliveriesController {
   @Doc({ summary: 'List deliveries, newest first', type: PageOf(DeliveryResponse), errors: [400] })
   @Get()
   @RequireScope('deliveries:read')
-  list(@TenantId() tenantId: string, @Query() query: DeliveriesQuery) {
-    return this.deliveries.list(tenantId, query);
+  @PortalAccess()
+  list(@TenantId() tenantId: string, @Query() query: DeliveriesQuery, @Visible() visible: VisibleEndpoints) {
+    return this.deliveries.list(tenantId, query, visible);
   }
 
   @Doc({
@@ -26,8 +27,9 @@ export class DeliveriesController {
   })
   @Get(':id')
   @RequireScope('deliveries:read')
-  get(@TenantId() tenantId: string, @Param('id') id: string) {
-    return this.deliveries.get(tenantId, id);
+  @PortalAccess()
+  get(@TenantId() tenantId: string, @Param('id') id: string, @Visible() visible: VisibleEndpoints) {
+    return this.deliveries.get(tenantId, id, visible);
   }
 
   @Doc({
@@ -39,8 +41,9 @@ export class DeliveriesController {
   })
   @Post(':id/retry')
   @RequireScope('deliveries:write')
+  @PortalAccess()
   @HttpCode(202)
-  retry(@TenantId() tenantId: string, @Param('id') id: string) {
-    return this.deliveries.retry(tenantId, id);
+  retry(@TenantId() tenantId: string, @Param('id') id: string, @Visible() visible: VisibleEndpoints) {
+    return this.deliveries.retry(tenantId, id, visible);
   }
 }

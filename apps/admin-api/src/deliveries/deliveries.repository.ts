@@ -12,7 +12,14 @@ export class DeliveriesRepository {
     @InjectRepository(DeliveryAttemptEntity) private readonly attempts: Repository<DeliveryAttemptEntity>,
   ) {}
 
-  list(tenantId: string, filter: DeliveriesQuery, limit: number, afterId: string | null): Promise<DeliveryEntity[]> {
+  /** `only`: deliveries to these endpoints only (a portal session's). */
+  list(
+    tenantId: string,
+    filter: DeliveriesQuery,
+    limit: number,
+    afterId: string | null,
+    only: readonly string[] | null,
+  ): Promise<DeliveryEntity[]> {
     const q = this.deliveries
       .createQueryBuilder('d')
       .where('d.tenant_id = :tenantId', { tenantId })
@@ -24,6 +31,7 @@ export class DeliveriesRepository {
     if (filter.since) q.andWhere('d.created_at >= :since', { since: pgInstant(filter.since) });
     if (filter.until) q.andWhere('d.created_at < :until', { until: pgInstant(filter.until) });
     if (afterId) q.andWhere('d.id < :afterId', { afterId });
+    if (only) q.andWhere('d.endpoint_id IN (:...only)', { only });
     return q.getMany();
   }
 

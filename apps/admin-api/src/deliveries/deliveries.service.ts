@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ApiError } from '@gateway/http';
 import { DeliveryAttemptEntity, DeliveryEntity } from '@gateway/persistence';
 import { AdminApiConfig } from '../admin-api.config';
+import type { VisibleEndpoints } from '../auth/auth.decorators';
 import { iso } from '../common/iso';
 import { deploymentRetrySchedule } from '../common/retry-schedule';
 import { Page, decodeCursor, pageLimit, toPage } from '../common/pagination';
@@ -15,14 +16,23 @@ export class DeliveriesService {
     private readonly config: AdminApiConfig,
   ) {}
 
-  async list(tenantId: string, query: DeliveriesQuery): Promise<Page<DeliveryResponse>> {
+  async list(
+    tenantId: string,
+    query: DeliveriesQuery,
+    visible: VisibleEndpoints = null,
+  ): Promise<Page<DeliveryResponse>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor, ['id'])?.[0] ?? null;
-    return toPage(await this.deliveries.list(tenantId, query, limit + 1, after), limit, presentDelivery, (d) => [d.id]);
+    return toPage(
+      await this.deliveries.list(tenantId, query, limit + 1, after, visible),
+      limit,
+      presentDelivery,
+      (d) => [d.id],
+    );
   }
 
-  async get(tenantId: string, id: string): Promise<DeliveryDetailResponse> {
-    const delivery = await this.require(tenantId, id);
+  async get(tenantId: string, id: string, visible: VisibleEndpoints = null): Promise<DeliveryDetailResponse> {
+    const delivery = await this.require(tenantId, id, visible);
     const [attempts, own] = await Promise.all([
       this.deliveries.attemptsOf(delivery),
       this.deliveries.retryScheduleOf(delivery),
@@ -35,13 +45,14 @@ export class DeliveriesService {
   }
 
   /** Sends it again now, whatever its state (a succeeded delivery may be re-sent on purpose). */
-  async retry(tenantId: string, id: string): Promise<DeliveryResponse> {
-    return presentDelivery(await this.deliveries.scheduleNow(await this.require(tenantId, id)));
+  async retry(tenantId: string, id: string, visible: VisibleEndpoints = null): Promise<DeliveryResponse> {
+    return presentDelivery(await this.deliveries.scheduleNow(await this.require(tenantId, id, visible)));
   }
 
-  private async require(tenantId: string, id: string): Promise<DeliveryEntity> {
+  /** A delivery to an endpoint the caller may not see answers as if it did not exist. */
+  private async require(tenantId: string, id: string, visible: VisibleEndpoints): Promise<DeliveryEntity> {
     const row = await this.deliveries.findForTenant(tenantId, id);
-    if (!row) throw ApiError.notFound('Delivery');
+    if (!row || (visible && !visible.includes(row.endpointId))) throw ApiError.notFound('Delivery');
     return row;
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { RequireScope, TenantId } from '../auth/auth.decorators';
+import { PortalAccess, RequireScope, TenantId, Visible, type VisibleEndpoints } from '../auth/auth.decorators';
 import { PageQuery } from '../common/pagination';
 import { EndpointsService } from './endpoints.service';
 import { Doc, PageOf } from '../common/api-doc';
@@ -31,6 +31,7 @@ export class EndpointsController {
   })
   @Post()
   @RequireScope('endpoints:write')
+  @PortalAccess({ allEndpoints: true })
   @ApiBody({
     type: CreateEndpointDto,
     examples: {
@@ -64,13 +65,15 @@ export class EndpointsController {
   @Doc({ summary: 'List endpoints', type: PageOf(EndpointResponse), errors: [400] })
   @Get()
   @RequireScope('endpoints:read')
-  list(@TenantId() tenantId: string, @Query() query: PageQuery) {
-    return this.endpoints.list(tenantId, query);
+  @PortalAccess()
+  list(@TenantId() tenantId: string, @Query() query: PageQuery, @Visible() visible: VisibleEndpoints) {
+    return this.endpoints.list(tenantId, query, visible);
   }
 
   @Doc({ summary: 'Get an endpoint', type: EndpointResponse, errors: [404], links: { id: EndpointResponse } })
   @Get(':id')
   @RequireScope('endpoints:read')
+  @PortalAccess({ endpoint: 'id' })
   get(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.endpoints.get(tenantId, id);
   }
@@ -86,6 +89,7 @@ export class EndpointsController {
   @Post(':id/test')
   @ApiBody({ type: TestEndpointDto, required: false })
   @RequireScope('endpoints:write')
+  @PortalAccess({ endpoint: 'id' })
   @HttpCode(200)
   test(@TenantId() tenantId: string, @Param('id') id: string, @Body() dto: TestEndpointDto) {
     return this.endpoints.test(tenantId, id, dto);
@@ -101,6 +105,7 @@ export class EndpointsController {
   })
   @Get(':id/stats')
   @RequireScope('endpoints:read')
+  @PortalAccess({ endpoint: 'id' })
   stats(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: StatsQuery) {
     return this.endpoints.stats(tenantId, id, query.window);
   }
@@ -113,6 +118,7 @@ export class EndpointsController {
   })
   @Get(':id/secret')
   @RequireScope('endpoints:write')
+  @PortalAccess({ endpoint: 'id' })
   secret(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.endpoints.secret(tenantId, id);
   }
@@ -130,6 +136,7 @@ export class EndpointsController {
     description: 'Only the fields to change; an absent body changes nothing.',
   })
   @RequireScope('endpoints:write')
+  @PortalAccess({ endpoint: 'id' })
   update(@TenantId() tenantId: string, @Param('id') id: string, @Body() dto: UpdateEndpointDto) {
     return this.endpoints.update(tenantId, id, dto);
   }
@@ -143,6 +150,7 @@ export class EndpointsController {
   @Post(':id/rotate-secret')
   @ApiBody({ type: RotateSecretDto, required: false })
   @RequireScope('endpoints:write')
+  @PortalAccess({ endpoint: 'id' })
   @HttpCode(200)
   rotateSecret(@TenantId() tenantId: string, @Param('id') id: string, @Body() dto: RotateSecretDto) {
     return this.endpoints.rotateSecret(tenantId, id, dto.secret);
@@ -151,6 +159,7 @@ export class EndpointsController {
   @Doc({ summary: 'Delete an endpoint', status: 204, errors: [404, 503], links: { id: EndpointResponse } })
   @Delete(':id')
   @RequireScope('endpoints:write')
+  @PortalAccess({ endpoint: 'id' })
   @HttpCode(204)
   delete(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.endpoints.delete(tenantId, id);

@@ -16,13 +16,20 @@ export class EndpointsRepository {
     return this.endpoints.findOneBy({ id, tenantId });
   }
 
-  list(tenantId: string, limit: number, afterId: string | null): Promise<EndpointEntity[]> {
+  /** `only`: just these ids (a portal session's endpoints). */
+  list(
+    tenantId: string,
+    limit: number,
+    afterId: string | null,
+    only: readonly string[] | null,
+  ): Promise<EndpointEntity[]> {
     const query = this.endpoints
       .createQueryBuilder('e')
       .where('e.tenant_id = :tenantId', { tenantId })
       .orderBy('e.id', 'DESC')
       .limit(limit);
     if (afterId) query.andWhere('e.id < :afterId', { afterId });
+    if (only) query.andWhere('e.id IN (:...only)', { only });
     return query.getMany();
   }
 

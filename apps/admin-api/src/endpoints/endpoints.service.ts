@@ -16,6 +16,7 @@ import { EndpointEntity, openEndpointHeaders, sealEndpointHeaders } from '@gatew
 import { SecretBox, newId } from '@gateway/security';
 import { generateEndpointSecret, generateSigningKeyPair, publicJwk, publicKeyOf } from '@gateway/webhooks';
 import { AdminApiConfig } from '../admin-api.config';
+import type { VisibleEndpoints } from '../auth/auth.decorators';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { iso } from '../common/iso';
 import { deploymentRetrySchedule } from '../common/retry-schedule';
@@ -82,11 +83,11 @@ export class EndpointsService {
     return { ...this.present(row), ...shown };
   }
 
-  async list(tenantId: string, query: PageQuery): Promise<Page<EndpointResponse>> {
+  async list(tenantId: string, query: PageQuery, visible: VisibleEndpoints = null): Promise<Page<EndpointResponse>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor, ['id'])?.[0] ?? null;
     return toPage(
-      await this.endpoints.list(tenantId, limit + 1, after),
+      await this.endpoints.list(tenantId, limit + 1, after, visible),
       limit,
       (e) => this.present(e),
       (e) => [e.id],

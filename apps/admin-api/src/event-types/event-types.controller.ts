@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { EventTypeDescription, describeEventTypes } from '@gateway/contracts';
-import { Authenticated } from '../auth/auth.decorators';
+import { Authenticated, PortalAccess } from '../auth/auth.decorators';
 import { Doc } from '../common/api-doc';
 
 export class EventTypeResponse {
@@ -25,6 +25,7 @@ export class EventTypesController {
   /** Generated from the contract classes. */
   @Get()
   @Authenticated()
+  @PortalAccess()
   @Doc({
     summary: 'The event-type catalog, each type with the JSON Schema of its data',
     description: 'Every event type with its description and the JSON Schema of its `data`, the same for every tenant.',

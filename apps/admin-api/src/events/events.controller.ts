@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { RequireScope, TenantId } from '../auth/auth.decorators';
+import { PortalAccess, RequireScope, TenantId, Visible, type VisibleEndpoints } from '../auth/auth.decorators';
 import { streamResponse } from '../common/stream-response';
 import { EventDetailResponse, EventResponse, EventsFilter, EventsQuery } from './events.dto';
 import { EventsService } from './events.service';
@@ -16,8 +16,9 @@ export class EventsController {
   @Doc({ summary: 'List events, newest first', type: PageOf(EventResponse), errors: [400] })
   @Get()
   @RequireScope('events:read')
-  list(@TenantId() tenantId: string, @Query() query: EventsQuery) {
-    return this.events.list(tenantId, query);
+  @PortalAccess()
+  list(@TenantId() tenantId: string, @Query() query: EventsQuery, @Visible() visible: VisibleEndpoints) {
+    return this.events.list(tenantId, query, visible);
   }
 
   /** The seed's "Excel / CSV export". */
@@ -29,12 +30,18 @@ export class EventsController {
   })
   @Get('export.csv')
   @RequireScope('events:read')
-  async exportCsv(@TenantId() tenantId: string, @Query() filter: EventsFilter, @Res() res: Response): Promise<void> {
+  @PortalAccess()
+  async exportCsv(
+    @TenantId() tenantId: string,
+    @Query() filter: EventsFilter,
+    @Visible() visible: VisibleEndpoints,
+    @Res() res: Response,
+  ): Promise<void> {
     const headers = {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': 'attachment; filename="events.csv"',
     };
-    await streamResponse(res, headers, this.events.exportCsv(tenantId, filter));
+    await streamResponse(res, headers, this.events.exportCsv(tenantId, filter, visible));
   }
 
   @Doc({
@@ -48,7 +55,8 @@ export class EventsController {
   })
   @Get(':id')
   @RequireScope('events:read')
-  get(@TenantId() tenantId: string, @Param('id') id: string) {
-    return this.events.get(tenantId, id);
+  @PortalAccess()
+  get(@TenantId() tenantId: string, @Param('id') id: string, @Visible() visible: VisibleEndpoints) {
+    return this.events.get(tenantId, id, visible);
   }
 }

@@ -9,8 +9,19 @@ import { EventsFilter } from './events.dto';
 export class EventsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  private filtered(tenantId: string, filter: EventsFilter): SelectQueryBuilder<EventEntity> {
+  /** `only`: events with a delivery to one of these endpoints (a portal session's). */
+  private filtered(
+    tenantId: string,
+    filter: EventsFilter,
+    only: readonly string[] | null,
+  ): SelectQueryBuilder<EventEntity> {
     const q = this.db.getRepository(EventEntity).createQueryBuilder('e').where('e.tenant_id = :tenantId', { tenantId });
+    if (only)
+      q.andWhere(
+        'EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.event_received_at = e.received_at ' +
+          'AND d.endpoint_id IN (:...only))',
+        { only },
+      );
     if (filter.type) q.andWhere('e.type = :type', { type: filter.type });
     if (filter.sourceId) q.andWhere('e.source_id = :sourceId', { sourceId: filter.sourceId });
     if (filter.since) q.andWhere('e.received_at >= :since', { since: pgInstant(filter.since) });
@@ -19,17 +30,28 @@ export class EventsRepository {
   }
 
   /** Newest first; `after` is the (receivedAt, id) of the previous page's last event. */
-  list(tenantId: string, filter: EventsFilter, limit: number, after: [string, string] | null): Promise<EventEntity[]> {
-    const q = this.filtered(tenantId, filter).limit(limit);
+  list(
+    tenantId: string,
+    filter: EventsFilter,
+    limit: number,
+    after: [string, string] | null,
+    only: readonly string[] | null = null,
+  ): Promise<EventEntity[]> {
+    const q = this.filtered(tenantId, filter, only).limit(limit);
     if (after) q.andWhere('(e.received_at, e.id) < (:at, :id)', { at: pgInstant(after[0]), id: after[1] });
     return q.getMany();
   }
 
   /** The whole filtered set, in chunks, for streaming exports (never all in memory). */
-  async *stream(tenantId: string, filter: EventsFilter, chunk = 500): AsyncGenerator<EventEntity[]> {
+  async *stream(
+    tenantId: string,
+    filter: EventsFilter,
+    only: readonly string[] | null = null,
+    chunk = 500,
+  ): AsyncGenerator<EventEntity[]> {
     let after: [string, string] | null = null;
     for (;;) {
-      const rows = await this.list(tenantId, filter, chunk, after);
+      const rows = await this.list(tenantId, filter, chunk, after, only);
       if (!rows.length) return;
       yield rows;
       const last = rows[rows.length - 1]!;

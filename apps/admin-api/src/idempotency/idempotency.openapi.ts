@@ -5,13 +5,14 @@ import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, MAX_IDEMPOTENCY_KEY
 const ERROR_SCHEMA = { $ref: '#/components/schemas/ErrorResponse' };
 
 /**
- * Declares what IdempotencyInterceptor does on every `POST`: the optional `Idempotency-Key` header, the
+ * Declares what IdempotencyInterceptor does on every authenticated `POST`: the optional `Idempotency-Key` header, the
  * `Idempotent-Replayed` header on a repeated answer, and the 400 (bad key) and 409 (key reused, or still running).
  */
 export function documentIdempotency(document: OpenAPIObject): void {
   for (const item of Object.values(document.paths)) {
     const post = item.post;
-    if (!post) continue;
+    // A route without a key (the portal link exchange) has no caller to keep answers for: the header means nothing.
+    if (!post?.security?.length) continue;
     post.parameters = [
       ...(post.parameters ?? []),
       {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { ApiError } from '@gateway/http';
-import type { Principal } from '../auth/principal';
+import { Principal, principalId } from '../auth/principal';
 import { Claim, HeldKey, IdempotencyRepository, StoredAnswer } from './idempotency.repository';
 
 /** The request header, and the header on an answer given again. */
@@ -34,7 +34,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
   async admit(principal: Principal, key: string, request: FingerprintInput): Promise<Admission> {
     checkKey(key);
     const fingerprint = fingerprintOf(request);
-    const owner = principal.kind === 'operator' ? 'operator' : principal.apiKeyId;
+    const owner = principalId(principal);
     const claim: Claim = await this.keys.claim(owner, key, fingerprint, WAIT_FOR_FIRST_MS);
     if (claim.kind === 'busy') {
       throw new ApiError(

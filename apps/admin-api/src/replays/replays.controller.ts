@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { RequireScope, TenantId } from '../auth/auth.decorators';
+import { PortalAccess, RequireScope, TenantId, Visible, type VisibleEndpoints } from '../auth/auth.decorators';
 import { CreateReplayDto, ReplayResponse } from './replays.dto';
 import { EndpointResponse } from '../endpoints/endpoints.dto';
 import { ReplaysService } from './replays.service';
@@ -23,6 +23,7 @@ export class ReplaysController {
   })
   @Post('endpoints/:id/replay')
   @RequireScope('deliveries:write')
+  @PortalAccess({ endpoint: 'id' })
   @HttpCode(202)
   create(@TenantId() tenantId: string, @Param('id') endpointId: string, @Body() dto: CreateReplayDto) {
     return this.replays.create(tenantId, endpointId, dto);
@@ -31,7 +32,8 @@ export class ReplaysController {
   @Doc({ summary: 'Get the progress of a replay', type: ReplayResponse, errors: [404], links: { id: ReplayResponse } })
   @Get('replays/:id')
   @RequireScope('deliveries:read')
-  get(@TenantId() tenantId: string, @Param('id') id: string) {
-    return this.replays.get(tenantId, id);
+  @PortalAccess()
+  get(@TenantId() tenantId: string, @Param('id') id: string, @Visible() visible: VisibleEndpoints) {
+    return this.replays.get(tenantId, id, visible);
   }
 }

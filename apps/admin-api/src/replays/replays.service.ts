@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IdPrefix } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
+import type { VisibleEndpoints } from '../auth/auth.decorators';
 import { ReplayEntity, retentionCutoff } from '@gateway/persistence';
 import { AdminApiConfig } from '../admin-api.config';
 import { newId } from '@gateway/security';
@@ -45,9 +46,9 @@ export class ReplaysService {
     return this.get(tenantId, id);
   }
 
-  async get(tenantId: string, id: string): Promise<ReplayResponse> {
+  async get(tenantId: string, id: string, visible: VisibleEndpoints = null): Promise<ReplayResponse> {
     const replay = await this.replays.findForTenant(tenantId, id);
-    if (!replay) throw ApiError.notFound('Replay');
+    if (!replay || (visible && !visible.includes(replay.endpointId))) throw ApiError.notFound('Replay');
     return present(replay, await this.replays.outcomes(id));
   }
 }

@@ -1,11 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { RequireScope, TenantId } from '../auth/auth.decorators';
+import { PortalAccess, RequireScope, TenantId } from '../auth/auth.decorators';
 import { Doc } from '../common/api-doc';
 import { TenantResponse } from './tenants.dto';
 import { TenantsService } from './tenants.service';
 
-/** The calling key's own tenant, as tenants see it (the console shows its retention). */
+/** The calling key's (or portal session's) own tenant, as tenants see it (the console shows its retention). */
 @ApiTags('Account')
 @ApiBearerAuth()
 @Controller('v1/tenant')
@@ -21,6 +21,7 @@ export class CurrentTenantController {
   })
   @Get()
   @RequireScope('events:read')
+  @PortalAccess()
   get(@TenantId() tenantId: string) {
     return this.tenants.get(tenantId);
   }

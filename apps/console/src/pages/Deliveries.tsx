@@ -1,5 +1,6 @@
 import { Delivery, DeliveryDetail as Detail, Endpoint, Page, api } from '../api';
 import { navigate, useAction, useApi } from '../hooks';
+import { useCapabilities } from '../portal';
 import { ListFrame, Problem, Status, when } from '../ui';
 
 /** Recent deliveries, as the Kaynko app shows them: event type, endpoint, time, outcome; live and on Refresh. */
@@ -66,6 +67,7 @@ export function DeliveryList({ query }: { query: URLSearchParams }) {
 export function DeliveryDetail({ id }: { id: string }) {
   const delivery = useApi<Detail>(`/v1/deliveries/${id}`, 3_000);
   const { busy, error, run } = useAction();
+  const can = useCapabilities();
   const d = delivery.data;
   return (
     <section className="panel">
@@ -84,20 +86,22 @@ export function DeliveryDetail({ id }: { id: string }) {
           <p className="muted" data-testid="retry-schedule">
             Retry schedule: {d.retrySchedule.join(', ')} — attempt {d.attemptCount} of {d.retrySchedule.length + 1}
           </p>
-          <div className="actions">
-            <button
-              type="button"
-              disabled={busy !== undefined || d.status === 'pending'}
-              onClick={() =>
-                void run('retry', async () => {
-                  await api('POST', `/v1/deliveries/${id}/retry`);
-                  delivery.reload();
-                })
-              }
-            >
-              {busy ? 'Retrying…' : 'Retry'}
-            </button>
-          </div>
+          {can.write && (
+            <div className="actions">
+              <button
+                type="button"
+                disabled={busy !== undefined || d.status === 'pending'}
+                onClick={() =>
+                  void run('retry', async () => {
+                    await api('POST', `/v1/deliveries/${id}/retry`);
+                    delivery.reload();
+                  })
+                }
+              >
+                {busy ? 'Retrying…' : 'Retry'}
+              </button>
+            </div>
+          )}
           <Problem error={error} />
           <h3>Attempts</h3>
           <ol className="attempts">

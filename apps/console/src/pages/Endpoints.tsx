@@ -2,6 +2,7 @@ import { FormEvent, useMemo, useState } from 'react';
 import { Endpoint, EndpointStats, EventType, Page, api } from '../api';
 import { EndpointChart } from '../chart';
 import { navigate, useAction, useApi } from '../hooks';
+import { useCapabilities } from '../portal';
 import { Field, ListFrame, Problem, Status, when } from '../ui';
 
 function health(endpoint: Endpoint): string {
@@ -11,14 +12,17 @@ function health(endpoint: Endpoint): string {
 
 export function EndpointList() {
   const list = useApi<Page<Endpoint>>('/v1/endpoints?limit=100', 15_000);
+  const can = useCapabilities();
   const endpoints = list.data?.data ?? [];
   return (
     <section>
       <header className="bar">
         <h2>Endpoints</h2>
-        <a className="button" href="#/endpoints/new">
-          Add endpoint
-        </a>
+        {can.create && (
+          <a className="button" href="#/endpoints/new">
+            Add endpoint
+          </a>
+        )}
       </header>
       <Problem error={list.error} />
       <ListFrame loading={list.loading} empty={endpoints.length === 0}>
@@ -270,6 +274,7 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
   const [secret, setSecret] = useState<string>();
   const [test, setTest] = useState<TestOutcome>();
   const { busy, error, run } = useAction();
+  const can = useCapabilities();
 
   if (!endpoint.data)
     return (
@@ -314,37 +319,43 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
         </p>
       )}
       <div className="actions">
-        <button
-          type="button"
-          disabled={busy !== undefined}
-          onClick={() =>
-            void run('test', async () => setTest(await api<TestOutcome>('POST', `/v1/endpoints/${id}/test`)))
-          }
-        >
-          {busy === 'test' ? 'Testing…' : 'Test'}
-        </button>
-        <a className="button secondary" href={`#/endpoints/${id}/edit`}>
-          Edit
-        </a>
-        <button
-          type="button"
-          className="secondary"
-          disabled={busy !== undefined}
-          onClick={() =>
-            void run('toggle', async () => {
-              await api('PATCH', `/v1/endpoints/${id}`, { enabled: !e.enabled });
-              endpoint.reload();
-            })
-          }
-        >
-          {e.enabled ? 'Disable' : 'Enable'}
-        </button>
+        {can.write && (
+          <>
+            <button
+              type="button"
+              disabled={busy !== undefined}
+              onClick={() =>
+                void run('test', async () => setTest(await api<TestOutcome>('POST', `/v1/endpoints/${id}/test`)))
+              }
+            >
+              {busy === 'test' ? 'Testing…' : 'Test'}
+            </button>
+            <a className="button secondary" href={`#/endpoints/${id}/edit`}>
+              Edit
+            </a>
+            <button
+              type="button"
+              className="secondary"
+              disabled={busy !== undefined}
+              onClick={() =>
+                void run('toggle', async () => {
+                  await api('PATCH', `/v1/endpoints/${id}`, { enabled: !e.enabled });
+                  endpoint.reload();
+                })
+              }
+            >
+              {e.enabled ? 'Disable' : 'Enable'}
+            </button>
+          </>
+        )}
         <a className="button secondary" href={`#/deliveries?endpointId=${id}`}>
           Deliveries
         </a>
-        <a className="button secondary" href={`#/replay?endpointId=${id}`}>
-          Replay
-        </a>
+        {can.sections.includes('replay') && (
+          <a className="button secondary" href={`#/replay?endpointId=${id}`}>
+            Replay
+          </a>
+        )}
       </div>
       {test && (
         <p className={`outcome ${test.filteredOut ? '' : test.succeeded ? 'good' : 'bad'}`} role="status">
@@ -359,36 +370,41 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
           )}
         </p>
       )}
-      <h3>{e.signatureScheme === 'v1a' ? 'Public key (v1a, ed25519)' : 'Signing secret'}</h3>
-      <div className="actions">
-        {secret ? <code className="secret">{secret}</code> : <span className="muted">Hidden</span>}
-        <button
-          type="button"
-          className="secondary"
-          disabled={busy !== undefined}
-          onClick={() =>
-            void run('show', async () =>
-              setSecret(secret ? undefined : shown(await api<SecretView>('GET', `/v1/endpoints/${id}/secret`))),
-            )
-          }
-        >
-          {secret ? 'Hide' : 'Show'}
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={busy !== undefined}
-          onClick={() =>
-            void run('rotate', async () => {
-              if (window.confirm('Rotate the secret? The old one keeps working for a while.')) {
-                setSecret(shown(await api<SecretView>('POST', `/v1/endpoints/${id}/rotate-secret`)));
+      {/* Showing the secret is a write-scoped route too: a read-only session sees neither it nor its buttons. */}
+      {can.write && (
+        <>
+          <h3>{e.signatureScheme === 'v1a' ? 'Public key (v1a, ed25519)' : 'Signing secret'}</h3>
+          <div className="actions">
+            {secret ? <code className="secret">{secret}</code> : <span className="muted">Hidden</span>}
+            <button
+              type="button"
+              className="secondary"
+              disabled={busy !== undefined}
+              onClick={() =>
+                void run('show', async () =>
+                  setSecret(secret ? undefined : shown(await api<SecretView>('GET', `/v1/endpoints/${id}/secret`))),
+                )
               }
-            })
-          }
-        >
-          {busy === 'rotate' ? 'Rotating…' : 'Rotate'}
-        </button>
-      </div>
+            >
+              {secret ? 'Hide' : 'Show'}
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              disabled={busy !== undefined}
+              onClick={() =>
+                void run('rotate', async () => {
+                  if (window.confirm('Rotate the secret? The old one keeps working for a while.')) {
+                    setSecret(shown(await api<SecretView>('POST', `/v1/endpoints/${id}/rotate-secret`)));
+                  }
+                })
+              }
+            >
+              {busy === 'rotate' ? 'Rotating…' : 'Rotate'}
+            </button>
+          </div>
+        </>
+      )}
       <Problem error={error} />
       <h3>
         Health{' '}

@@ -3,8 +3,11 @@ import { request, session } from '../api';
 import { useAction } from '../hooks';
 import { Field, Problem } from '../ui';
 
-/** Sign in with an API key: checked against the API once, then kept in this tab's session storage only. */
-export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+/**
+ * Sign in with an API key: checked against the API once, then kept in this tab's session storage only. `notice`: why
+ * a portal link did not open (signing in with a key still works).
+ */
+export function SignIn({ notice, onSignedIn }: { notice?: Error; onSignedIn: () => void }) {
   const [key, setKey] = useState('');
   const { busy, error, run } = useAction();
 
@@ -20,6 +23,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   return (
     <main className="signin">
       <h1>Integrations</h1>
+      <Problem error={notice} />
       <p>
         Sign in with an API key of your business. It stays in this browser tab only and is forgotten when you close it.
       </p>
