@@ -77,6 +77,9 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
       })
     ).body.id;
     a.portalSession = (await call('POST', `${admin}/v1/portal-sessions`, { key: a.key, body: {} })).body.id;
+    a.recovery = (
+      await call('POST', `${admin}/v1/endpoints/${a.endpoint}/recover`, { key: a.key, body: { since } })
+    ).body.id;
 
     spec = (await call('GET', `${admin}/docs-json`)).body;
     operations = Object.entries(
@@ -108,12 +111,14 @@ describe('admin API (four processes, real Kafka and Postgres)', () => {
       .replace(/^\/v1\/events\/\{id\}/, `/v1/events/${a.event}`)
       .replace(/^\/v1\/deliveries\/\{id\}/, `/v1/deliveries/${a.delivery}`)
       .replace(/^\/v1\/replays\/\{id\}/, `/v1/replays/${a.replay}`)
-      .replace(/^\/v1\/portal-sessions\/\{id\}/, `/v1/portal-sessions/${a.portalSession}`);
+      .replace(/^\/v1\/portal-sessions\/\{id\}/, `/v1/portal-sessions/${a.portalSession}`)
+      .replace(/^\/v1\/recoveries\/\{id\}/, `/v1/recoveries/${a.recovery}`);
 
   /** A body the route would accept (so the answer is about who asks, not what is sent); none for GET/DELETE. */
   const bodyOf = (o: Operation) => {
     if (['GET', 'DELETE'].includes(o.method)) return undefined;
     if (o.path.endsWith('/api-keys')) return { name: 'probe' };
+    if (o.path.endsWith('/recover')) return { since: new Date(Date.now() - 60_000).toISOString() };
     if (o.path.endsWith('/replay'))
       return { since: new Date(Date.now() - 60_000).toISOString(), eventTypes: ['digitax.*'] };
     return {};

@@ -330,6 +330,26 @@ describe('ingest over HTTP (admin-api + ingest processes, real Kafka and Postgre
     expect(source.lastSeenAt).toEqual(expect.any(String));
   });
 
+  it('marks a source verified by its first signed sale, or tokened callback, and not by a refused one', async () => {
+    const shop = await createSource({ provider: 'kaynko', name: 'Signed shop', secret: SECRET });
+    const etims = await createSource({ provider: 'digitax', name: 'Tokened' });
+    const untouched = await createSource({ provider: 'kaynko', name: 'Never signed', secret: SECRET });
+    const sale = JSON.stringify(KAYNKO_EXAMPLES['sale.completed']);
+    const event = { 'x-kaynko-event': 'sale.completed' };
+    expect((await post(shop.ingestUrl, sale, { ...event, 'x-kaynko-signature': sign(sale) })).status).toBe(202);
+    expect((await post(etims.ingestUrl, JSON.stringify(DIGITAX_EXAMPLES['sale.sync']))).status).toBe(202);
+    const forged = await post(untouched.ingestUrl, sale, { ...event, 'x-kaynko-signature': sign(sale, 'guess') });
+    expect(forged.status).toBe(401);
+    const sourceOf = async (id: string) =>
+      (await call('GET', `${gateway.url('admin-api')}/v1/sources/${id}`, { key })).body as {
+        verifiedAt: string | null;
+        lastSeenAt: string | null;
+      };
+    // Activity is written in batches every two seconds (source-activity.ts).
+    await eventually(async () => (await sourceOf(shop.id)).verifiedAt && (await sourceOf(etims.id)).verifiedAt, 8000);
+    expect(await sourceOf(untouched.id)).toMatchObject({ verifiedAt: null, lastSeenAt: null });
+  });
+
   it('counts accepted and rejected events at /metrics', async () => {
     const text = (await call('GET', gateway.metricsUrl('ingest'))).body as string;
     expect(text).toMatch(

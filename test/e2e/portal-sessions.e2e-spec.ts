@@ -10,7 +10,7 @@ import {
 } from '@gateway/testing';
 
 type Operation = { method: string; path: string; route: string; description: string };
-type Ids = { endpoint: string; delivery: string; event: string; replay: string };
+type Ids = { endpoint: string; delivery: string; event: string; replay: string; recovery: string };
 
 /** What a portal session may reach (the issue's contract): its endpoints, their deliveries, events and replays. */
 const READS = [
@@ -23,6 +23,7 @@ const READS = [
   'GET /v1/events/export.csv',
   'GET /v1/events/{id}',
   'GET /v1/replays/{id}',
+  'GET /v1/recoveries/{id}',
   'GET /v1/event-types',
   'GET /v1/tenant',
   'GET /v1/portal-sessions/current',
@@ -36,6 +37,7 @@ const WRITES = [
   'GET /v1/endpoints/{id}/secret',
   'POST /v1/endpoints/{id}/rotate-secret',
   'POST /v1/endpoints/{id}/replay',
+  'POST /v1/endpoints/{id}/recover',
   'POST /v1/deliveries/{id}/retry',
 ];
 
@@ -119,6 +121,9 @@ describe('portal sessions (four processes, real Kafka and Postgres)', () => {
     const replay = { since: new Date(Date.now() - 60_000).toISOString(), eventTypes: ['digitax.*'] };
     one.replay = (await api(keyA, 'POST', `/v1/endpoints/${one.endpoint}/replay`, replay)).body.id;
     two.replay = (await api(keyA, 'POST', `/v1/endpoints/${two.endpoint}/replay`, replay)).body.id;
+    const recover = { since: replay.since };
+    one.recovery = (await api(keyA, 'POST', `/v1/endpoints/${one.endpoint}/recover`, recover)).body.id;
+    two.recovery = (await api(keyA, 'POST', `/v1/endpoints/${two.endpoint}/recover`, recover)).body.id;
 
     const spec = (await call('GET', `${admin}/docs-json`)).body;
     operations = Object.entries(
@@ -153,6 +158,7 @@ describe('portal sessions (four processes, real Kafka and Postgres)', () => {
       .replace(/^\/v1\/events\/\{id\}/, `/v1/events/${ids.event}`)
       .replace(/^\/v1\/deliveries\/\{id\}/, `/v1/deliveries/${ids.delivery}`)
       .replace(/^\/v1\/replays\/\{id\}/, `/v1/replays/${ids.replay}`)
+      .replace(/^\/v1\/recoveries\/\{id\}/, `/v1/recoveries/${ids.recovery}`)
       .replace(/\{id\}/, 'unused_0000000000');
 
   /** A body the route would accept, so an answer is about who asks. */
@@ -161,6 +167,7 @@ describe('portal sessions (four processes, real Kafka and Postgres)', () => {
     if (o.route === 'POST /v1/endpoints') return { url: receiver.url('/new'), eventTypes: ['kaynko.*'] };
     if (o.path.endsWith('/replay'))
       return { since: new Date(Date.now() - 60_000).toISOString(), eventTypes: ['digitax.*'] };
+    if (o.path.endsWith('/recover')) return { since: new Date(Date.now() - 60_000).toISOString() };
     if (o.method === 'PATCH') return { description: 'changed by a portal session' };
     if (o.path.endsWith('/api-keys')) return { name: 'probe' };
     return {};
@@ -262,7 +269,16 @@ describe('portal sessions (four processes, real Kafka and Postgres)', () => {
       const res = await api(other.access, 'GET', route.slice('GET '.length));
       expect([route, res.status]).toEqual([route, 200]);
       const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
-      for (const id of [tenantA, one.endpoint, two.endpoint, one.event, two.event, one.delivery, two.delivery])
+      for (const id of [
+        tenantA,
+        one.endpoint,
+        two.endpoint,
+        one.event,
+        two.event,
+        one.delivery,
+        two.delivery,
+        one.recovery,
+      ])
         expect([route, text.includes(id)]).toEqual([route, false]);
     }
   });

@@ -152,6 +152,28 @@ export interface paths {
     patch: operations['endpoints_update'];
     trace?: never;
   };
+  '/v1/endpoints/{id}/recover': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Recover after an outage: attempt again the endpoint's deliveries that finally failed since an instant
+     * @description The same deliveries (not new ones, as a replay makes), each attempted now and then on its retry schedule; answers with the job, to follow with `GET /v1/recoveries/{id}`.
+     *
+     *     **Key:** a tenant API key with the `deliveries:write` scope; it acts within that key's tenant. Or a portal session's access token, not read-only (one of its endpoints: another answers 404).
+     */
+    post: operations['replays_recover'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/endpoints/{id}/replay': {
     parameters: {
       query?: never;
@@ -331,7 +353,7 @@ export interface paths {
     };
     /**
      * Export the matching events as CSV (streamed)
-     * @description Every event matching the filters, one row each, for spreadsheets; not paged.
+     * @description Every event matching the filters, for spreadsheets; not paged. Without `type`: one row per event, its data as JSON. With `type`: one column per field of that type (`GET /v1/event-types`; an object's fields as `object.field`, a list as its count), or with `rows=<list>` one row per element of that list. Cells a spreadsheet would run as a formula are prefixed with an apostrophe.
      *
      *     **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant. Or a portal session's access token (only what its endpoints see).
      */
@@ -442,6 +464,26 @@ export interface paths {
      * @description **Key:** a tenant API key with the `events:read` scope; it acts within that key's tenant.
      */
     get: operations['qerkoRequests_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/recoveries/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get the progress of a recovery
+     * @description **Key:** a tenant API key with the `deliveries:read` scope; it acts within that key's tenant. Or a portal session's access token (only what its endpoints see).
+     */
+    get: operations['replays_getRecovery'];
     put?: never;
     post?: never;
     delete?: never;
@@ -937,6 +979,8 @@ export interface components {
       completedAt: string | null;
       /** Format: date-time */
       createdAt: string;
+      /** @description Its endpoint as it is now; null once the endpoint is deleted. */
+      endpoint: components['schemas']['DeliveryEndpointResponse'] | null;
       endpointId: string;
       eventId: string;
       eventType: string;
@@ -961,10 +1005,25 @@ export interface components {
        *     ]
        */
       retrySchedule: string[];
+      /** @description For a sale (Kaynko sale.completed and sale.voided, DigiTax sale.sync): what identifies it; else null. */
+      sale: components['schemas']['SaleSummaryResponse'] | null;
+      /**
+       * @description `status`, told apart for a person: `exhausted` — failed after the last step of its retry schedule; `failed` — stopped before that (its endpoint was disabled or deleted, or the receiver refused it for good); `retrying` — the next attempt is at `nextAttemptAt`.
+       * @enum {string}
+       */
+      state: 'pending' | 'retrying' | 'succeeded' | 'exhausted' | 'failed';
       /** @enum {string} */
       status: 'pending' | 'retrying' | 'succeeded' | 'failed';
       /** Format: date-time */
       updatedAt: string;
+    };
+    DeliveryEndpointResponse: {
+      /** @description Why the gateway disabled it (e.g. 410 Gone). */
+      disabledReason: string | null;
+      enabled: boolean;
+      id: string;
+      name: string | null;
+      url: string;
     };
     DeliveryPage: {
       data: components['schemas']['DeliveryResponse'][];
@@ -989,6 +1048,8 @@ export interface components {
       nextAttemptAt: string | null;
       /** @description Set when a replay job created it. */
       replayId: string | null;
+      /** @description For a sale (Kaynko sale.completed and sale.voided, DigiTax sale.sync): what identifies it; else null. */
+      sale: components['schemas']['SaleSummaryResponse'] | null;
       /** @enum {string} */
       status: 'pending' | 'retrying' | 'succeeded' | 'failed';
       /** Format: date-time */
@@ -1278,6 +1339,8 @@ export interface components {
       provider: 'kaynko' | 'digitax' | 'qerko' | 'gateway';
       /** Format: date-time */
       receivedAt: string;
+      /** @description For a sale (Kaynko sale.completed and sale.voided, DigiTax sale.sync): what identifies it; else null. */
+      sale: components['schemas']['SaleSummaryResponse'] | null;
       sourceId: string;
       /** @example kaynko.sale.completed */
       type: string;
@@ -1323,6 +1386,8 @@ export interface components {
       provider: 'kaynko' | 'digitax' | 'qerko' | 'gateway';
       /** Format: date-time */
       receivedAt: string;
+      /** @description For a sale (Kaynko sale.completed and sale.voided, DigiTax sale.sync): what identifies it; else null. */
+      sale: components['schemas']['SaleSummaryResponse'] | null;
       sourceId: string;
       /** @example kaynko.sale.completed */
       type: string;
@@ -1463,6 +1528,35 @@ export interface components {
       /** @example answered by the POS */
       what: string;
     };
+    RecoverDto: {
+      /**
+       * Format: date-time
+       * @description Deliveries created at or after this instant that finally failed are attempted again.
+       * @example 2026-06-11T08:00:00.000Z
+       */
+      since: string;
+    };
+    RecoveryResponse: {
+      /** Format: date-time */
+      createdAt: string;
+      endpointId: string;
+      /** @description Failed again, after their retries. */
+      failed: number;
+      /** @example rcv_0Hc3bQ2xk9aBcDeFgHjKmNpQr */
+      id: string;
+      /** @description 0…1: recovered deliveries finished out of total; 1 exactly at completed */
+      progress: number;
+      /** Format: date-time */
+      since: string;
+      /**
+       * @description delivering: some recovered deliveries are still being attempted; completed: every one succeeded or failed.
+       * @enum {string}
+       */
+      status: 'delivering' | 'completed';
+      succeeded: number;
+      /** @description Failed deliveries found and scheduled again. */
+      total: number;
+    };
     ReplayResponse: {
       /** Format: date-time */
       completedAt: string | null;
@@ -1493,6 +1587,16 @@ export interface components {
     RotateSecretDto: {
       /** @description Your own new secret (`v1` only: a `v1a` key pair is always generated); omit to get a generated one. */
       secret?: string;
+    };
+    SaleSummaryResponse: {
+      /** @example USD */
+      currency: string | null;
+      /** @example cash */
+      paymentMethod: string | null;
+      /** @example KNK-0045 */
+      receiptNumber: string | null;
+      /** @example 15.5 */
+      total: number | null;
     };
     SecretResponse: {
       /** @description The public key as a JWK (`v1a`). */
@@ -1547,7 +1651,7 @@ export interface components {
       updatedAt: string;
       /**
        * Format: date-time
-       * @description Kaynko: when the last Test ping arrived.
+       * @description When the provider last proved it sends from this source: a request signed with its secret or carrying its URL token, or (Kaynko) the Test ping. Null until the first one.
        */
       verifiedAt: string | null;
     };
@@ -1884,6 +1988,8 @@ export interface operations {
         eventId?: string;
         /** @description Items per page. */
         limit?: number;
+        /** @description Deliveries of the events `GET /v1/events?q=` finds (the 1,000 newest such events): a receipt number, sale id, invoice number or event id, exactly or by its start. */
+        q?: string;
         since?: string;
         status?: 'pending' | 'retrying' | 'succeeded' | 'failed';
         until?: string;
@@ -2525,6 +2631,111 @@ export interface operations {
       };
     };
   };
+  replays_recover: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: within 24 hours, the same key (per API key) with the same request returns the first answer and changes nothing; with a different request, 409 `idempotency_key_reused`. A UUID is a good key. */
+        'Idempotency-Key'?: string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RecoverDto'];
+      };
+    };
+    responses: {
+      /** @description Recover after an outage: attempt again the endpoint's deliveries that finally failed since an instant */
+      202: {
+        headers: {
+          /** @description `true` when this is the answer first given to the same `Idempotency-Key`, given again. */
+          'Idempotent-Replayed'?: 'true';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecoveryResponse'];
+        };
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Missing, unknown, revoked or regenerated API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description No such resource — also the answer for ids of other tenants. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description `idempotency_key_reused`: the key was used for a different request; `idempotency_key_in_use`: a request with the key is still running (retry after `Retry-After`). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is not JSON. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
   replays_create: {
     parameters: {
       query?: never;
@@ -3045,6 +3256,8 @@ export interface operations {
         cursor?: string;
         /** @description Items per page. */
         limit?: number;
+        /** @description Finds events by an identifier a merchant knows, exactly or by its start: a Kaynko `receiptNumber` or `saleId`, a DigiTax `trader_invoice_number`, `invoice_number` or `receipt_number`, or the event id. */
+        q?: string;
         /** @description Received at or after */
         since?: string;
         sourceId?: string;
@@ -3179,6 +3392,12 @@ export interface operations {
   events_exportCsv: {
     parameters: {
       query?: {
+        /** @description Start the file with a UTF-8 byte order mark, for Excel (default false). */
+        bom?: 'true' | 'false';
+        /** @description Finds events by an identifier a merchant knows, exactly or by its start: a Kaynko `receiptNumber` or `saleId`, a DigiTax `trader_invoice_number`, `invoice_number` or `receipt_number`, or the event id. */
+        q?: string;
+        /** @description With `type`: one row per element of this list of the event (`items` of a Kaynko sale), each with its event id and receipt number, instead of one row per event. */
+        rows?: string;
         /** @description Received at or after */
         since?: string;
         sourceId?: string;
@@ -3584,6 +3803,75 @@ export interface operations {
       };
       /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Too many requests with this key: retry after `Retry-After` seconds. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before the next request. */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  replays_getRecovery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Get the progress of a recovery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecoveryResponse'];
+        };
+      };
+      /** @description Invalid request: `error.details` names each bad field; or a body that is not valid JSON, or a NUL (`%00`) in the URL. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Missing, unknown, revoked or regenerated API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The key lacks the scope this operation needs (named in the message), or the route is for the operator key. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description No such resource — also the answer for ids of other tenants. */
+      404: {
         headers: {
           [name: string]: unknown;
         };

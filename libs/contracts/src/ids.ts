@@ -12,6 +12,7 @@ export const IdPrefix = {
   replay: 'rpl',
   qerkoRequest: 'qrq',
   portalSession: 'pts',
+  recovery: 'rcv',
 } as const;
 
 export type IdKind = keyof typeof IdPrefix;

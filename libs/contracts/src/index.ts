@@ -16,3 +16,4 @@ export * from './json-schema';
 export * from './endpoint-filter';
 export * from './retry-schedule';
 export * from './endpoint-ordering';
+export * from './sale-summary';

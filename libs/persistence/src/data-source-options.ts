@@ -25,6 +25,8 @@ import { OrderedEndpoints1765400000000 } from './migrations/1765400000000-ordere
 import { LaneIndexes1765450000000 } from './migrations/1765450000000-lane-indexes';
 import { EndpointSignatureScheme1765500000000 } from './migrations/1765500000000-endpoint-signature-scheme';
 import { PortalSessions1765600000000 } from './migrations/1765600000000-portal-sessions';
+import { EventSearch1765700000000 } from './migrations/1765700000000-event-search';
+import { Recoveries1765800000000 } from './migrations/1765800000000-recoveries';
 import { PortalSessionEntity } from './entities/portal-session.entity';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
@@ -63,6 +65,8 @@ export const MIGRATIONS = [
   LaneIndexes1765450000000,
   EndpointSignatureScheme1765500000000,
   PortalSessions1765600000000,
+  EventSearch1765700000000,
+  Recoveries1765800000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

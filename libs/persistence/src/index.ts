@@ -20,3 +20,4 @@ export * from './sealed-headers';
 export * from './sql/expired-events';
 export * from './sql/partition-retention';
 export * from './sql/event-row';
+export * from './sql/event-search';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { SaleSummary } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
 import { DeliveryAttemptEntity, DeliveryEntity } from '@gateway/persistence';
 import { AdminApiConfig } from '../admin-api.config';
@@ -23,30 +24,44 @@ export class DeliveriesService {
   ): Promise<Page<DeliveryResponse>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor, ['id'])?.[0] ?? null;
+    const rows = await this.deliveries.list(tenantId, query, limit + 1, after, visible);
+    const sales = await this.deliveries.salesOf(rows.slice(0, limit));
     return toPage(
-      await this.deliveries.list(tenantId, query, limit + 1, after, visible),
+      rows,
       limit,
-      presentDelivery,
+      (d) => presentDelivery(d, sales.get(d.eventId) ?? null),
       (d) => [d.id],
     );
   }
 
   async get(tenantId: string, id: string, visible: VisibleEndpoints = null): Promise<DeliveryDetailResponse> {
     const delivery = await this.require(tenantId, id, visible);
-    const [attempts, own] = await Promise.all([
+    const [attempts, endpoint, sales] = await Promise.all([
       this.deliveries.attemptsOf(delivery),
-      this.deliveries.retryScheduleOf(delivery),
+      this.deliveries.endpointOf(delivery),
+      this.deliveries.salesOf([delivery]),
     ]);
+    const retrySchedule = endpoint?.retrySchedule ?? deploymentRetrySchedule(this.config);
     return {
-      ...presentDelivery(delivery),
-      retrySchedule: own ?? deploymentRetrySchedule(this.config),
+      ...presentDelivery(delivery, sales.get(delivery.eventId) ?? null),
+      state: stateOf(delivery, retrySchedule.length + 1),
+      endpoint: endpoint && {
+        id: endpoint.id,
+        name: endpoint.name,
+        url: endpoint.url,
+        enabled: endpoint.enabled,
+        disabledReason: endpoint.disabledReason,
+      },
+      retrySchedule,
       attempts: attempts.map(presentAttempt),
     };
   }
 
   /** Sends it again now, whatever its state (a succeeded delivery may be re-sent on purpose). */
   async retry(tenantId: string, id: string, visible: VisibleEndpoints = null): Promise<DeliveryResponse> {
-    return presentDelivery(await this.deliveries.scheduleNow(await this.require(tenantId, id, visible)));
+    const delivery = await this.deliveries.scheduleNow(await this.require(tenantId, id, visible));
+    const sales = await this.deliveries.salesOf([delivery]);
+    return presentDelivery(delivery, sales.get(delivery.eventId) ?? null);
   }
 
   /** A delivery to an endpoint the caller may not see answers as if it did not exist. */
@@ -57,11 +72,18 @@ export class DeliveriesService {
   }
 }
 
-export function presentDelivery(d: DeliveryEntity): DeliveryResponse {
+/** `failed` told apart: after every attempt its schedule allows (`exhausted`), or before. */
+function stateOf(d: DeliveryEntity, attemptsAllowed: number): DeliveryDetailResponse['state'] {
+  if (d.status !== 'failed') return d.status;
+  return d.attemptCount >= attemptsAllowed ? 'exhausted' : 'failed';
+}
+
+export function presentDelivery(d: DeliveryEntity, sale: SaleSummary | null): DeliveryResponse {
   return {
     id: d.id,
     eventId: d.eventId,
     eventType: d.eventType,
+    sale,
     endpointId: d.endpointId,
     status: d.status,
     attemptCount: d.attemptCount,

@@ -6,6 +6,10 @@ describe('csvLine', () => {
     expect(csvLine(['line\nbreak'])).toBe('"line\nbreak"\r\n');
   });
 
+  it('writes numbers as numbers, a negative one included', () => {
+    expect(csvLine([-5.5, 0, '-5.5'])).toBe("-5.5,0,'-5.5\r\n");
+  });
+
   it('defuses spreadsheet formulas', () => {
     expect(csvLine(['=HYPERLINK("http://x")', '+1', '-2', '@SUM(A1)'])).toBe(
       `"'=HYPERLINK(""http://x"")",'+1,'-2,'@SUM(A1)\r\n`,

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { PortalAccess, RequireScope, TenantId, Visible, type VisibleEndpoints } from '../auth/auth.decorators';
 import { streamResponse } from '../common/stream-response';
-import { EventDetailResponse, EventResponse, EventsFilter, EventsQuery } from './events.dto';
+import { EventDetailResponse, EventResponse, EventsExportQuery, EventsQuery } from './events.dto';
 import { EventsService } from './events.service';
 import { Doc, PageOf } from '../common/api-doc';
 
@@ -24,7 +24,11 @@ export class EventsController {
   /** The seed's "Excel / CSV export". */
   @Doc({
     summary: 'Export the matching events as CSV (streamed)',
-    description: 'Every event matching the filters, one row each, for spreadsheets; not paged.',
+    description:
+      'Every event matching the filters, for spreadsheets; not paged. Without `type`: one row per event, its data as JSON. ' +
+      "With `type`: one column per field of that type (`GET /v1/event-types`; an object's fields as `object.field`, a " +
+      'list as its count), or with `rows=<list>` one row per element of that list. Cells a spreadsheet would run as a ' +
+      'formula are prefixed with an apostrophe.',
     errors: [400],
     produces: 'text/csv',
   })
@@ -33,7 +37,7 @@ export class EventsController {
   @PortalAccess()
   async exportCsv(
     @TenantId() tenantId: string,
-    @Query() filter: EventsFilter,
+    @Query() filter: EventsExportQuery,
     @Visible() visible: VisibleEndpoints,
     @Res() res: Response,
   ): Promise<void> {

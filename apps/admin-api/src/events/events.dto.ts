@@ -1,10 +1,21 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { IsInstant, IsOmittable } from '@gateway/contracts';
 import { PageQuery } from '../common/pagination';
 import { DeliveryResponse } from '../deliveries/deliveries.dto';
+import { SALE_DOC, SaleSummaryResponse } from '../common/sale-summary.dto';
 
 export class EventsFilter {
+  @ApiPropertyOptional({
+    example: 'KNK-0045',
+    description:
+      'Finds events by an identifier a merchant knows, exactly or by its start: a Kaynko `receiptNumber` or `saleId`, a DigiTax `trader_invoice_number`, `invoice_number` or `receipt_number`, or the event id.',
+  })
+  @IsOmittable()
+  @IsString()
+  @Length(1, 100)
+  q?: string;
+
   @ApiPropertyOptional({ example: 'kaynko.sale.completed' })
   @IsOmittable()
   @Matches(/^[a-z]+(\.[A-Za-z_]+)+$/, { message: 'type must be an event type such as kaynko.sale.completed' })
@@ -21,6 +32,27 @@ export class EventsFilter {
   until?: string;
 }
 
+/** Filters plus the export's layout. */
+export class EventsExportQuery extends EventsFilter {
+  @ApiPropertyOptional({
+    example: 'items',
+    description:
+      'With `type`: one row per element of this list of the event (`items` of a Kaynko sale), each with its event id and receipt number, instead of one row per event.',
+  })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(100)
+  rows?: string;
+
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'Start the file with a UTF-8 byte order mark, for Excel (default false).',
+  })
+  @IsOmittable()
+  @IsIn(['true', 'false'])
+  bom?: 'true' | 'false';
+}
+
 /** Filters plus `limit` and `cursor`. */
 export class EventsQuery extends IntersectionType(PageQuery, EventsFilter) {}
 
@@ -31,6 +63,7 @@ export class EventResponse {
   @ApiProperty() sourceId: string;
   @ApiProperty({ format: 'date-time' }) receivedAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) occurredAt: string | null;
+  @ApiProperty(SALE_DOC) sale: SaleSummaryResponse | null;
   @ApiProperty({
     type: Object,
     description: "The provider's payload, validated against the type's schema (GET /v1/event-types).",

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
-import { DeliveryEntity, EventEntity, wasExpired } from '@gateway/persistence';
+import {
+  DeliveryEntity,
+  EventEntity,
+  eventSearchOrder,
+  eventSearchPattern,
+  eventSearchSql,
+  wasExpired,
+} from '@gateway/persistence';
 import { pgInstant } from '../common/iso';
 import { EventsFilter } from './events.dto';
 
@@ -22,11 +29,12 @@ export class EventsRepository {
           'AND d.endpoint_id IN (:...only))',
         { only },
       );
+    if (filter.q) q.andWhere(eventSearchSql('e', ':search'), { search: eventSearchPattern(filter.q) });
     if (filter.type) q.andWhere('e.type = :type', { type: filter.type });
     if (filter.sourceId) q.andWhere('e.source_id = :sourceId', { sourceId: filter.sourceId });
     if (filter.since) q.andWhere('e.received_at >= :since', { since: pgInstant(filter.since) });
     if (filter.until) q.andWhere('e.received_at < :until', { until: pgInstant(filter.until) });
-    return q.orderBy('e.received_at', 'DESC').addOrderBy('e.id', 'DESC');
+    return q.orderBy(filter.q ? eventSearchOrder('e') : 'e.received_at', 'DESC').addOrderBy('e.id', 'DESC');
   }
 
   /** Newest first; `after` is the (receivedAt, id) of the previous page's last event. */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { saleSummaryOf } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
 import type { VisibleEndpoints } from '../auth/auth.decorators';
 import { EventEntity } from '@gateway/persistence';
@@ -7,10 +8,9 @@ import { DeliveryResponse } from '../deliveries/deliveries.dto';
 import { iso } from '../common/iso';
 import { Page, decodeCursor, pageLimit, toPage } from '../common/pagination';
 import { csvLine } from './csv';
-import { EventResponse, EventsFilter, EventsQuery } from './events.dto';
+import { EventResponse, EventsExportQuery, EventsQuery } from './events.dto';
+import { csvLayout } from './csv-layout';
 import { EventsRepository } from './events.repository';
-
-const CSV_COLUMNS = ['id', 'type', 'provider', 'sourceId', 'receivedAt', 'occurredAt', 'data'];
 
 @Injectable()
 export class EventsService {
@@ -39,32 +39,24 @@ export class EventsService {
       }
       throw ApiError.notFound('Event');
     }
-    return { ...present(event), deliveries: shown.map(presentDelivery) };
+    const shownEvent = present(event);
+    return { ...shownEvent, deliveries: shown.map((d) => presentDelivery(d, shownEvent.sale)) };
   }
 
   /**
-   * The filtered events as CSV lines, read from the database in chunks. The header comes with the first chunk, so a
-   * query that fails at once fails before a byte is sent (and is answered as an error, not as an empty file).
+   * The filtered events as CSV lines, read from the database in chunks, in the layout the query asks for
+   * (csv-layout.ts). The header comes with the first chunk, so a query that fails at once fails before a byte is sent
+   * (and is answered as an error, not as an empty file).
    */
-  async *exportCsv(tenantId: string, filter: EventsFilter, visible: VisibleEndpoints = null): AsyncGenerator<string> {
-    let header = csvLine(CSV_COLUMNS);
-    for await (const rows of this.events.stream(tenantId, filter, visible)) {
-      yield (
-        header +
-        rows
-          .map((e) =>
-            csvLine([
-              e.id,
-              e.type,
-              e.provider,
-              e.sourceId,
-              iso(e.receivedAt),
-              iso(e.occurredAt),
-              JSON.stringify(e.data),
-            ]),
-          )
-          .join('')
-      );
+  async *exportCsv(
+    tenantId: string,
+    query: EventsExportQuery,
+    visible: VisibleEndpoints = null,
+  ): AsyncGenerator<string> {
+    const layout = csvLayout(query.type, query.rows);
+    let header = (query.bom === 'true' ? '\uFEFF' : '') + csvLine(layout.header);
+    for await (const rows of this.events.stream(tenantId, query, visible)) {
+      yield header + rows.flatMap((e) => layout.lines(e).map(csvLine)).join('');
       header = '';
     }
     if (header) yield header;
@@ -79,6 +71,7 @@ function present(e: EventEntity): EventResponse {
     sourceId: e.sourceId,
     receivedAt: iso(e.receivedAt)!,
     occurredAt: iso(e.occurredAt),
+    sale: saleSummaryOf(e.type, e.data),
     data: e.data,
   };
 }

@@ -4,13 +4,18 @@ import { PortalAccess, RequireScope, TenantId, Visible, type VisibleEndpoints } 
 import { CreateReplayDto, ReplayResponse } from './replays.dto';
 import { EndpointResponse } from '../endpoints/endpoints.dto';
 import { ReplaysService } from './replays.service';
+import { RecoverDto, RecoveryResponse } from './recoveries.dto';
+import { RecoveriesService } from './recoveries.service';
 import { Doc } from '../common/api-doc';
 
 @ApiTags('Replays')
 @ApiBearerAuth()
 @Controller('v1')
 export class ReplaysController {
-  constructor(private readonly replays: ReplaysService) {}
+  constructor(
+    private readonly replays: ReplaysService,
+    private readonly recoveries: RecoveriesService,
+  ) {}
 
   @Doc({
     summary: 'Replay a window of events to an endpoint',
@@ -35,5 +40,36 @@ export class ReplaysController {
   @PortalAccess()
   get(@TenantId() tenantId: string, @Param('id') id: string, @Visible() visible: VisibleEndpoints) {
     return this.replays.get(tenantId, id, visible);
+  }
+
+  @Doc({
+    summary: "Recover after an outage: attempt again the endpoint's deliveries that finally failed since an instant",
+    description:
+      'The same deliveries (not new ones, as a replay makes), each attempted now and then on its retry schedule; ' +
+      'answers with the job, to follow with `GET /v1/recoveries/{id}`.',
+    status: 202,
+    type: RecoveryResponse,
+    errors: [400, 404],
+    links: { id: EndpointResponse },
+  })
+  @Post('endpoints/:id/recover')
+  @RequireScope('deliveries:write')
+  @PortalAccess({ endpoint: 'id' })
+  @HttpCode(202)
+  recover(@TenantId() tenantId: string, @Param('id') endpointId: string, @Body() dto: RecoverDto) {
+    return this.recoveries.recover(tenantId, endpointId, dto);
+  }
+
+  @Doc({
+    summary: 'Get the progress of a recovery',
+    type: RecoveryResponse,
+    errors: [404],
+    links: { id: RecoveryResponse },
+  })
+  @Get('recoveries/:id')
+  @RequireScope('deliveries:read')
+  @PortalAccess()
+  getRecovery(@TenantId() tenantId: string, @Param('id') id: string, @Visible() visible: VisibleEndpoints) {
+    return this.recoveries.get(tenantId, id, visible);
   }
 }

@@ -6,10 +6,19 @@ import { ReplaysController } from './replays.controller';
 import { ReplaysRepository } from './replays.repository';
 import { ReplaysService } from './replays.service';
 import { ReplayRules } from './replay.rules';
+import { RecoveriesRepository } from './recoveries.repository';
+import { RecoveriesService } from './recoveries.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([EndpointEntity])],
   controllers: [ReplaysController],
-  providers: [ReplaysService, ReplaysRepository, EndpointsRepository, ReplayRules],
+  providers: [
+    ReplaysService,
+    ReplaysRepository,
+    RecoveriesService,
+    RecoveriesRepository,
+    EndpointsRepository,
+    ReplayRules,
+  ],
 })
 export class ReplaysModule {}

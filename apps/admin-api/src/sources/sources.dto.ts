@@ -122,7 +122,8 @@ export class SourceResponse {
     format: 'date-time',
     nullable: true,
     type: String,
-    description: 'Kaynko: when the last Test ping arrived.',
+    description:
+      'When the provider last proved it sends from this source: a request signed with its secret or carrying its URL token, or (Kaynko) the Test ping. Null until the first one.',
   })
   verifiedAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastSeenAt: string | null;

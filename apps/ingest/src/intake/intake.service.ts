@@ -85,7 +85,7 @@ export class IntakeService {
       throw new ApiError(415, 'unsupported_media_type', 'Content-Type must be application/json.');
     }
 
-    adapter.authenticate(source, request);
+    const proof = adapter.authenticate(source, request);
     const adapted = adapter.adapt(request);
 
     const event: CanonicalEventV1 = {
@@ -100,7 +100,8 @@ export class IntakeService {
       data: adapted.data,
     };
     await this.publisher.publish(event);
-    this.activity.seenNow(source.id, adapted.verifiesSource);
+    // Verified: the provider reached this source with its credentials (a signed or tokened event), or pinged it.
+    this.activity.seenNow(source.id, proof !== 'none' || adapted.verifiesSource === true);
     return event;
   }
 }

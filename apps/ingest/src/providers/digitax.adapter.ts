@@ -4,7 +4,7 @@ import { ApiError, parseJsonObject } from '@gateway/http';
 import { constantTimeEqual } from '@gateway/security';
 import { validateAgainst, validateEnvelope } from '../intake/validate-dto';
 import type { CachedSource } from '../sources/source-cache';
-import { AdaptedEvent, InboundRequest, ProviderAdapter } from './provider-adapter';
+import { AdaptedEvent, InboundRequest, Proof, ProviderAdapter } from './provider-adapter';
 
 const SPECS = new Map(DIGITAX_EVENTS.map((spec) => [spec.event, spec]));
 
@@ -16,11 +16,12 @@ const SPECS = new Map(DIGITAX_EVENTS.map((spec) => [spec.event, spec]));
 export class DigitaxAdapter implements ProviderAdapter {
   readonly provider = 'digitax' as const;
 
-  authenticate(source: CachedSource, request: InboundRequest): void {
+  authenticate(source: CachedSource, request: InboundRequest): Proof {
     const token = request.query['token'];
     if (!source.token || typeof token !== 'string' || !constantTimeEqual(token, source.token)) {
       throw new ApiError(401, 'invalid_token', 'Missing or invalid token.');
     }
+    return 'token';
   }
 
   adapt(request: InboundRequest): AdaptedEvent {

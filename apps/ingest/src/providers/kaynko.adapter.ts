@@ -5,7 +5,7 @@ import { constantTimeEqual } from '@gateway/security';
 import { verifyKaynkoSignature } from '@gateway/webhooks';
 import { validateAgainst, validateEnvelope } from '../intake/validate-dto';
 import type { CachedSource } from '../sources/source-cache';
-import { AdaptedEvent, InboundRequest, ProviderAdapter, header } from './provider-adapter';
+import { AdaptedEvent, InboundRequest, Proof, ProviderAdapter, header } from './provider-adapter';
 
 const SPECS = new Map(KAYNKO_EVENTS.map((spec) => [spec.event, spec]));
 
@@ -19,11 +19,11 @@ const SPECS = new Map(KAYNKO_EVENTS.map((spec) => [spec.event, spec]));
 export class KaynkoAdapter implements ProviderAdapter {
   readonly provider = 'kaynko' as const;
 
-  authenticate(source: CachedSource, request: InboundRequest): void {
+  authenticate(source: CachedSource, request: InboundRequest): Proof {
     if (source.secret) {
       if (!verifyKaynkoSignature(source.secret, request.body, header(request, 'x-kaynko-signature')))
         throw new ApiError(401, 'invalid_signature', 'Missing or invalid X-Kaynko-Signature.');
-      return;
+      return 'signature';
     }
     const token = request.query['token'];
     if (source.token && (typeof token !== 'string' || !constantTimeEqual(token, source.token))) {
@@ -33,6 +33,7 @@ export class KaynkoAdapter implements ProviderAdapter {
         'Missing or invalid token: this source has no secret, so its ingestUrl carries a token.',
       );
     }
+    return source.token ? 'token' : 'none';
   }
 
   adapt(request: InboundRequest): AdaptedEvent {

@@ -1,5 +1,7 @@
 import type { CachedSource } from '../sources/source-cache';
 
+export type Proof = 'signature' | 'token' | 'none';
+
 /** What a provider adapter hands to the intake, once the request is authenticated and valid. */
 export interface AdaptedEvent {
   /** Canonical type, `<provider>.<event>`. */
@@ -19,8 +21,11 @@ export interface InboundRequest {
 /** One per provider: authenticates, parses and validates its callbacks, knowing nothing of Kafka or HTTP servers. */
 export interface ProviderAdapter {
   readonly provider: CachedSource['provider'];
-  /** Throws 401 when the request is not from the source (before the body is parsed). */
-  authenticate(source: CachedSource, request: InboundRequest): void;
+  /**
+   * Throws 401 when the request is not from the source (before the body is parsed); else says how it proved it was:
+   * its signature, its URL token, or nothing (a source with neither, which only the provider's Test ping verifies).
+   */
+  authenticate(source: CachedSource, request: InboundRequest): Proof;
   /** Throws 400 naming each problem. */
   adapt(request: InboundRequest): AdaptedEvent;
 }

@@ -1,7 +1,10 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { IngestSourcesRepository } from './ingest-sources.repository';
 
-/** Remembers when each source was last seen (and pinged) and writes it every few seconds in one statement. */
+/**
+ * Remembers when each source was last seen (and last verified: a request that proved it came from the provider, or its
+ * Test ping) and writes it every few seconds in one statement.
+ */
 @Injectable()
 export class SourceActivity implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(SourceActivity.name);
@@ -21,10 +24,10 @@ export class SourceActivity implements OnModuleInit, BeforeApplicationShutdown {
     await this.flush();
   }
 
-  seenNow(sourceId: string, verifiedByPing = false): void {
+  seenNow(sourceId: string, verified = false): void {
     const now = new Date();
     this.seen.set(sourceId, now);
-    if (verifiedByPing) this.verified.set(sourceId, now);
+    if (verified) this.verified.set(sourceId, now);
   }
 
   private async flush(): Promise<void> {

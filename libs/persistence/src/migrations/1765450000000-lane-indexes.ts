@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createPartitionedIndex } from '../sql/partitioned-index';
 
 const OPEN = `status IN ('pending', 'retrying')`;
 
@@ -13,33 +14,15 @@ const INDEXES = {
 
 /**
  * The indexes of ordered endpoints' lanes, and the retry queue's index without them (replacing deliveries_due_idx,
- * which held every open delivery). Built without blocking writes to deliveries: PostgreSQL cannot build an index on a
- * partitioned table concurrently, so each one is declared on the parent only (ON ONLY: invalid, used by no query),
- * built CONCURRENTLY on each partition and attached; once every partition's is attached the parent's is valid, and
- * partitions created later get theirs with the table. Not in a transaction (CONCURRENTLY); every step is idempotent,
- * so a run cut short is finished by the next.
+ * which held every open delivery). Built without blocking writes to deliveries (createPartitionedIndex).
  */
 export class LaneIndexes1765450000000 implements MigrationInterface {
   name = 'LaneIndexes1765450000000';
   transaction = false;
 
   public async up(q: QueryRunner): Promise<void> {
-    const partitions = (await q.query(
-      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = 'deliveries'::regclass ORDER BY 1`,
-    )) as Array<{ name: string }>;
-    for (const [index, definition] of Object.entries(INDEXES)) {
-      await q.query(`CREATE INDEX IF NOT EXISTS ${index} ON ONLY deliveries ${definition}`);
-      for (const { name } of partitions) {
-        const own = `${name}_${index.replace(/^deliveries_/, '')}`.slice(0, 63);
-        await q.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${own} ON ${name} ${definition}`);
-        const attached = (await q.query(
-          `SELECT 1 FROM pg_inherits WHERE inhrelid = $1::regclass AND inhparent = $2::regclass`,
-          [own, index],
-        )) as unknown[];
-        if (!attached.length) await q.query(`ALTER INDEX ${index} ATTACH PARTITION ${own}`);
-      }
-    }
+    for (const [index, definition] of Object.entries(INDEXES))
+      await createPartitionedIndex(q, 'deliveries', index, definition);
     await q.query(`DROP INDEX IF EXISTS deliveries_due_idx`);
   }
 
