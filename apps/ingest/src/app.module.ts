@@ -16,6 +16,7 @@ import { EventPublisher } from './intake/event-publisher';
 import { IngestMetrics } from './intake/ingest.metrics';
 import { IntakeController } from './intake/intake.controller';
 import { IntakeService } from './intake/intake.service';
+import { DataValidators } from './intake/data-validators';
 import { DigitaxAdapter } from './providers/digitax.adapter';
 import { KaynkoAdapter } from './providers/kaynko.adapter';
 import { IngestSourcesRepository } from './sources/ingest-sources.repository';
@@ -63,6 +64,7 @@ export class AppModule {
         SourceActivity,
         EventPublisher,
         IngestMetrics,
+        DataValidators,
         KaynkoAdapter,
         DigitaxAdapter,
         IntakeService,

@@ -17,3 +17,4 @@ export * from './endpoint-filter';
 export * from './retry-schedule';
 export * from './endpoint-ordering';
 export * from './sale-summary';
+export * from './strict-schema';

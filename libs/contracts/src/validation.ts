@@ -22,6 +22,16 @@ export const CLASSES_WITH_NULLABLES = new Map<string, new () => object>();
 export const NULLABLE_KEY = 'gateway:nullable-properties';
 
 /** A finite JSON number whose magnitude is a believable amount of money or count (no 1e308 totals). */
+export function isAmount(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 1e12;
+}
+
+/** A non-negative integer id that fits a JavaScript number exactly. */
+export function isIntId(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** See isAmount. */
 export function IsAmount(options?: ValidationOptions): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
     registerDecorator({
@@ -30,12 +40,12 @@ export function IsAmount(options?: ValidationOptions): PropertyDecorator {
       propertyName: propertyName as string,
       options: { message: '$property must be a finite number between -1e12 and 1e12', ...options },
       validator: {
-        validate: (value: unknown) => typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 1e12,
+        validate: isAmount,
       },
     });
 }
 
-/** A non-negative integer id that fits a JavaScript number exactly. */
+/** See isIntId. */
 export function IsIntId(options?: ValidationOptions): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
     registerDecorator({
@@ -44,7 +54,7 @@ export function IsIntId(options?: ValidationOptions): PropertyDecorator {
       propertyName: propertyName as string,
       options: { message: '$property must be a non-negative integer', ...options },
       validator: {
-        validate: (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0,
+        validate: isIntId,
       },
     });
 }

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DIGITAX_EVENTS, DigitaxEnvelope, digitaxSaleTime } from '@gateway/contracts';
 import { ApiError, parseJsonObject } from '@gateway/http';
 import { constantTimeEqual } from '@gateway/security';
-import { validateAgainst, validateEnvelope } from '../intake/validate-dto';
+import { DataValidators } from '../intake/data-validators';
+import { validateEnvelope } from '../intake/validate-dto';
 import type { CachedSource } from '../sources/source-cache';
 import { AdaptedEvent, InboundRequest, Proof, ProviderAdapter } from './provider-adapter';
 
@@ -15,6 +16,8 @@ const SPECS = new Map(DIGITAX_EVENTS.map((spec) => [spec.event, spec]));
 @Injectable()
 export class DigitaxAdapter implements ProviderAdapter {
   readonly provider = 'digitax' as const;
+
+  constructor(private readonly validators: DataValidators = new DataValidators()) {}
 
   authenticate(source: CachedSource, request: InboundRequest): Proof {
     const token = request.query['token'];
@@ -34,7 +37,7 @@ export class DigitaxAdapter implements ProviderAdapter {
       const name = envelope.event.length > 100 ? `${envelope.event.slice(0, 100)}…` : envelope.event;
       throw ApiError.badRequest('unknown_event_type', `Unknown DigiTax event type "${name}".`);
     }
-    const errors = validateAgainst(spec.dataClass, envelope.data, 'data');
+    const errors = this.validators.validate(spec.dataClass, envelope.data, 'data');
     if (errors.length) throw ApiError.validation(errors);
 
     const { date, time } = envelope.data as { date?: string; time?: string };

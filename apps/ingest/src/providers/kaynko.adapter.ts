@@ -3,7 +3,8 @@ import { KAYNKO_EVENTS, KaynkoEnvelope } from '@gateway/contracts';
 import { ApiError, parseJsonObject } from '@gateway/http';
 import { constantTimeEqual } from '@gateway/security';
 import { verifyKaynkoSignature } from '@gateway/webhooks';
-import { validateAgainst, validateEnvelope } from '../intake/validate-dto';
+import { DataValidators } from '../intake/data-validators';
+import { validateEnvelope } from '../intake/validate-dto';
 import type { CachedSource } from '../sources/source-cache';
 import { AdaptedEvent, InboundRequest, Proof, ProviderAdapter, header } from './provider-adapter';
 
@@ -18,6 +19,8 @@ const SPECS = new Map(KAYNKO_EVENTS.map((spec) => [spec.event, spec]));
 @Injectable()
 export class KaynkoAdapter implements ProviderAdapter {
   readonly provider = 'kaynko' as const;
+
+  constructor(private readonly validators: DataValidators = new DataValidators()) {}
 
   authenticate(source: CachedSource, request: InboundRequest): Proof {
     if (source.secret) {
@@ -56,7 +59,7 @@ export class KaynkoAdapter implements ProviderAdapter {
     if (!spec) {
       throw ApiError.badRequest('unknown_event_type', `Unknown Kaynko event type "${truncate(envelope.event)}".`);
     }
-    const errors = validateAgainst(spec.dataClass, envelope.data, 'data');
+    const errors = this.validators.validate(spec.dataClass, envelope.data, 'data');
     if (spec.timestampRequired && envelope.timestamp === undefined) {
       errors.unshift({ field: 'timestamp', reason: `is required for ${spec.event}` });
     }

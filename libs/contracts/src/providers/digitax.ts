@@ -35,6 +35,16 @@ export const DIGITAX_QUEUE_STATUSES = [
 export const KRA_TAX_TYPES = ['A', 'B', 'C', 'D', 'E'] as const;
 
 /** A string or a safe integer (DigiTax's example and schema disagree). */
+export function isStringOrInt(value: unknown): boolean {
+  return (
+    (typeof value === 'string' && value.length <= 100) || (typeof value === 'number' && Number.isSafeInteger(value))
+  );
+}
+
+export function isDdMmYyyy(value: unknown): boolean {
+  return typeof value === 'string' && parseDdMmYyyy(value) !== null;
+}
+
 export function IsStringOrInt(options?: ValidationOptions): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
     registerDecorator({
@@ -42,11 +52,7 @@ export function IsStringOrInt(options?: ValidationOptions): PropertyDecorator {
       target: target.constructor,
       propertyName: propertyName as string,
       options: { message: '$property must be a string or an integer', ...options },
-      validator: {
-        validate: (value: unknown) =>
-          (typeof value === 'string' && value.length <= 100) ||
-          (typeof value === 'number' && Number.isSafeInteger(value)),
-      },
+      validator: { validate: isStringOrInt },
     });
 }
 
@@ -58,7 +64,7 @@ export function IsDdMmYyyy(options?: ValidationOptions): PropertyDecorator {
       target: target.constructor,
       propertyName: propertyName as string,
       options: { message: '$property must be a date as dd/mm/yyyy', ...options },
-      validator: { validate: (value: unknown) => typeof value === 'string' && parseDdMmYyyy(value) !== null },
+      validator: { validate: isDdMmYyyy },
     });
 }
 

@@ -60,6 +60,8 @@ export class KaynkoSaleCompletedData {
 
   @IsArray()
   @ArrayMaxSize(10_000)
+  // Each an object: ValidateNested alone lets a nested array (`[[]]`) through.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => KaynkoSaleItem)
   items: KaynkoSaleItem[];
