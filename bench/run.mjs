@@ -243,6 +243,7 @@ async function main() {
   if (flags.only) {
     const brief = (run) => run && { perSecond: run.perSecond, latency: run.latency, sendLateness: run.sendLateness };
     const figures = {
+      httpMax: brief(httpMax),
       ingestMax: brief(ingestMax),
       ingestFixed: brief(ingestFixed),
       e2e,
