@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { Browser, Page, Request, chromium } from 'playwright-core';
 import {
   GatewayProcesses,
@@ -30,6 +31,10 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
   let key: string;
   let admin: string;
   const consoleErrors: string[] = [];
+  /** The ids of the events the later tests send (a sale's receipt number → its event id). */
+  const sales: Record<string, string> = {};
+  /** The receiver's usual answer (200), put back after an outage. */
+  const healthy = receiver.behaviour;
   /** Every admin API answer the console received, checked against the OpenAPI document as it arrives. */
   const browserAnswers: Array<Promise<string | null>> = [];
 
@@ -49,7 +54,12 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
         '--disable-sync',
       ],
     });
-    const context = await browser.newContext({ viewport: { width: 1180, height: 820 } });
+    // A Nairobi shop's browser: pages print their times in its zone (GMT+3), and amounts as en-US writes them.
+    const context = await browser.newContext({
+      viewport: { width: 1180, height: 820 },
+      locale: 'en-US',
+      timezoneId: 'Africa/Nairobi',
+    });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: admin });
     // Requests whose answer arrived whole; one the console gave up on (it left the page) has no answer to check.
     context.on('requestfinished', (request) => {
@@ -84,8 +94,31 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
   }
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  const section = (name: string) =>
-    page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name }).click();
+  /** Opens a section from the navigation, and waits until the console shows it (not the page it leaves). */
+  const section = async (name: string) => {
+    const nav = page.getByRole('navigation', { name: 'Sections' });
+    await nav.getByRole('link', { name }).click();
+    await nav.locator('a[aria-current="page"]', { hasText: name }).waitFor();
+  };
+  /** Types into the list's search box and presses Enter, as a merchant looks for a receipt. */
+  const search = async (text: string) => {
+    await page.getByRole('searchbox', { name: 'Search' }).fill(text);
+    await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
+  };
+  /** A Kaynko sale with its own sale id and receipt number, from Shop 1 (the deliveries test's source). */
+  const sendSale = async (saleId: number, receiptNumber: string) => {
+    const sources = (await call('GET', `${admin}/v1/sources?limit=100`, { key })).body.data as Array<{
+      name: string;
+      ingestUrl: string;
+    }>;
+    const shop = sources.find((s) => s.name === 'Shop 1')!;
+    const sale = KAYNKO_EXAMPLES['sale.completed'];
+    const body = JSON.stringify({ ...sale, data: { ...sale.data, saleId, receiptNumber } });
+    const accepted = await sendKaynko(shop.ingestUrl, SECRET, body);
+    expect(accepted.status).toBe(202);
+    sales[receiptNumber] = accepted.body.id as string;
+  };
+  const overflows = () => page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
 
   it('is served under /console with a strict content security policy', async () => {
     const res = await fetch(`${admin}/console/`);
@@ -128,6 +161,36 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
     expect(page.url()).not.toContain(key);
     expect(await page.evaluate('sessionStorage.length')).toBe(1);
+  });
+
+  it('explains at sign-in that the operator key is not for the console, and does not sign in with it', async () => {
+    // A tab of its own: its own session storage, and the 403 the check provokes on purpose allowed in its log.
+    const tab = await page.context().newPage();
+    const errors: string[] = [];
+    tab.on('console', (m) => {
+      // GET /v1/tenant refuses the operator key (403): that is how the sign-in tells it apart.
+      if (m.type() === 'error' && !/status of 403/.test(m.text())) errors.push(m.text());
+    });
+    try {
+      await tab.goto(`${admin}/console/`);
+      await tab.getByLabel('API key').fill(gateway.operatorKey);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      const explained = tab.getByRole('alert').filter({ hasText: 'This is the operator key' });
+      await explained.waitFor();
+      const text = await explained.textContent();
+      // What to do instead: a tenant API key, or a portal link.
+      expect(text).toContain('POST /v1/tenants/{id}/api-keys');
+      expect(text).toContain('POST /v1/portal-sessions');
+      await tab.screenshot({ path: join(SHOTS, 'sign-in-operator.png'), fullPage: true });
+      // Not signed in: still the sign-in form, the key neither kept nor left in the field, no section behind it.
+      expect(await tab.evaluate('sessionStorage.length')).toBe(0);
+      expect(await tab.getByLabel('API key').inputValue()).toBe('');
+      expect(await tab.getByRole('navigation', { name: 'Sections' }).count()).toBe(0);
+      expect(await tab.getByText('may not do this').count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await tab.close();
+    }
   });
 
   it('adds an endpoint, tests it, shows and rotates its secret', async () => {
@@ -254,7 +317,7 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
   it('replays the last hour to the endpoint and shows its progress to the end', async () => {
     await section('Replay');
     await page.getByTestId('retention').getByText('a replay reaches back to').waitFor();
-    await page.getByLabel('Endpoint').selectOption({ index: 1 });
+    await page.getByRole('combobox', { name: /^Endpoint/ }).selectOption({ index: 1 });
     await page.getByRole('button', { name: 'Replay these events' }).click();
     await page.locator('.progress-frame', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
     // `completed` says every delivery is scheduled; the bar fills as they finish (the page polls every second), which
@@ -299,6 +362,237 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
     const overflow = await page.evaluate('document.documentElement.scrollWidth > window.innerWidth');
     expect(overflow).toBe(false);
     await shot('deliveries-phone');
+  });
+
+  it('finds a sale by its receipt number, in events and in deliveries, with its total, payment method and time', async () => {
+    await page.setViewportSize({ width: 1180, height: 820 });
+    await sendSale(101, 'KNK-0101');
+    await sendSale(102, 'KNK-0102');
+    const seed = KAYNKO_EXAMPLES['sale.completed'].data;
+    expect([seed.total, seed.currency, seed.paymentMethod]).toEqual([15.5, 'USD', 'cash']);
+
+    await section('Events');
+    await search('KNK-0101');
+    await page.waitForURL(/#\/events\?q=KNK-0101$/);
+    // Fan-out stores the event a moment after ingest accepted it: the list refreshes by itself. The line says what the
+    // search found once its answer is shown (the list of before the search is never taken for it).
+    await page
+      .getByTestId('found')
+      .getByText('1 event found for “KNK-0101”', { exact: true })
+      .waitFor({ timeout: 15_000 });
+    const event = page.locator('li.row', { hasText: 'KNK-0101' });
+    expect(await page.locator('li.row').count()).toBe(1);
+    expect(await event.innerText()).toMatch(/kaynko\.sale\.completed\s+Receipt KNK-0101\s+15\.50 USD\s+cash/);
+    expect(await event.locator('time').getAttribute('title')).toMatch(/GMT\+3$/);
+    // The search combines with the type filter (in the URL too), and says when nothing matches.
+    await page.getByLabel('Event type').fill('kaynko.sale.voided');
+    await page.getByLabel('Event type').press('Enter');
+    await page.waitForURL(/#\/events\?q=KNK-0101&type=kaynko\.sale\.voided$/);
+    await page.getByText('No event matches “KNK-0101” among kaynko.sale.voided.').waitFor();
+    await page.getByLabel('Event type').fill('');
+    await page.getByLabel('Event type').press('Enter');
+    await page.waitForURL(/#\/events\?q=KNK-0101$/);
+    await page.getByTestId('found').getByText('1 event found for “KNK-0101”', { exact: true }).waitFor();
+    await event.waitFor();
+    await shot('events-search');
+
+    await section('Deliveries');
+    await search('KNK-0101');
+    await page.waitForURL(/#\/deliveries\?q=KNK-0101$/);
+    // One endpoint subscribes to sales: one delivery.
+    await page
+      .getByTestId('found')
+      .getByText('1 delivery found for “KNK-0101”', { exact: true })
+      .waitFor({ timeout: 15_000 });
+    const delivery = page.locator('li.row', { hasText: 'KNK-0101' });
+    expect(await page.locator('li.row').count()).toBe(1);
+    await delivery.filter({ hasText: 'succeeded' }).waitFor({ timeout: 15_000 });
+    // Combined with the outcome filter.
+    await page.getByLabel('Status').selectOption('failed');
+    await page.waitForURL(/#\/deliveries\?q=KNK-0101&status=failed$/);
+    await page.getByText('No delivery of an event matching “KNK-0101”.').waitFor();
+    await page.getByLabel('Status').selectOption('succeeded');
+    await page.waitForURL(/#\/deliveries\?q=KNK-0101&status=succeeded$/);
+    await delivery.waitFor();
+    expect(await delivery.innerText()).toMatch(/Receipt KNK-0101\s+15\.50 USD\s+cash/);
+    expect(await delivery.innerText()).toContain(receiver.url('/hook'));
+    expect(await delivery.locator('time').getAttribute('title')).toMatch(/GMT\+3$/);
+    await shot('deliveries-search');
+  });
+
+  it('exports the sales it finds, and their line items, as files a spreadsheet opens', async () => {
+    await section('Events');
+    await search('KNK-0101');
+    // The exports take the filters the list shows.
+    await page.getByTestId('found').getByText('1 event found for “KNK-0101”', { exact: true }).waitFor();
+    const saved = async (button: string) => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: button }).click(),
+      ]);
+      return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
+    };
+    const { items, ...fields } = { ...KAYNKO_EXAMPLES['sale.completed'].data, saleId: 101, receiptNumber: 'KNK-0101' };
+    const text = (record: object) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, String(v)]));
+
+    const salesFile = await saved('Export sales');
+    expect(salesFile.name).toBe('sales.csv');
+    expect([...salesFile.bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // the BOM Excel needs for UTF-8
+    expect(parse(salesFile.bytes.toString('utf8'), { bom: true, columns: true })).toEqual([
+      {
+        eventId: sales['KNK-0101'],
+        receivedAt: expect.any(String),
+        occurredAt: expect.any(String),
+        sourceId: expect.stringMatching(/^src_/),
+        ...text(fields),
+        items: String(items.length),
+      },
+    ]);
+
+    const itemsFile = await saved('Export line items');
+    expect(itemsFile.name).toBe('sale-items.csv');
+    expect(parse(itemsFile.bytes.toString('utf8'), { bom: true, columns: true })).toEqual(
+      items.map((item, i) => ({
+        eventId: sales['KNK-0101'],
+        receiptNumber: 'KNK-0101',
+        line: String(i + 1),
+        ...text(item),
+      })),
+    );
+  });
+
+  it('says what became of a delivery that failed for good: its endpoint, "Exhausted", every time with its zone', async () => {
+    // The accountant's receiver is down; each delivery to it is retried once, a second later (its own schedule).
+    receiver.behaviour = (req, res) => {
+      if (req.path === '/books') res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
+      else void healthy(req, res);
+    };
+    const accountant = await call('POST', `${admin}/v1/endpoints`, {
+      key,
+      body: {
+        url: receiver.url('/books'),
+        name: 'Accountant',
+        eventTypes: ['kaynko.sale.completed'],
+        retrySchedule: ['1s'],
+      },
+    });
+    expect(accountant.status).toBe(201);
+    await sendSale(201, 'KNK-0201');
+    await sendSale(202, 'KNK-0202');
+
+    // The merchant opens the endpoint, then its failed deliveries.
+    await section('Endpoints');
+    await page.locator('li.row', { hasText: 'Accountant' }).getByRole('link').click();
+    await page.getByRole('heading', { name: 'Accountant' }).waitFor();
+    await page.getByRole('main').getByRole('link', { name: 'Deliveries', exact: true }).click();
+    await page.getByLabel('Status').selectOption('failed');
+    await page.waitForURL(/#\/deliveries\?endpointId=ep_\w+&status=failed$/);
+    // Failed for good after the retry: the list refreshes by itself.
+    for (const receipt of ['KNK-0201', 'KNK-0202'])
+      await page.locator('li.row', { hasText: receipt }).filter({ hasText: 'failed' }).waitFor({ timeout: 20_000 });
+    await page.locator('li.row', { hasText: 'KNK-0201' }).getByRole('link').click();
+
+    await page.getByTestId('delivery-state').filter({ hasText: 'Exhausted: all 2 attempts failed' }).waitFor();
+    await page.locator('header.bar .status', { hasText: 'exhausted' }).waitFor();
+    const endpoint = page.getByTestId('delivery-endpoint');
+    expect(await endpoint.getByRole('link').textContent()).toBe('Accountant');
+    expect(await endpoint.textContent()).toContain(receiver.url('/books'));
+    expect(await page.locator('main').innerText()).toMatch(/Receipt KNK-0201\s+15\.50 USD\s+cash/);
+    // Times with their time zone (this browser's: Nairobi's).
+    expect(await page.getByTestId('delivery-created').textContent()).toMatch(/^Created .*\d:\d\d:\d\d\s[AP]M GMT\+3$/);
+    const attempts = await page.locator('ol.attempts > li').allInnerTexts();
+    expect(attempts).toHaveLength(2);
+    for (const attempt of attempts) expect(attempt).toMatch(/503[\s\S]*\d:\d\d:\d\d\s[AP]M GMT\+3/);
+    await shot('delivery-failed');
+  });
+
+  it('recovers the deliveries that failed during the outage, and follows them to the end', async () => {
+    // From the failed delivery to its endpoint, which says it is failing and offers to recover.
+    await page.getByTestId('delivery-endpoint').getByRole('link', { name: 'Accountant' }).click();
+    await page.getByRole('heading', { name: 'Accountant' }).waitFor();
+    await page.locator('header.bar .status', { hasText: 'failing' }).waitFor();
+    const since = page.getByLabel('Recover failed deliveries since');
+    expect(await since.inputValue()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d$/); // from when it started failing
+    await shot('endpoint-failing');
+
+    // The receiver is back.
+    receiver.behaviour = healthy;
+    const before = receiver.requests.length;
+    await page.getByRole('button', { name: 'Recover failed deliveries' }).click();
+    await page
+      .getByTestId('recovery')
+      .filter({ hasText: 'completed' })
+      .filter({ hasText: '2 of 2 delivered, 0 failed' })
+      .waitFor({ timeout: 20_000 });
+    // The same two deliveries (their events' ids), once each; and the endpoint is healthy again.
+    const resent = receiver.requests.slice(before);
+    expect(resent.map((r) => r.path)).toEqual(['/books', '/books']);
+    expect(resent.map((r) => r.headers['webhook-id']).sort()).toEqual([sales['KNK-0201'], sales['KNK-0202']].sort());
+    await page.locator('header.bar .status', { hasText: 'healthy' }).waitFor();
+    await shot('endpoint-recover');
+  });
+
+  it('replays only the event type chosen', async () => {
+    await section('Replay');
+    await page.getByTestId('retention').getByText('a replay reaches back to').waitFor();
+    await page.getByRole('combobox', { name: /^Endpoint/ }).selectOption({ label: receiver.url('/hook') });
+    await page.getByText("None chosen: the endpoint's own event types (kaynko.sale.completed).").waitFor();
+    await page.locator('summary', { hasText: 'kaynko' }).click();
+    await page.getByRole('checkbox', { name: 'kaynko.sale.voided' }).check();
+    await shot('replay-types');
+    const [started] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && /\/v1\/endpoints\/[^/]+\/replay$/.test(r.url())),
+      page.getByRole('button', { name: 'Replay these events' }).click(),
+    ]);
+    expect(started.request().postDataJSON()).toMatchObject({ eventTypes: ['kaynko.sale.voided'] });
+    // Till 2's voided sale is the only event of that type in the last hour; none of the sales goes again.
+    const replay = await started.json();
+    expect([replay.total, replay.eventTypes]).toEqual([1, ['kaynko.sale.voided']]);
+    await page
+      .locator('.progress-frame', { hasText: 'completed' })
+      .filter({ hasText: '1 of 1 done' })
+      .waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('replay-types').textContent()).toBe('Event types: kaynko.sale.voided');
+  });
+
+  it('reaches every section on a phone (390 px): the navigation wraps, nothing runs off the side', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const nav = page.getByRole('navigation', { name: 'Sections' });
+    // Each section, its heading, and what shows that its page has loaded.
+    const sections: Array<[string, string, () => Promise<void>]> = [
+      ['Endpoints', 'Endpoints', () => page.locator('li.row', { hasText: 'Accountant' }).waitFor()],
+      ['Deliveries', 'Recent deliveries', () => page.locator('li.row', { hasText: 'KNK-0202' }).first().waitFor()],
+      ['Events', 'Events', () => page.locator('li.row', { hasText: 'KNK-0202' }).waitFor()],
+      ['Sources', 'Sources', () => page.locator('li.row', { hasText: 'Shop 1' }).waitFor()],
+      ['Replay', 'Replay', () => page.getByTestId('retention').getByText('reaches back').waitFor()],
+      ['Qerko', 'Qerko requests', () => page.getByText('Nothing here yet.').waitFor()],
+    ];
+    expect(await nav.getByRole('link').allTextContents()).toEqual(sections.map(([label]) => label));
+    for (const [label, heading, loaded] of sections) {
+      const link = nav.getByRole('link', { name: label, exact: true });
+      // In sight as it is: inside the screen's width, not behind a horizontal scroll.
+      const box = (await link.boundingBox())!;
+      expect([label, box.x >= 0 && box.x + box.width <= 390]).toEqual([label, true]);
+      await link.click();
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      await loaded();
+      expect([label, await overflows()]).toEqual([label, false]);
+      if (label === 'Events') await shot('events-phone');
+    }
+    // The pages a merchant opens from the lists fit too.
+    await section('Deliveries');
+    await search('KNK-0201');
+    await page.getByTestId('found').getByText('2 deliveries found for “KNK-0201”', { exact: true }).waitFor();
+    await page.locator('li.row', { hasText: 'Accountant' }).getByRole('link').click();
+    await page.getByTestId('delivery-state').waitFor();
+    expect(await overflows()).toBe(false);
+    await page.getByTestId('delivery-endpoint').getByRole('link').click();
+    await page.getByRole('heading', { name: 'Accountant' }).waitFor();
+    expect(await overflows()).toBe(false);
+    await shot('nav-phone');
+    // Where the next test expects the console: the deliveries.
+    await section('Deliveries');
+    await page.getByRole('heading', { name: 'Recent deliveries' }).waitFor();
   });
 
   it('opens a portal link once: its tenant, its one endpoint, nothing it may not do, no token left', async () => {

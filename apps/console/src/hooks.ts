@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api } from './api';
 
 export interface Loaded<T> {
@@ -8,21 +8,26 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** GETs `path` (again when it changes, and every `refreshMs` if given); keeps the last data while reloading. */
+/**
+ * GETs `path` (again when it changes, and every `refreshMs` if given). A refresh keeps the last data while it loads;
+ * another path never shows the previous path's data (a list searched for something else is not that search's answer).
+ */
 export function useApi<T>(path: string | null, refreshMs?: number): Loaded<T> {
-  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: path !== null });
+  const [state, setState] = useState<{ path: string | null; data?: T; error?: ApiError; loading: boolean }>({
+    path,
+    loading: path !== null,
+  });
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  const current = useRef(path);
-  current.current = path;
 
   useEffect(() => {
     if (path === null) return;
     let cancelled = false;
-    setState((s) => ({ ...s, loading: true }));
+    setState((s) => ({ path, data: s.path === path ? s.data : undefined, loading: true }));
     api<T>('GET', path).then(
-      (data) => !cancelled && setState({ data, loading: false }),
-      (error: ApiError) => !cancelled && setState((s) => ({ data: s.data, error, loading: false })),
+      (data) => !cancelled && setState({ path, data, loading: false }),
+      (error: ApiError) =>
+        !cancelled && setState((s) => ({ path, data: s.path === path ? s.data : undefined, error, loading: false })),
     );
     return () => {
       cancelled = true;
@@ -37,7 +42,8 @@ export function useApi<T>(path: string | null, refreshMs?: number): Loaded<T> {
     return () => clearInterval(timer);
   }, [refreshMs, path, reload]);
 
-  return { ...state, reload };
+  if (state.path !== path) return { loading: path !== null, reload };
+  return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 
 /** The current hash route, e.g. `#/deliveries/dlv_1` → ['deliveries', 'dlv_1'], and its query. */
@@ -57,6 +63,17 @@ export function useRoute(): { parts: string[]; query: URLSearchParams } {
 
 export function navigate(hash: string): void {
   window.location.hash = hash;
+}
+
+/** Goes to `section` with `query` changed by `changes` (an empty value drops its parameter): filters combine. */
+export function navigateWith(section: string, query: URLSearchParams, changes: Record<string, string>): void {
+  const next = new URLSearchParams(query);
+  for (const [name, value] of Object.entries(changes)) {
+    if (value) next.set(name, value);
+    else next.delete(name);
+  }
+  const search = next.toString();
+  navigate(`#/${section}${search ? `?${search}` : ''}`);
 }
 
 /** What a button or form does: which action is running, and why the last one failed (shown to the person). */

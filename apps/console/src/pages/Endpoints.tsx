@@ -1,9 +1,9 @@
-import { FormEvent, useMemo, useState } from 'react';
-import { Endpoint, EndpointStats, EventType, Page, api } from '../api';
+import { FormEvent, useEffect, useMemo, useState } from 'react';
+import { Delivery, Endpoint, EndpointStats, EventType, Page, Recovery, api } from '../api';
 import { EndpointChart } from '../chart';
 import { navigate, useAction, useApi } from '../hooks';
 import { useCapabilities } from '../portal';
-import { Field, ListFrame, Problem, Status, when } from '../ui';
+import { Field, ListFrame, Problem, Status, at, localInput, localZone, when } from '../ui';
 
 function health(endpoint: Endpoint): string {
   if (!endpoint.enabled) return 'disabled';
@@ -55,7 +55,17 @@ function EndpointRow({ endpoint }: { endpoint: Endpoint }) {
 }
 
 /** Event types grouped by provider, with each provider's wildcard, as the API accepts them. */
-function EventTypePicker({ value, onChange }: { value: string[]; onChange: (v: string[]) => void }) {
+export function EventTypePicker({
+  value,
+  onChange,
+  legend = 'Event types',
+  hint,
+}: {
+  value: string[];
+  onChange: (v: string[]) => void;
+  legend?: string;
+  hint?: string;
+}) {
   const catalog = useApi<{ data: EventType[] }>('/v1/event-types');
   const groups = useMemo(() => {
     const byProvider = new Map<string, EventType[]>();
@@ -65,7 +75,8 @@ function EventTypePicker({ value, onChange }: { value: string[]; onChange: (v: s
   const toggle = (type: string) => onChange(value.includes(type) ? value.filter((v) => v !== type) : [...value, type]);
   return (
     <fieldset className="types">
-      <legend>Event types</legend>
+      <legend>{legend}</legend>
+      {hint && <small className="muted">{hint}</small>}
       <Problem error={catalog.error} />
       <label className="check">
         <input type="checkbox" checked={value.includes('*')} onChange={() => toggle('*')} /> Everything (<code>*</code>)
@@ -275,16 +286,23 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
   const [test, setTest] = useState<TestOutcome>();
   const { busy, error, run } = useAction();
   const can = useCapabilities();
+  // Whether there is anything to recover (only asked when the caller may recover it).
+  const failed = useApi<Page<Delivery>>(
+    can.write ? `/v1/deliveries?endpointId=${id}&status=failed&limit=1` : null,
+    30_000,
+  );
 
-  if (!endpoint.data)
+  // The page appears with what decides its layout (the recover form or not): nothing moves in afterwards.
+  if (!endpoint.data || (failed.loading && !failed.data && !failed.error))
     return (
       <section className="panel">
         <Problem error={endpoint.error} />
-        {endpoint.loading && <p>Loading…</p>}
+        {(endpoint.loading || failed.loading) && <p>Loading…</p>}
       </section>
     );
   const e = endpoint.data;
   if (editing) return <EndpointForm endpoint={e} onSaved={endpoint.reload} />;
+  const failing = e.failingSince !== null || (failed.data?.data.length ?? 0) > 0;
   return (
     <section className="panel">
       <header className="bar">
@@ -370,6 +388,16 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
           )}
         </p>
       )}
+      {can.write && (
+        <RecoverForm
+          endpoint={e}
+          failing={failing}
+          onFinished={() => {
+            endpoint.reload();
+            failed.reload();
+          }}
+        />
+      )}
       {/* Showing the secret is a write-scoped route too: a read-only session sees neither it nor its buttons. */}
       {can.write && (
         <>
@@ -428,32 +456,121 @@ export function EndpointDetail({ id, editing }: { id: string; editing: boolean }
       {stats.data?.ordering?.held.length ? (
         <>
           <h3>Held back</h3>
-          <table>
-            <thead>
-              <tr>
-                <th>Key</th>
-                <th>Waiting</th>
-                <th>Held by</th>
-                <th>Attempts</th>
-                <th>Next attempt</th>
-              </tr>
-            </thead>
-            <tbody>
-              {stats.data.ordering.held.map((h) => (
-                <tr key={h.deliveryId}>
-                  <td>{h.key ?? `source ${h.sourceId}`}</td>
-                  <td>{h.waiting}</td>
-                  <td>
-                    <a href={`#/deliveries/${h.deliveryId}`}>{h.deliveryId}</a>
-                  </td>
-                  <td>{h.attempts}</td>
-                  <td>{h.nextAttemptAt ? new Date(h.nextAttemptAt).toLocaleString() : '—'}</td>
+          <div className="table-frame">
+            <table>
+              <thead>
+                <tr>
+                  <th>Key</th>
+                  <th>Waiting</th>
+                  <th>Held by</th>
+                  <th>Attempts</th>
+                  <th>Next attempt</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {stats.data.ordering.held.map((h) => (
+                  <tr key={h.deliveryId}>
+                    <td>{h.key ?? `source ${h.sourceId}`}</td>
+                    <td>{h.waiting}</td>
+                    <td>
+                      <a href={`#/deliveries/${h.deliveryId}`}>{h.deliveryId}</a>
+                    </td>
+                    <td>{h.attempts}</td>
+                    <td>{at(h.nextAttemptAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       ) : null}
+    </section>
+  );
+}
+
+/**
+ * After an outage: attempts again, in one go, the endpoint's deliveries that failed for good since an instant (by
+ * default a minute before it started failing — a delivery is created just before its first attempt — else 24 h
+ * ago), and follows the recovery to its end. Offered while the endpoint is failing or has failed deliveries, and
+ * until the recovery it started is followed to its end.
+ */
+function RecoverForm({
+  endpoint,
+  failing,
+  onFinished,
+}: {
+  endpoint: Endpoint;
+  failing: boolean;
+  onFinished: () => void;
+}) {
+  const [since, setSince] = useState(() =>
+    localInput(
+      endpoint.failingSince
+        ? new Date(new Date(endpoint.failingSince).getTime() - 60_000)
+        : new Date(Date.now() - 86_400_000),
+    ),
+  );
+  const [recoveryId, setRecoveryId] = useState<string>();
+  const { busy, error, run } = useAction();
+  /** The recovery followed to its end (its numbers no longer change: no more polling). */
+  const [done, setDone] = useState<string>();
+  const running = recoveryId !== undefined && done !== recoveryId;
+  const recovery = useApi<Recovery>(recoveryId ? `/v1/recoveries/${recoveryId}` : null, running ? 1_000 : undefined);
+  const r = recovery.data;
+  useEffect(() => {
+    if (r?.status !== 'completed' || done === r.id) return;
+    setDone(r.id);
+    onFinished();
+  }, [r, done, onFinished]);
+  if (!failing && !recoveryId) return null;
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    void run('recover', async () => {
+      const started = await api<Recovery>('POST', `/v1/endpoints/${endpoint.id}/recover`, {
+        since: new Date(since).toISOString(),
+      });
+      setRecoveryId(started.id);
+    });
+  }
+
+  return (
+    <section className="recover" aria-labelledby="recover-heading">
+      <h3 id="recover-heading">Recover failed deliveries</h3>
+      {endpoint.failingSince && (
+        <p className="outcome bad">Every attempt has failed since {at(endpoint.failingSince)}.</p>
+      )}
+      <form onSubmit={submit}>
+        <Field
+          label="Recover failed deliveries since"
+          hint={`Your time (${localZone()}). Deliveries made since then that failed for good are attempted again.`}
+        >
+          <input
+            type="datetime-local"
+            value={since}
+            max={localInput(new Date())}
+            onChange={(ev) => setSince(ev.target.value)}
+            required
+          />
+        </Field>
+        <button type="submit" disabled={busy !== undefined || running}>
+          {busy ? 'Starting…' : 'Recover failed deliveries'}
+        </button>
+      </form>
+      <Problem error={error ?? recovery.error} />
+      <div className="progress-frame" aria-live="polite">
+        {r && (
+          <>
+            <progress max={1} value={r.progress} aria-label="Recovery progress" />
+            <p role="status" data-testid="recovery">
+              <Status value={r.status} />{' '}
+              {r.total === 0
+                ? `No delivery failed for good since ${at(r.since)}: nothing to recover.`
+                : `${r.succeeded} of ${r.total} delivered, ${r.failed} failed`}
+            </p>
+          </>
+        )}
+      </div>
     </section>
   );
 }
