@@ -90,6 +90,10 @@ describe('npm run bench -- --smoke', () => {
     // Ratio targets need the CPU of the bare server and of each ten-endpoint round to be measured.
     expect(r.ratios.ingestCpuPerEventToBareCpuPerRequest).toBeGreaterThan(0);
     expect(r.ratios.tenBoxCpuPerDeliveryToReceivers).toBeGreaterThan(1);
+    // Latency at half each scenario's maximum rate, in phases of their own.
+    for (const half of [r.ingest.halfLoad, r.endToEnd.one.halfLoad, r.endToEnd.ten.halfLoad])
+      expect(half).toMatchObject({ rate: expect.any(Number), latency: { p99: expect.any(Number) } });
+    expect(r.endToEnd.ten.halfLoad.lost).toBe(0);
     expect(r.targets).toHaveLength(12);
     for (const t of r.targets) expect(typeof t.value).toBe('number');
   });
