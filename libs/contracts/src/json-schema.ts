@@ -47,18 +47,22 @@ function resolve(schema: unknown, cls?: new () => object): unknown {
   const out: Schema = {};
   for (const [key, value] of Object.entries(object)) out[key] = resolve(value);
   const nullable = cls ? (Reflect.getMetadata(NULLABLE_KEY, cls) as Set<string> | undefined) : undefined;
-  if (nullable && out['properties']) {
-    const properties = out['properties'] as Schema;
-    // Nullable means present-but-maybe-null: required, and null allowed (the generator reads ValidateIf as optional).
-    const required = new Set((out['required'] as string[] | undefined) ?? []);
-    for (const name of nullable) {
-      if (!properties[name]) continue;
-      properties[name] = { anyOf: [properties[name], { type: 'null' }] };
-      required.add(name);
-    }
-    out['required'] = [...required];
-  }
+  // Nullable means present-but-maybe-null: required, and null allowed (the generator reads ValidateIf as optional).
+  if (nullable) allowNull(out, nullable, { required: true });
   return out;
+}
+
+/** Lets `names` of an object schema be null as well; `required` makes them required too (Nullable's meaning). */
+export function allowNull(schema: Schema, names: Iterable<string>, { required }: { required: boolean }): void {
+  const properties = schema['properties'] as Schema | undefined;
+  if (!properties) return;
+  const requiredNames = new Set((schema['required'] as string[] | undefined) ?? []);
+  for (const name of names) {
+    if (!properties[name]) continue;
+    properties[name] = { anyOf: [properties[name], { type: 'null' }] };
+    if (required) requiredNames.add(name);
+  }
+  schema['required'] = [...requiredNames];
 }
 
 export interface EventTypeDescription {

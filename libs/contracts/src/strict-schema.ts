@@ -2,6 +2,7 @@
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { ValidationTypes, getMetadataStorage } from 'class-validator';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import { allowNull } from './json-schema';
 import { isDdMmYyyy, isStringOrInt } from './providers/digitax';
 import { NULLABLE_KEY, isAmount, isIntId, isRfc3339Instant } from './validation';
 
@@ -73,17 +74,10 @@ export function strictDataSchema(cls: new () => object): Schema | null {
     const out: Schema = {};
     for (const [key, value] of Object.entries(object)) out[key] = resolve(value);
     if (typeof out['x-rule'] === 'string' && !CUSTOM_RULES[out['x-rule']]) eligible = false;
-    if (owner && out['properties']) {
-      const properties = out['properties'] as Schema;
-      const required = new Set((out['required'] as string[] | undefined) ?? []);
-      const nullable = (Reflect.getMetadata(NULLABLE_KEY, owner) as Set<string> | undefined) ?? new Set<string>();
+    if (owner) {
       // Nullable: present, maybe null. IsOptional: absent, or null (class-validator skips both), else checked.
-      for (const name of [...nullable, ...optionals(owner)]) {
-        if (!properties[name]) continue;
-        properties[name] = { anyOf: [properties[name], { type: 'null' }] };
-        if (nullable.has(name)) required.add(name);
-      }
-      out['required'] = [...required];
+      allowNull(out, (Reflect.getMetadata(NULLABLE_KEY, owner) as Set<string> | undefined) ?? [], { required: true });
+      allowNull(out, optionals(owner), { required: false });
     }
     return out;
   };
