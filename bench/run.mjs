@@ -11,12 +11,13 @@
 //   npm run bench -- --report FILE   only rewrite docs/benchmarks.md from an earlier results file
 //   npm run bench -- --profile fanout,ingest   also write those services' CPU profiles (node --cpu-prof) to
 //                                    tmp/bench/profiles, for flame graphs (Chrome DevTools or speedscope)
-//   npm run bench -- --only ingest,ten   just those scenarios (of baselines, ingest, one, ten, filtered, isolation, prefilled), figures
+//   npm run bench -- --only ingest,ten   just those scenarios (of baselines, ingest, one, ten, filtered, isolation, qerko,
+//                                    prefilled), figures
 //                                    printed and nothing written: for profiling and trying a change quickly
 //
 // KAFKA_BROKERS and DATABASE_URL, when set, are used instead of a fresh broker and the `gateway_bench` database.
 import { fork, execFile, execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
@@ -48,6 +49,8 @@ const PLAN = SMOKE
       kafkaCount: 2000,
       e2eOne: 400,
       e2eTen: 200,
+      qerkoRate: 50,
+      qerkoMs: 2000,
       prefillEvents: 3000,
       prefillDays: 30,
       retentionDays: 20,
@@ -60,6 +63,9 @@ const PLAN = SMOKE
       kafkaCount: 50_000,
       e2eOne: 20_000,
       e2eTen: 8_000,
+      // Scenario 5: Qerko's synchronous requests, at the issue's rate.
+      qerkoRate: 50,
+      qerkoMs: 20_000,
       // Scenario 6: a month of history (10 deliveries each: 10,000,000), then a retention pass keeping 20 days.
       prefillEvents: 1_000_000,
       prefillDays: 30,
@@ -251,6 +257,9 @@ async function main() {
     isolation.roundLosses = isolationRounds.map((iso, i) => round(1 - perHealthy(iso) / perHealthy(tenRounds[i]), 3));
   }
 
+  // 5. Qerko's synchronous requests, answered by the POS in its delivery response.
+  const qerko = wanted('qerko') ? await qerkoScenario(setup.qerko) : null;
+
   // 6. Scenario 3 again on a database holding a month of history; then a retention pass under load.
   const prefilled = wanted('prefilled') ? await prefilledScenario(loadgen, receivers, lag, setup.ten, db.url) : null;
 
@@ -263,6 +272,7 @@ async function main() {
       ingestHalf: brief(ingestHalf),
       e2e,
       isolation,
+      qerko,
       prefilled,
       peakRss,
       cpu,
@@ -280,10 +290,25 @@ async function main() {
     ingestHalf,
     e2e,
     isolation,
+    qerko,
     prefilled,
     peakRss,
     postgresVersion: await postgresVersion(db.url),
   });
+}
+
+/**
+ * Scenario 5: Qerko sends `getBill` requests at PLAN.qerkoRate/s and the POS answers each in its delivery response
+ * at once, so each is answered synchronously (200). What the gateway adds to a request is the time from Qerko's request
+ * to the POS receiving it, plus the time from the POS's answer to Qerko receiving its 200 (one clock times both: Qerko
+ * and the POS are one process). A second of the same load warms the path first.
+ */
+async function qerkoScenario(setup) {
+  const run = (durationMs) =>
+    setup.qerko.call('run', { url: setup.webhookUrl, apiKey: setup.apiKey, rate: PLAN.qerkoRate, durationMs });
+  await run(1000);
+  log('bench', `qerko: synchronous answers at ${PLAN.qerkoRate} requests/s`);
+  return phase(`qerko at ${PLAN.qerkoRate} requests/s`, () => run(PLAN.qerkoMs));
 }
 
 /**
@@ -428,6 +453,7 @@ async function startGateway({ brokers, databaseUrl }) {
     GATEWAY_ALLOW_HTTP_ENDPOINTS: 'true',
     GATEWAY_ALLOWED_PRIVATE_CIDRS: '127.0.0.1/32',
     GATEWAY_PUBLIC_INGEST_URL: `http://127.0.0.1:${portOf.ingest}`,
+    GATEWAY_PUBLIC_QERKO_URL: `http://127.0.0.1:${portOf['qerko-bridge']}`,
     // The per-source limit is a policy (default 500/s) and would cap one source's load; the benchmark measures
     // capacity, so it is lifted.
     INGEST_RATE_LIMIT_PER_SOURCE: '1000000',
@@ -522,11 +548,30 @@ async function configure(gateway, receivers) {
     filtered: await target('ten filtered endpoints', 10, 0, BENCH_FILTER),
     // One tenant per isolation round, and one for its fixed-rate phase.
     isolation: await sequence(ROUNDS + 1, (r) => target(ROUNDS > 1 ? `isolation ${r + 1}` : 'isolation', 10, 1)),
+    qerko: await qerkoTarget(call, operator),
     /** Deletes a target's never-answering endpoints (and with them their deliveries, still being retried). */
     removeHanging: async (t) => {
       for (const id of t.hangingIds) await call(t.key, 'DELETE', `/v1/endpoints/${id}`);
     },
   };
+}
+
+/** Scenario 5's tenant: a Qerko source whose API is the Qerko process's, and the POS's endpoint for `qerko.*`. */
+async function qerkoTarget(call, operator) {
+  const qerko = child('qerko');
+  watched.push({ name: 'qerko', pid: qerko.pid });
+  const { apiBaseUrl, posUrl } = await qerko.call('start');
+  const tenant = await call(operator, 'POST', '/v1/tenants', { name: 'bench qerko' });
+  const { key } = await call(operator, 'POST', `/v1/tenants/${tenant.id}/api-keys`, { name: 'bench' });
+  const apiKey = randomBytes(24).toString('base64url');
+  const source = await call(key, 'POST', '/v1/sources', {
+    provider: 'qerko',
+    name: 'bench qerko',
+    secret: apiKey,
+    config: { apiBaseUrl, posId: randomUUID() },
+  });
+  await call(key, 'POST', '/v1/endpoints', { url: posUrl, eventTypes: ['qerko.*'] });
+  return { qerko, webhookUrl: source.ingestUrl, apiKey };
 }
 
 /** `fn(0)` … `fn(n - 1)`, one after another (the receivers number their endpoints in the order they start). */
@@ -763,6 +808,7 @@ function assemble(m) {
     },
     endToEnd: m.e2e,
     isolation: { ...m.isolation, throughputLossPerHealthyEndpoint: round(isolationLoss, 3) },
+    qerko: m.qerko,
     prefilled: m.prefilled,
     memory: { peakRssMb: m.peakRss },
     cpuPercentOfOneCore: cpu,
@@ -839,6 +885,12 @@ function assemble(m) {
       round(isolationLoss * 100, 1),
       (v) => v <= 10,
     ),
+    target(
+      `Qerko: what the gateway adds to a synchronous answer, p99 at ${PLAN.qerkoRate} requests/s (ms)`,
+      '≤ 20',
+      m.qerko.added.p99,
+      (v) => v <= 20,
+    ),
     target('peak RSS of the largest service (MB)', '≤ 200', maxRss, (v) => v <= 200),
     target(
       'ten endpoints with a filter each: deliveries/s, to scenario 3\u2019s',
@@ -902,6 +954,16 @@ function halfLoadTable(ingest, e, lat, table) {
     ),
     '',
   ];
+}
+
+/** "1000 answered 200" (and how many answered otherwise, or posted to Qerko's /reply later). */
+function qerkoStatuses(q) {
+  const other = Object.entries(q.statuses).filter(([status]) => status !== '200');
+  return [
+    `${q.statuses['200'] ?? 0} of ${q.requests} answered 200`,
+    ...other.map(([status, n]) => `${n} ${status === '0' ? 'failed' : `answered ${status}`}`),
+    ...(q.asyncReplies ? [`${q.asyncReplies} replies posted later`] : []),
+  ].join(', ');
 }
 
 /** Half a measured rate, as a whole rate of at least one per second. */
@@ -1008,6 +1070,17 @@ function updateDocs(r, file) {
               ? ` (median; rounds: ${iso.roundLosses.map((l) => `${round(l * 100, 1)} %`).join(', ')})`
               : ''),
         ],
+        // (Results written before scenario 5 existed have none.)
+        ...(r.qerko
+          ? [
+              [
+                `5. Qerko getBill answered synchronously by the POS`,
+                `${meta.plan.qerkoRate} requests/s, ${qerkoStatuses(r.qerko)}`,
+                lat(r.qerko.added),
+                `added by the gateway; request → POS ${lat(r.qerko.inbound)}, POS → Qerko ${lat(r.qerko.outbound)}`,
+              ],
+            ]
+          : []),
         [
           `6. end to end, 10 endpoints, on ${r.prefilled.fill.deliveries} deliveries over ${r.prefilled.fill.days} days`,
           `${r.prefilled.throughput.deliveriesPerSecond} deliveries/s${roundsOf(r.prefilled)}`,

@@ -14,6 +14,7 @@ import { EventPartitions } from './event-partitions';
 
 /** A body sent again by its provider within this long of the first is the same event (the events topic's retention). */
 const RESENT_WITHIN = '7 days';
+const RESENT_WITHIN_MS = 7 * 24 * 3600_000;
 
 /**
  * A delivery row is created only for an event that is stored (in its partition: one index probe), as the foreign key
@@ -177,7 +178,10 @@ export class DeliveryStore {
   private persistInOne(events: CanonicalEventV1[], deliveries: NewDelivery[]): Promise<Map<string, Date>> {
     return this.db.transaction(async (tx) => {
       // The id is a hash of the body, and the partition key the day it was received: an event stored before is
-      // looked for within the window, in the few partitions it can be in (pruned at run time).
+      // looked for within the window, in the few partitions it can be in. The batch's whole window is also given as
+      // parameters ($9, $10), which the planner prunes by while planning; by the correlated bounds alone it planned
+      // every partition (a month of them: most of the statement's cost for a small batch) and pruned only at run time.
+      const times = events.map((e) => Date.parse(e.receivedAt));
       const rows: Array<{ id: string; stored_at: Date | null; inserted: boolean }> = await tx.query(
         `WITH batch AS (
            SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
@@ -187,6 +191,7 @@ export class DeliveryStore {
            SELECT b.id, (SELECT e.received_at FROM events e
                           WHERE e.id = b.id AND e.received_at <= b.received_at
                             AND e.received_at > b.received_at - interval '${RESENT_WITHIN}'
+                            AND e.received_at > $9::timestamptz AND e.received_at <= $10::timestamptz
                           ORDER BY e.received_at DESC LIMIT 1) AS stored_at
              FROM batch b
          ), inserted AS (
@@ -205,6 +210,8 @@ export class DeliveryStore {
           pgArray(events.map((e) => e.receivedAt)),
           pgArray(events.map((e) => e.occurredAt)),
           pgArray(events.map((e) => JSON.stringify(e.data))),
+          new Date(Math.min(...times) - RESENT_WITHIN_MS),
+          new Date(Math.max(...times)),
         ],
       );
       const receivedAt = new Map(events.map((e) => [e.id, new Date(e.receivedAt)]));

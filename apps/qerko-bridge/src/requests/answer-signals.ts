@@ -42,21 +42,23 @@ export class AnswerSignals implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * A promise that resolves when request `id` is notified as answered, or at `deadline` (ms), or FALLBACK_MS from
-   * now, whichever is first. Take it before looking at the database: an answer stored in between still wakes it.
+   * A promise that resolves with true when request `id` is notified as answered (its answer is committed: the
+   * notification is sent at commit), or with false at `deadline` (ms) or FALLBACK_MS from now, whichever is first.
+   * Take it before looking at the database: an answer stored in between still wakes it.
    */
-  next(id: string, deadline: number): Promise<void> {
+  next(id: string, deadline: number): Promise<boolean> {
     return new Promise((resolve) => {
       let set = this.waiters.get(id);
       if (!set) this.waiters.set(id, (set = new Set()));
-      const done = () => {
+      const done = (notified: boolean) => {
         clearTimeout(timer);
-        set.delete(done);
+        set.delete(wake);
         if (!set.size) this.waiters.delete(id);
-        resolve();
+        resolve(notified);
       };
-      const timer = setTimeout(done, Math.max(0, Math.min(deadline - Date.now(), FALLBACK_MS)));
-      set.add(done);
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), Math.max(0, Math.min(deadline - Date.now(), FALLBACK_MS)));
+      set.add(wake);
     });
   }
 

@@ -108,12 +108,12 @@ export class WebhookService {
     await this.requests.noteDelivered(requestId);
 
     // Woken the moment any instance stores the answer (AnswerSignals); the signal is taken before each look at the
-    // database, so an answer stored in between is not missed.
+    // database, so an answer stored in between is not missed. Notified means committed: closeSync reads it.
     const deadline = Date.now() + this.config.syncBudgetFor(frame.method);
     for (;;) {
       const signal = this.signals.next(requestId, deadline);
       if (Date.now() >= deadline || (await this.requests.answerOf(requestId))) break;
-      await signal;
+      if (await signal) break;
     }
     const closed = await this.requests.closeSync(requestId);
     if (closed.state === 'answered_sync' && closed.answer)
