@@ -1,7 +1,7 @@
-import { DIGITAX_EVENTS, KAYNKO_EVENTS } from '@gateway/contracts';
+import { DIGITAX_EVENTS, DigitaxEnvelope, KAYNKO_EVENTS, KaynkoEnvelope } from '@gateway/contracts';
 import { DIGITAX_EXAMPLES, KAYNKO_EXAMPLES } from '@gateway/testing';
 import { DataValidators } from './data-validators';
-import { validateAgainst } from './validate-dto';
+import { validateAgainst, validateEnvelope } from './validate-dto';
 
 /** Values each field is set to in turn: every type, the boundaries of every rule the provider DTOs use. */
 const VALUES: unknown[] = [
@@ -121,5 +121,32 @@ describe('DataValidators: the compiled provider DTOs against class-validator', (
     }
     // Mutants of the compiled types alone (sale.sync's are checked by class-validator itself).
     expect(checked).toBeGreaterThan(3000);
+  });
+
+  it('compiles both envelopes, and they too accept exactly what class-validator accepts, with its errors', () => {
+    let checked = 0;
+    for (const [provider, cls, examples] of [
+      ['kaynko', KaynkoEnvelope, KAYNKO_EXAMPLES],
+      ['digitax', DigitaxEnvelope, DIGITAX_EXAMPLES],
+    ] as const) {
+      const check = validators.fast(cls);
+      expect([provider, check !== null]).toEqual([provider, true]);
+      for (const example of Object.values(examples)) {
+        const body = example as unknown as Record<string, unknown>;
+        // The envelope's own fields mutated (its payload's are the data classes' above), and whole-body replacements.
+        for (const mutant of [...mutants(body), ...VALUES.filter((v) => typeof v === 'object' && v !== null)]) {
+          if (Array.isArray(mutant)) continue; // parseJsonObject refuses a non-object body before any validation
+          const shallow = mutant as Record<string, unknown>;
+          const expected = validateEnvelope(cls, shallow);
+          if (check!(shallow) !== (expected.length === 0))
+            throw new Error(
+              `${provider}: ${JSON.stringify(shallow)} compiled=${check!(shallow)} class-validator=${JSON.stringify(expected)}`,
+            );
+          expect(validators.envelope(cls, shallow)).toEqual(expected);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
   });
 });

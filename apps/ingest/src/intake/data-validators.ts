@@ -1,7 +1,7 @@
 import Ajv, { ValidateFunction } from 'ajv';
 import { isISO8601, length, matches, maxLength, minLength } from 'class-validator';
 import { CUSTOM_RULES, FieldError, strictDataSchema } from '@gateway/contracts';
-import { validateAgainst } from './validate-dto';
+import { validateAgainst, validateEnvelope } from './validate-dto';
 
 function compiler(): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: false });
@@ -62,6 +62,16 @@ export class DataValidators {
   validate(cls: new () => object, data: Record<string, unknown>, prefix: string): FieldError[] {
     if (this.fast(cls)?.(data)) return [];
     return validateAgainst(cls, data, prefix);
+  }
+
+  /**
+   * A provider's envelope (`{event, data, …}`, rules on its own top-level fields only) the same way: compiled, and
+   * what that refuses named by class-validator through validateEnvelope, which does not copy the payload. On
+   * class-validator alone, the envelope was an eighth of what an accepted request allocated.
+   */
+  envelope(cls: new () => object, body: Record<string, unknown>): FieldError[] {
+    if (this.fast(cls)?.(body)) return [];
+    return validateEnvelope(cls, body);
   }
 
   /** The compiled check of `cls`, or null when it has none (then class-validator decides every time). */

@@ -3,7 +3,6 @@ import { DIGITAX_EVENTS, DigitaxEnvelope, digitaxSaleTime } from '@gateway/contr
 import { ApiError, parseJsonObject } from '@gateway/http';
 import { constantTimeEqual } from '@gateway/security';
 import { DataValidators } from '../intake/data-validators';
-import { validateEnvelope } from '../intake/validate-dto';
 import type { CachedSource } from '../sources/source-cache';
 import { AdaptedEvent, InboundRequest, Proof, ProviderAdapter } from './provider-adapter';
 
@@ -29,7 +28,7 @@ export class DigitaxAdapter implements ProviderAdapter {
 
   adapt(request: InboundRequest): AdaptedEvent {
     const body = parseJsonObject(request.body);
-    const envelopeErrors = validateEnvelope(DigitaxEnvelope, body);
+    const envelopeErrors = this.validators.envelope(DigitaxEnvelope, body);
     if (envelopeErrors.length) throw ApiError.validation(envelopeErrors);
     const envelope = body as unknown as DigitaxEnvelope;
     const spec = SPECS.get(envelope.event);

@@ -4,7 +4,6 @@ import { ApiError, parseJsonObject } from '@gateway/http';
 import { constantTimeEqual } from '@gateway/security';
 import { verifyKaynkoSignature } from '@gateway/webhooks';
 import { DataValidators } from '../intake/data-validators';
-import { validateEnvelope } from '../intake/validate-dto';
 import type { CachedSource } from '../sources/source-cache';
 import { AdaptedEvent, InboundRequest, Proof, ProviderAdapter, header } from './provider-adapter';
 
@@ -41,7 +40,7 @@ export class KaynkoAdapter implements ProviderAdapter {
 
   adapt(request: InboundRequest): AdaptedEvent {
     const body = parseJsonObject(request.body);
-    const envelopeErrors = validateEnvelope(KaynkoEnvelope, body);
+    const envelopeErrors = this.validators.envelope(KaynkoEnvelope, body);
     if (envelopeErrors.length) throw ApiError.validation(envelopeErrors);
     const envelope = body as unknown as KaynkoEnvelope;
 
