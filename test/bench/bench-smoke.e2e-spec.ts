@@ -94,7 +94,7 @@ describe('npm run bench -- --smoke', () => {
     for (const half of [r.ingest.halfLoad, r.endToEnd.one.halfLoad, r.endToEnd.ten.halfLoad])
       expect(half).toMatchObject({ rate: expect.any(Number), latency: { p99: expect.any(Number) } });
     expect(r.endToEnd.ten.halfLoad.lost).toBe(0);
-    // Scenario 5: every Qerko request answered synchronously, and what the gateway added measured on each leg.
+    // Scenario 7: every Qerko request answered synchronously, and what the gateway added measured on each leg.
     expect(r.qerko.statuses).toEqual({ 200: r.qerko.requests });
     expect(r.qerko.asyncReplies).toBe(0);
     for (const leg of [r.qerko.added, r.qerko.inbound, r.qerko.outbound])
