@@ -233,6 +233,50 @@ describe('RetentionJob on PostgreSQL', () => {
     }
   });
 
+  it('drops a day without holding up writers behind a transaction it must wait for, and finishes a drop a dead pass left', async () => {
+    const old = await deliver(event('ten_a', 25));
+    // A writer's open transaction, as fan-out's outcome writes hold one: the day's partitions reference endpoints, so
+    // their DROP must wait for it.
+    const writer = other.createQueryRunner();
+    await writer.connect();
+    await writer.startTransaction();
+    await writer.query(`UPDATE endpoints SET url = url WHERE id = 'ep_ten_a'`);
+    const pass = jobs[0]!.runOnce(now);
+    let passDone = false;
+    void pass.then(() => (passDone = true));
+    // Meanwhile other writers go on: a DROP waiting in the lock queue would hold each of them up until the open
+    // transaction ends (here, for good).
+    const slowest: number[] = [];
+    const until = Date.now() + 2000;
+    while (Date.now() < until && !passDone) {
+      const started = Date.now();
+      // Bounded, so that a writer held up fails the check below rather than the test's timeout.
+      await other
+        .transaction(async (tx) => {
+          await tx.query(`SET LOCAL statement_timeout = '1000ms'`);
+          await tx.query(`UPDATE endpoints SET url = url WHERE id = 'ep_ten_b'`);
+        })
+        .catch(() => undefined);
+      slowest.push(Date.now() - started);
+    }
+    expect(passDone).toBe(false);
+    expect(Math.max(...slowest)).toBeLessThan(500);
+    await writer.commitTransaction();
+    await writer.release();
+    const report = (await pass)!;
+    // (With the day the first test wrote late into, 20 days ago.)
+    expect(report.droppedDays).toContain(dayOf(25).toISOString().slice(0, 10));
+    expect(await wasExpired(db, 'ten_a', old.event.id)).toBe(true);
+
+    // A pass that died between detaching a partition and dropping it left a table named like a partition: the next
+    // pass drops it.
+    const suffix = dayOf(26).toISOString().slice(0, 10).replaceAll('-', '');
+    await db.query(`CREATE TABLE delivery_attempts_p${suffix} (LIKE delivery_attempts)`);
+    await jobs[0]!.runOnce(now);
+    const [left] = await db.query(`SELECT to_regclass('delivery_attempts_p${suffix}') IS NOT NULL AS exists`);
+    expect(left.exists).toBe(false);
+  }, 30_000);
+
   it('runs one pass at a time across instances', async () => {
     // While another instance holds the pass (its lock), this one's pass does not run.
     const meanwhile = await withRetentionLock(other, 'events', () => jobs[0]!.runOnce(now));

@@ -42,26 +42,95 @@ export async function withRetentionLock<T>(db: DataSource, name: string, run: ()
 
 /**
  * Removes a partition without a long lock: DETACH … CONCURRENTLY (queries on the table go on meanwhile), then DROP.
- * A detach cut short (the process died) leaves the partition "detach pending": `finishDetaching` completes it.
+ * Both wait for their locks in short turns (inTurns). A detach cut short (the process died) leaves the partition
+ * "detach pending", and a drop cut short leaves a detached table: `finishDetaching` completes both.
  */
 export async function dropPartition(db: DataSource, parent: string, partition: string): Promise<void> {
-  await db.query(`ALTER TABLE ${parent} DETACH PARTITION ${partition} CONCURRENTLY`);
-  await db.query(`DROP TABLE ${partition}`);
+  const runner = db.createQueryRunner();
+  await runner.connect();
+  try {
+    const detached = await inTurns(runner, `ALTER TABLE ${parent} DETACH PARTITION ${partition} CONCURRENTLY`, () =>
+      detachPending(runner, partition),
+    );
+    // Timed out after its first transaction: the detach is pending, and its second half is done in turns too (it
+    // waits for the transactions that may still see the partition, and then locks what its foreign keys reference).
+    if (!detached) await inTurns(runner, `ALTER TABLE ${parent} DETACH PARTITION ${partition} FINALIZE`, never);
+    await inTurns(runner, `DROP TABLE IF EXISTS ${partition}`, never);
+  } finally {
+    await runner.release();
+  }
 }
 
-/** Finishes detaches a dead pass left pending on these tables, and drops those partitions. Returns their names. */
+/**
+ * Finishes what a dead pass left on these tables: detaches left pending, and partitions detached but not dropped (a
+ * table named like one of their daily partitions that is no partition). Drops them; returns their names.
+ */
 export async function finishDetaching(db: DataSource, parents: string[]): Promise<string[]> {
-  const rows = await db.query<Array<{ parent: string; partition: string }>>(
-    `SELECT p.relname AS parent, c.relname AS partition
+  const rows = await db.query<Array<{ parent: string; partition: string; pending: boolean }>>(
+    `SELECT p.relname AS parent, c.relname AS partition, true AS pending
        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-      WHERE i.inhdetachpending AND p.relname = ANY($1)`,
+      WHERE i.inhdetachpending AND p.relname = ANY($1)
+     UNION ALL
+     SELECT parent, c.relname, false
+       FROM unnest($1::text[]) AS parent
+       JOIN pg_class c ON c.relname ~ ('^' || parent || '_p[0-9]{8}$') AND c.relkind = 'r' AND NOT c.relispartition
+       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()`,
     [parents],
   );
-  for (const { parent, partition } of rows) {
-    await db.query(`ALTER TABLE ${parent} DETACH PARTITION ${partition} FINALIZE`);
-    await db.query(`DROP TABLE ${partition}`);
+  for (const { parent, partition, pending } of rows) {
+    const runner = db.createQueryRunner();
+    await runner.connect();
+    try {
+      if (pending) await inTurns(runner, `ALTER TABLE ${parent} DETACH PARTITION ${partition} FINALIZE`, never);
+      await inTurns(runner, `DROP TABLE IF EXISTS ${partition}`, never);
+    } finally {
+      await runner.release();
+    }
   }
   return rows.map((r) => r.partition);
+}
+
+/** How long a statement may wait for its locks at a time, the pause between its turns, and how many turns it takes. */
+const LOCK_TURN_MS = 25;
+const TURN_PAUSE_MS = 50;
+const TURNS = 200;
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * Runs a DETACH or DROP of a partition waiting for its locks in short turns. The partition's foreign keys make both
+ * lock the tables they reference (events, deliveries, endpoints) against writes, so a statement waiting behind a
+ * writer's open transaction held up every write on those tables queued after it: under load a retention pass stalled
+ * fan-out's writes for up to a third of a second per partition. Under lock_timeout it gives way and tries again after
+ * a pause; after TURNS turns (15 s and more) it waits like any statement, so a pass always ends. Returns false when a
+ * timeout left the statement half done (`halfDone`: a concurrent detach past its first transaction), true when done.
+ */
+async function inTurns(runner: QueryRunner, sql: string, halfDone: () => Promise<boolean>): Promise<boolean> {
+  for (let turn = 1; turn < TURNS; turn++) {
+    await runner.query(`SET lock_timeout = '${LOCK_TURN_MS}ms'`);
+    try {
+      await runner.query(sql);
+      return true;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw err;
+      if (await halfDone()) return false;
+    } finally {
+      await runner.query(`RESET lock_timeout`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, TURN_PAUSE_MS));
+  }
+  await runner.query(sql);
+  return true;
+}
+
+const never = () => Promise.resolve(false);
+
+async function detachPending(runner: QueryRunner, partition: string): Promise<boolean> {
+  const [row] = (await runner.query(
+    `SELECT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                     WHERE c.relname = $1 AND i.inhdetachpending) AS pending`,
+    [partition],
+  )) as Array<{ pending: boolean }>;
+  return row?.pending ?? false;
 }
 
 /** The partitions of several tables partitioned alike, grouped by their bounds: one entry per day (or legacy range). */
