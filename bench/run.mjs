@@ -1131,17 +1131,23 @@ function roundsOf(scenario) {
     : '';
 }
 
-/** Where the two cores went in each phase (% of one core; 200 = the whole machine). */
+/**
+ * Where the two cores went in each phase (% of one core; 200 = the whole machine): the measured phases, without the
+ * warm-ups and with the first of several rounds (the next table has every ten-endpoint round; the JSON every phase).
+ */
 function cpuTable(cpu, table) {
   if (!cpu) return [];
   const names = [...new Set(Object.values(cpu).flatMap((c) => Object.keys(c)))].filter((n) => n !== 'total');
+  const shown = Object.entries(cpu).filter(
+    ([phase]) => !phase.startsWith('warm-up') && !/\(round [2-9]\)$/.test(phase),
+  );
   return [
     '',
     '### CPU by process during each phase (% of one core; the machine has 200)',
     '',
     table(
       ['phase', ...names, 'total'],
-      Object.entries(cpu).map(([phase, c]) => [phase, ...names.map((n) => String(c[n] ?? '')), String(c.total)]),
+      shown.map(([phase, c]) => [phase, ...names.map((n) => String(c[n] ?? '')), String(c.total)]),
     ),
   ];
 }

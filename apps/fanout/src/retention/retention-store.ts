@@ -36,8 +36,11 @@ export class RetentionStore {
     return row?.found ?? false;
   }
 
-  /** Remembers every event id of the day as expired, then drops its attempts, deliveries and events. */
-  async dropDay(day: EventDay, expired: ExpiredEventsWriter): Promise<void> {
+  /**
+   * Remembers every event id of the day as expired, then drops its attempts, deliveries and events; `pause` after
+   * each page of ids and each partition.
+   */
+  async dropDay(day: EventDay, expired: ExpiredEventsWriter, pause: () => Promise<void>): Promise<void> {
     if (day.events) {
       let after = '';
       for (;;) {
@@ -48,12 +51,15 @@ export class RetentionStore {
         for (const row of rows) await expired.add(row.tenant_id, row.id);
         if (rows.length < 10000) break;
         after = rows[rows.length - 1]!.id;
+        await pause();
       }
       await expired.flush();
     }
     for (const table of EVENT_TABLES) {
       const partition = day[table];
-      if (partition) await dropPartition(this.db, table, partition);
+      if (!partition) continue;
+      await pause();
+      await dropPartition(this.db, table, partition);
     }
   }
 
