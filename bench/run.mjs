@@ -258,6 +258,12 @@ async function main() {
     const perHealthy = (f) => f.deliveriesPerSecond / f.endpoints;
     isolation.roundLosses = isolationRounds.map((iso, i) => round(1 - perHealthy(iso) / perHealthy(tenRounds[i]), 3));
   }
+  // As after each round: the fixed-rate tenant's dead endpoint goes, or its deliveries, retried for minutes, load the
+  // scenarios that follow.
+  if (isolation) {
+    await setup.removeHanging(lastIsolation);
+    await lag.drained();
+  }
 
   // 7. Qerko's synchronous requests, answered by the POS in its delivery response.
   const qerko = wanted('qerko') ? await qerkoScenario(setup.qerko) : null;
