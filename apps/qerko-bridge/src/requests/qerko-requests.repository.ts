@@ -87,7 +87,14 @@ export class QerkoRequestsRepository {
                                  AND received_at > $9::timestamptz AND received_at < $10::timestamptz)
            ON CONFLICT (source_id, uuid, received_at) DO NOTHING RETURNING id`,
           [
-            ...[r.id, r.tenantId, r.sourceId, r.uuid, r.method, JSON.stringify(r.args), r.eventId, r.staleAfterMs],
+            r.id,
+            r.tenantId,
+            r.sourceId,
+            r.uuid,
+            r.method,
+            JSON.stringify(r.args),
+            r.eventId,
+            r.staleAfterMs,
             new Date(now - UUID_UNIQUE_WITHIN_MS),
             new Date(now + LIVE_FOR_MS),
           ],

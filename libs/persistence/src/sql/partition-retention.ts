@@ -46,19 +46,14 @@ export async function withRetentionLock<T>(db: DataSource, name: string, run: ()
  * "detach pending", and a drop cut short leaves a detached table: `finishDetaching` completes both.
  */
 export async function dropPartition(db: DataSource, parent: string, partition: string): Promise<void> {
-  const runner = db.createQueryRunner();
-  await runner.connect();
-  try {
+  await onOwnConnection(db, async (runner) => {
     const detached = await inTurns(runner, `ALTER TABLE ${parent} DETACH PARTITION ${partition} CONCURRENTLY`, () =>
       detachPending(runner, partition),
     );
     // Timed out after its first transaction: the detach is pending, and its second half is done in turns too (it
     // waits for the transactions that may still see the partition, and then locks what its foreign keys reference).
-    if (!detached) await inTurns(runner, `ALTER TABLE ${parent} DETACH PARTITION ${partition} FINALIZE`, never);
-    await inTurns(runner, `DROP TABLE IF EXISTS ${partition}`, never);
-  } finally {
-    await runner.release();
-  }
+    await finishRemoving(runner, parent, partition, !detached);
+  });
 }
 
 /**
@@ -77,17 +72,26 @@ export async function finishDetaching(db: DataSource, parents: string[]): Promis
        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()`,
     [parents],
   );
-  for (const { parent, partition, pending } of rows) {
-    const runner = db.createQueryRunner();
-    await runner.connect();
-    try {
-      if (pending) await inTurns(runner, `ALTER TABLE ${parent} DETACH PARTITION ${partition} FINALIZE`, never);
-      await inTurns(runner, `DROP TABLE IF EXISTS ${partition}`, never);
-    } finally {
-      await runner.release();
-    }
-  }
+  for (const { parent, partition, pending } of rows)
+    await onOwnConnection(db, (runner) => finishRemoving(runner, parent, partition, pending));
   return rows.map((r) => r.partition);
+}
+
+/** A pending detach finalized, then the detached table dropped, each in turns. */
+async function finishRemoving(runner: QueryRunner, parent: string, partition: string, pending: boolean): Promise<void> {
+  if (pending) await inTurns(runner, `ALTER TABLE ${parent} DETACH PARTITION ${partition} FINALIZE`, never);
+  await inTurns(runner, `DROP TABLE IF EXISTS ${partition}`, never);
+}
+
+/** `work` on a connection of its own (session settings such as lock_timeout stay on it, not on a pooled one). */
+async function onOwnConnection(db: DataSource, work: (runner: QueryRunner) => Promise<void>): Promise<void> {
+  const runner = db.createQueryRunner();
+  await runner.connect();
+  try {
+    await work(runner);
+  } finally {
+    await runner.release();
+  }
 }
 
 /** How long a statement may wait for its locks at a time, the pause between its turns, and how many turns it takes. */
