@@ -337,7 +337,11 @@ async function prefilledScenario(loadgen, receivers, lag, target, databaseUrl) {
       days: PLAN.prefillDays,
     }),
   );
-  log('bench', `prefilled: ${fill.deliveries} deliveries written in ${round(fill.ms / 1000, 1)} s`);
+  log(
+    'bench',
+    `prefilled: ${fill.deliveries} deliveries written and vacuumed in ${round(fill.ms / 1000, 1)} s ` +
+      `(the vacuum ${round(fill.vacuumMs / 1000, 1)} s)`,
+  );
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
     const suffix = ` (prefilled)${roundSuffix(r, ROUNDS)}`;

@@ -3,7 +3,9 @@
 // own partitions, named as the services name them, instants in milliseconds as the gateway writes them, ids shaped as
 // the gateway's (hashes for events, time-ordered for
 // deliveries and attempts). As a bulk load is done: each day's table is filled first, then attached as the day's
-// partition, which builds its indexes in one sorted pass each (several times faster than row by row).
+// partition, which builds its indexes in one sorted pass each (several times faster than row by row). Then it is
+// vacuumed, as autovacuum leaves a month-old database day by day: left to autovacuum, a fresh bulk load is vacuumed
+// during the measured rounds (about two minutes of one core, partition after partition).
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ROOT } from '../../tools/scripts/lib/util.mjs';
@@ -82,13 +84,15 @@ export async function prefill(url, { tenantId, sourceId, endpointIds, events, da
         }
       });
     }
-    await db.query('ANALYZE events, deliveries, delivery_attempts');
+    const vacuumStarted = Date.now();
+    await db.query('VACUUM (ANALYZE) events, deliveries, delivery_attempts');
     return {
       events: perDay * days,
       deliveries: perDay * days * endpointIds.length,
       attempts: Math.ceil(perDay / 10) * days * endpointIds.length,
       days,
       ms: Date.now() - started,
+      vacuumMs: Date.now() - vacuumStarted,
     };
   } finally {
     await db.destroy();
