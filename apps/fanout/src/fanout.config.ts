@@ -82,9 +82,9 @@ export class FanoutConfig extends DeliveryPolicyConfig {
   FANOUT_JOURNAL_DIR = join(tmpdir(), 'pos-event-gateway-fanout');
 
   /**
-   * After a fetch of fewer than 100 events, the consumer waits this many ms before fetching again, so that fetches
-   * carry several events: each costs the broker about as much CPU as a large one. Adds at most this much latency;
-   * 0 fetches again at once.
+   * After a fetch of fewer than 100 events that came within this many ms of the previous one, the consumer waits this
+   * long before fetching again, so that fetches carry several events: each costs the broker about as much CPU as a
+   * large one. Sparser events are fetched as they come. Adds at most this much latency; 0 fetches again at once.
    */
   @ToNumber()
   @IsInt()

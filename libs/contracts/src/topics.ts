@@ -34,4 +34,9 @@ export const Headers = {
   schema: 'gateway-schema',
   eventType: 'gateway-event-type',
   tenantId: 'gateway-tenant-id',
+  /**
+   * On an event ingest or the Qerko bridge accepted: where the configuration-changes topic ended when it decided the
+   * event (`partition:offset,…`), so fan-out matches it under those changes without asking the broker again.
+   */
+  configMark: 'gateway-config-mark',
 } as const;

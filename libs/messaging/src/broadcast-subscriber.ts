@@ -21,7 +21,9 @@ export class BroadcastSubscriber {
   private readonly positions = new Map<number, bigint>();
   /** Callers of `caughtUp` waiting for positions to reach their end offsets. */
   private waiters: Array<{ ends: Map<number, bigint>; resolve: () => void }> = [];
-  private readonly endOffsets: Coalesced<Map<number, bigint>>;
+  private readonly endOffsets: Coalesced<{ ends: Map<number, bigint>; mark: string }>;
+  /** The last mark `covers` found handled. */
+  private lastCovered: string | null = null;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -38,8 +40,8 @@ export class BroadcastSubscriber {
       allowAutoTopicCreation: false,
     });
     this.endOffsets = new Coalesced(async () => {
-      const offsets = await connection.endOffsets(topic);
-      return new Map(offsets.map(({ partition, offset }) => [partition, offset]));
+      const ends = new Map((await connection.endOffsets(topic)).map(({ partition, offset }) => [partition, offset]));
+      return { ends, mark: describe(ends) };
     });
   }
 
@@ -86,16 +88,20 @@ export class BroadcastSubscriber {
    * from the broker by a request sent after the call (concurrent callers share one), then this waits until the
    * positions reach them. Rejects with NotCaughtUpError after `timeoutMs` (the broker unreachable, or a record whose
    * handler keeps failing).
+   *
+   * Resolves with a mark of those end offsets (`partition:offset,…`): any instance whose positions reach it (`covers`)
+   * has handled every record published before this call, without asking the broker.
    */
-  async caughtUp(timeoutMs: number): Promise<void> {
+  async caughtUp(timeoutMs: number): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let ends: Map<number, bigint>;
+    let mark: string;
     try {
-      ends = await withTimeout(this.endOffsets.fresh(), timeoutMs);
+      ({ ends, mark } = await withTimeout(this.endOffsets.fresh(), timeoutMs));
     } catch (err) {
       throw new NotCaughtUpError(`the end of ${this.topic} could not be read: ${(err as Error).message}`);
     }
-    if (this.reached(ends)) return;
+    if (this.reached(ends)) return mark;
     let waiter: { ends: Map<number, bigint>; resolve: () => void } | undefined;
     const reached = new Promise<void>((resolve) => this.waiters.push((waiter = { ends, resolve })));
     try {
@@ -105,6 +111,20 @@ export class BroadcastSubscriber {
     } finally {
       this.waiters = this.waiters.filter((w) => w !== waiter);
     }
+    return mark;
+  }
+
+  /**
+   * Whether this instance has handled every record before `mark` (a `caughtUp` answer, here or on another instance).
+   * A mark it cannot read, or one past what it has handled, is not covered: ask `caughtUp` then. (Positions only
+   * advance, so the last mark covered is remembered: a batch's events mostly carry the same one.)
+   */
+  covers(mark: string): boolean {
+    if (mark === this.lastCovered) return true;
+    const ends = parseMark(mark);
+    if (ends === null || !this.reached(ends)) return false;
+    this.lastCovered = mark;
+    return true;
   }
 
   async stop(): Promise<void> {
@@ -136,7 +156,17 @@ export class BroadcastSubscriber {
 }
 
 function describe(ends: Map<number, bigint>): string {
-  return [...ends].map(([partition, offset]) => `${partition}:${offset}`).join(', ');
+  return [...ends].map(([partition, offset]) => `${partition}:${offset}`).join(',');
+}
+
+function parseMark(mark: string): Map<number, bigint> | null {
+  const ends = new Map<number, bigint>();
+  for (const part of mark.split(',')) {
+    const match = /^(\d{1,9}):(\d{1,19})$/.exec(part);
+    if (!match) return null;
+    ends.set(Number(match[1]), BigInt(match[2]!));
+  }
+  return ends;
 }
 
 /**

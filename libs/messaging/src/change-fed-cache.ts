@@ -6,6 +6,12 @@ import type { KafkaBatchTransport } from './transport/kafka-batch.transport';
 /** How long a starting instance waits to catch up with the changes before it reports ready. */
 const START_TIMEOUT_MS = 30_000;
 
+/**
+ * Where the configuration-changes topic ended when `current()` was asked (`partition:offset,…`), as events carry it in
+ * their `gateway-config-mark` header: every change confirmed before the event was accepted is before its mark.
+ */
+export type ConfigMark = string;
+
 /** Thrown by `current()`: the replica cannot be confirmed current (a bounded wait ran out). Answer 503. */
 export class ConfigNotCurrentError extends Error {}
 
@@ -64,13 +70,30 @@ export class ChangeFedCache {
    * Resolves once every configuration change published before this call is applied here; rejects with
    * ConfigNotCurrentError after CONFIG_FRESHNESS_TIMEOUT_MS (Kafka unreachable, or a change that cannot be applied
    * because PostgreSQL is).
+   *
+   * Resolves with the mark of that point (`ConfigMark`): an event decided under it carries it to the next service,
+   * whose `currentAsOf` then needs no broker round trip.
    */
-  async current(timeoutMs = this.options.freshnessTimeoutMs): Promise<void> {
+  async current(timeoutMs = this.options.freshnessTimeoutMs): Promise<ConfigMark> {
     try {
-      await this.transport.caughtUp(Topics.configChanges, timeoutMs);
+      return await this.transport.caughtUp(Topics.configChanges, timeoutMs);
     } catch (err) {
       if (err instanceof NotCaughtUpError) throw new ConfigNotCurrentError(err.message);
       throw err;
+    }
+  }
+
+  /**
+   * Resolves once every change published before each of `marks` was taken (by `current()`, on any instance) is
+   * applied here: at once, without the broker, when the replica is past them all (as it nearly always is); otherwise,
+   * or when any is missing, as `current()` does.
+   */
+  async currentAsOf(marks: Iterable<ConfigMark | undefined>): Promise<void> {
+    for (const mark of marks) {
+      if (mark === undefined || !this.transport.covers(Topics.configChanges, mark)) {
+        await this.current();
+        return;
+      }
     }
   }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Admin, Kafka, logLevel as KafkaLogLevel, LogEntry, SASLOptions } from 'kafkajs';
 import type { BaseServiceConfig } from '@gateway/config';
 import { TOPIC_SPECS, TopicSpec } from '@gateway/contracts';
+import { EndOffsetsReader } from './kafkajs-end-offsets';
 import './kafkajs-request-queue';
 
 const TRANSIENT =
@@ -63,6 +64,7 @@ export class KafkaConnection {
   private readonly logger: Logger;
   private admin?: Admin;
   private lastHealthy = 0;
+  private readonly ends: EndOffsetsReader;
 
   constructor(readonly options: KafkaConnectionOptions) {
     this.logger = new Logger(`Kafka:${options.clientId}`);
@@ -78,6 +80,7 @@ export class KafkaConnection {
       logCreator: () => (entry) => this.log(entry),
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
     });
+    this.ends = new EndOffsetsReader(this.kafka, () => this.sharedAdmin());
   }
 
   private log({ level, log }: LogEntry): void {
@@ -142,11 +145,12 @@ export class KafkaConnection {
     }
   }
 
-  /** The offset after the last record of each partition of `topic` (its high watermark), read now from the broker. */
-  async endOffsets(topic: string): Promise<Array<{ partition: number; offset: bigint }>> {
-    const admin = await this.sharedAdmin();
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.map(({ partition, high }) => ({ partition, offset: BigInt(high) }));
+  /**
+   * The offset after the last record of each partition of `topic` (its high watermark), read now from the broker:
+   * one request to each partition's leader (EndOffsetsReader).
+   */
+  endOffsets(topic: string): Promise<Array<{ partition: number; offset: bigint }>> {
+    return this.ends.read(topic);
   }
 
   /** Records of `topic` that `groupId` has not committed yet, per partition (for the consumer-lag metric). */
@@ -169,6 +173,7 @@ export class KafkaConnection {
   }
 
   async close(): Promise<void> {
+    await this.ends.close();
     await this.admin?.disconnect().catch(() => undefined);
     this.admin = undefined;
   }

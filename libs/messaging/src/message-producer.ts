@@ -137,19 +137,18 @@ export class MessageProducer {
 
 /**
  * The Kafka record of a canonical event: keyed by source (one source's events stay in order), typed by headers, and
- * carrying the trace context (traceparent) of the request that produced it when tracing is on.
+ * carrying the trace context (traceparent) of the request that produced it when tracing is on, and the configuration
+ * mark it was decided under (`ChangeFedCache.current()`), when it was.
  */
-export function canonicalEventRecord(event: CanonicalEventV1): OutgoingRecord {
-  return {
-    key: event.sourceId,
-    value: JSON.stringify(event),
-    headers: {
-      [Headers.schema]: CANONICAL_EVENT_SCHEMA,
-      [Headers.eventType]: event.type,
-      [Headers.tenantId]: event.tenantId,
-      ...traceHeaders(),
-    },
+export function canonicalEventRecord(event: CanonicalEventV1, configMark?: string): OutgoingRecord {
+  const headers: Record<string, string> = {
+    [Headers.schema]: CANONICAL_EVENT_SCHEMA,
+    [Headers.eventType]: event.type,
+    [Headers.tenantId]: event.tenantId,
+    ...traceHeaders(),
   };
+  if (configMark !== undefined) headers[Headers.configMark] = configMark;
+  return { key: event.sourceId, value: JSON.stringify(event), headers };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { CanonicalEventV1, IdPrefix, Topics } from '@gateway/contracts';
+import { CanonicalEventV1, Headers, IdPrefix, Topics } from '@gateway/contracts';
 import { BatchResult, ConsumedRecord, DeadLetterPublisher, KafkaBatchTransport } from '@gateway/messaging';
 import { pickTraceHeaders } from '@gateway/observability';
 import { isDataError } from '@gateway/persistence';
@@ -51,9 +51,10 @@ export class EventIntake implements OnModuleInit {
     records: readonly ConsumedRecord[],
     heartbeat: () => Promise<void>,
   ): Promise<BatchResult> {
-    // Matched under every configuration change published before the batch was fetched (an event accepted after
-    // admin-api confirmed a change was published after it). Not current in time: the batch comes again.
-    await this.endpoints.current();
+    // Matched under every configuration change confirmed before its events were accepted: each carries the mark
+    // ingest (or the bridge) decided it under, which the replica is nearly always past already; an event without
+    // one waits as for a change published before the batch was fetched. Not current in time: the batch comes again.
+    await this.endpoints.currentAsOf(records.map((r) => r.headers[Headers.configMark]));
     const barriers: SaveBarrier[] = [];
     for (let i = 0; i < events.length; i += CHUNK) {
       barriers.push(await this.handle(events.slice(i, i + CHUNK), records.slice(i, i + CHUNK), heartbeat));

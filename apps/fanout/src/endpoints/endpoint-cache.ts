@@ -9,7 +9,7 @@ import {
   subscribesTo,
 } from '@gateway/contracts';
 import { signingSecrets } from '@gateway/delivery';
-import { ChangeFedCache, KafkaBatchTransport } from '@gateway/messaging';
+import { ChangeFedCache, ConfigMark, KafkaBatchTransport } from '@gateway/messaging';
 import { EndpointEntity, EndpointFormat, openEndpointHeaders } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
 import { FanoutConfig } from '../fanout.config';
@@ -69,8 +69,16 @@ export class EndpointCache implements OnModuleInit, BeforeApplicationShutdown {
    * Resolves once every configuration change published before the call is applied here (see ChangeFedCache);
    * ConfigNotCurrentError after CONFIG_FRESHNESS_TIMEOUT_MS.
    */
-  current(): Promise<void> {
-    return this.sync.current();
+  async current(): Promise<void> {
+    await this.sync.current();
+  }
+
+  /**
+   * Resolves once every change published before each mark (the `gateway-config-mark` of an accepted event) is applied
+   * here: at once when the replica is past them, as `current()` otherwise (see ChangeFedCache.currentAsOf).
+   */
+  currentAsOf(marks: Iterable<ConfigMark | undefined>): Promise<void> {
+    return this.sync.currentAsOf(marks);
   }
 
   get(id: string): CachedEndpoint | undefined {

@@ -15,11 +15,12 @@ export class EventPublisher {
     private readonly config: IngestConfig,
   ) {}
 
-  async publish(event: CanonicalEventV1): Promise<void> {
+  /** `configMark`: the configuration the event was decided under (SourceCache.current()), for fan-out. */
+  async publish(event: CanonicalEventV1, configMark?: string): Promise<void> {
     const timeoutMs = this.config.INGEST_KAFKA_ACK_TIMEOUT_MS;
     try {
       await withTimeout(
-        acknowledged(this.client.emit(Topics.events, canonicalEventRecord(event))),
+        acknowledged(this.client.emit(Topics.events, canonicalEventRecord(event, configMark))),
         timeoutMs,
         `no acknowledgement within ${timeoutMs} ms`,
       );

@@ -68,7 +68,7 @@ export class IntakeService {
     const adapter = this.adapters.get(provider);
     // Decided under every configuration change admin-api confirmed before this request (one coalesced broker
     // round trip, no database read).
-    await this.sources.current().catch((err: Error) => {
+    const configMark = await this.sources.current().catch((err: Error) => {
       throw ApiError.configNotCurrent(err);
     });
     const source = this.sources.get(sourceId);
@@ -99,7 +99,7 @@ export class IntakeService {
       occurredAt: adapted.occurredAt,
       data: adapted.data,
     };
-    await this.publisher.publish(event);
+    await this.publisher.publish(event, configMark);
     // Verified: the provider reached this source with its credentials (a signed or tokened event), or pinged it.
     this.activity.seenNow(source.id, proof !== 'none' || adapted.verifiesSource === true);
     return event;

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { ConfigChangeV1 } from '@gateway/contracts';
-import { ChangeFedCache, KafkaBatchTransport } from '@gateway/messaging';
+import { ChangeFedCache, ConfigMark, KafkaBatchTransport } from '@gateway/messaging';
 import { SourceEntity, SourceProvider } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
 import { IngestConfig } from '../ingest.config';
@@ -49,7 +49,7 @@ export class SourceCache implements OnModuleInit, BeforeApplicationShutdown {
    * Resolves once every configuration change published before the call is applied here (see ChangeFedCache);
    * ConfigNotCurrentError after CONFIG_FRESHNESS_TIMEOUT_MS.
    */
-  current(): Promise<void> {
+  current(): Promise<ConfigMark> {
     return this.sync.current();
   }
 

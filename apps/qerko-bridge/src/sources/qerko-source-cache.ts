@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@ne
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { ConfigChangeV1 } from '@gateway/contracts';
-import { ChangeFedCache, KafkaBatchTransport } from '@gateway/messaging';
+import { ChangeFedCache, ConfigMark, KafkaBatchTransport } from '@gateway/messaging';
 import { SourceEntity } from '@gateway/persistence';
 import { SecretBox } from '@gateway/security';
 import { QerkoBridgeConfig } from '../qerko-bridge.config';
@@ -55,7 +55,7 @@ export class QerkoSourceCache implements OnModuleInit, BeforeApplicationShutdown
    * Resolves once every configuration change published before the call is applied here (see ChangeFedCache);
    * ConfigNotCurrentError after CONFIG_FRESHNESS_TIMEOUT_MS.
    */
-  current(): Promise<void> {
+  current(): Promise<ConfigMark> {
     return this.sync.current();
   }
 

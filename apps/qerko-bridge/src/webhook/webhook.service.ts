@@ -50,7 +50,7 @@ export class WebhookService {
     readBody: () => Promise<Buffer>,
   ): Promise<WebhookAnswer> {
     // Decided under every configuration change admin-api confirmed before this request (no database read).
-    await this.sources.current().catch((err: Error) => {
+    const configMark = await this.sources.current().catch((err: Error) => {
       throw ApiError.configNotCurrent(err);
     });
     const source = this.sources.get(sourceId);
@@ -104,7 +104,7 @@ export class WebhookService {
       occurredAt: now,
       data: { uuid: frame.uuid, method: frame.method, args: frame.args },
     };
-    await acknowledged(this.kafka.emit(Topics.events, canonicalEventRecord(event)));
+    await acknowledged(this.kafka.emit(Topics.events, canonicalEventRecord(event, configMark)));
     await this.requests.noteDelivered(requestId);
 
     // Woken the moment any instance stores the answer (AnswerSignals); the signal is taken before each look at the

@@ -458,6 +458,24 @@ describe('KafkaBatchTransport (Kafka as a Nest transport, with the gateway’s b
     expect(h.log).toEqual(['replica loaded', 'change 7 fails', 'change 7 applied', 'caught up']);
   });
 
+  it('answers caughtUp with a mark of the end it waited for, which covers says this replica has passed or not', async () => {
+    const h = await createApp();
+    h.ends.set(CHANGES, 3n);
+    h.probe.onChange = () => Promise.resolve();
+    await h.start();
+    const subscriber = h.consumer('fanout-broadcast-');
+    expect(await h.transport.caughtUp(CHANGES, 5000)).toBe('0:3');
+    expect(h.transport.covers(CHANGES, '0:3')).toBe(true);
+    // Another instance decided an event after the change at offset 3: not applied here yet.
+    expect(h.transport.covers(CHANGES, '0:4')).toBe(false);
+    await subscriber.deliverOne(0, 3, ping(1));
+    expect(h.transport.covers(CHANGES, '0:4')).toBe(true);
+    // A mark of a partition this replica has never read, or one it cannot read, is not covered.
+    expect(h.transport.covers(CHANGES, '0:4,1:1')).toBe(false);
+    for (const unreadable of ['', '0', '0:x', '0:4;', ' 0:4'])
+      expect(h.transport.covers(CHANGES, unreadable)).toBe(false);
+  });
+
   it('reports health per topic: not before listen(), while consuming, not once stopped', async () => {
     const h = await createApp();
     expect(h.transport.isHealthy()).toBe(false);

@@ -134,9 +134,17 @@ export class KafkaBatchTransport
     return (subscription.started ??= subscription.subscriber.start());
   }
 
-  /** Resolves once every record published to the broadcast `topic` before the call is handled here (`NotCaughtUpError`). */
-  caughtUp(topic: string, timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once every record published to the broadcast `topic` before the call is handled here (`NotCaughtUpError`),
+   * with a mark of that point that `covers` checks on any instance.
+   */
+  caughtUp(topic: string, timeoutMs: number): Promise<string> {
     return this.broadcast(topic).subscriber.caughtUp(timeoutMs);
+  }
+
+  /** Whether every record of the broadcast `topic` before `mark` (a `caughtUp` answer) is handled here. */
+  covers(topic: string, mark: string): boolean {
+    return this.broadcast(topic).subscriber.covers(mark);
   }
 
   /**
