@@ -61,14 +61,15 @@ export async function scaleOut(gateway: GatewayProcesses, options: ScaleOutOptio
   const { key } = await gateway.tenantWithKey('scale-out');
   const api = async (method: string, path: string, body?: object) => {
     // Any admin-api instance will do; the one being restarted refuses the connection, so the other one answers.
+    const failures: string[] = [];
     for (const url of admins()) {
       try {
         return await call(method, `${url}${path}`, { key, body });
-      } catch {
-        continue;
+      } catch (err) {
+        failures.push(`${url}: ${(err as Error).message}`);
       }
     }
-    throw new Error(`no admin-api instance answered ${method} ${path}`);
+    throw new Error(`no admin-api instance answered ${method} ${path}: ${failures.join('; ')}`);
   };
   const endpoint = async (receiver: Receiver, eventTypes = ['kaynko.*']) => {
     const res = await api('POST', '/v1/endpoints', { url: receiver.url('/hook'), eventTypes });
