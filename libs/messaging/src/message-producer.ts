@@ -1,6 +1,7 @@
 import { CompressionTypes, ICustomPartitioner, Partitioners, Producer } from 'kafkajs';
 import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, Headers } from '@gateway/contracts';
 import { traceHeaders } from '@gateway/observability';
+import type { ConfigMark } from './change-fed-cache';
 import { KafkaConnection, withTimeout } from './kafka-connection';
 
 export interface OutgoingRecord {
@@ -140,7 +141,7 @@ export class MessageProducer {
  * carrying the trace context (traceparent) of the request that produced it when tracing is on, and the configuration
  * mark it was decided under (`ChangeFedCache.current()`), when it was.
  */
-export function canonicalEventRecord(event: CanonicalEventV1, configMark?: string): OutgoingRecord {
+export function canonicalEventRecord(event: CanonicalEventV1, configMark?: ConfigMark): OutgoingRecord {
   const headers: Record<string, string> = {
     [Headers.schema]: CANONICAL_EVENT_SCHEMA,
     [Headers.eventType]: event.type,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { CanonicalEventV1, Topics } from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
-import { KAFKA_EVENT_CLIENT, acknowledged, canonicalEventRecord, withTimeout } from '@gateway/messaging';
+import { ConfigMark, KAFKA_EVENT_CLIENT, acknowledged, canonicalEventRecord, withTimeout } from '@gateway/messaging';
 import { IngestConfig } from '../ingest.config';
 
 /** Writes accepted events to the events topic and returns only once Kafka acknowledged them (acks=all). */
@@ -16,7 +16,7 @@ export class EventPublisher {
   ) {}
 
   /** `configMark`: the configuration the event was decided under (SourceCache.current()), for fan-out. */
-  async publish(event: CanonicalEventV1, configMark?: string): Promise<void> {
+  async publish(event: CanonicalEventV1, configMark?: ConfigMark): Promise<void> {
     const timeoutMs = this.config.INGEST_KAFKA_ACK_TIMEOUT_MS;
     try {
       await withTimeout(
