@@ -51,4 +51,19 @@ describe('QerkoRequestsRepository on PostgreSQL', () => {
     expect(await repository.create(request(uuid, 2))).toBeNull();
     expect(await repository.create({ ...request(uuid, 3), sourceId: 'src_qrq_other' })).not.toBeNull();
   });
+
+  it('ends the requests past their deadline and leaves the others pending', async () => {
+    const repository = new QerkoRequestsRepository(dbs[0]!, new QerkoRequestPartitions(dbs[0]!));
+    const late = await repository.create({ ...request(randomUUID(), 1), staleAfterMs: 0 });
+    const waiting = await repository.create(request(randomUUID(), 2));
+    await repository.expire();
+    const states: Array<{ id: string; state: string; failure_reason: string | null }> = await dbs[0]!.query(
+      `SELECT id, state, failure_reason FROM qerko_requests WHERE id = ANY($1::varchar[])`,
+      [[late, waiting]],
+    );
+    expect(Object.fromEntries(states.map(({ id, ...rest }) => [id, rest]))).toEqual({
+      [late!]: { state: 'stale', failure_reason: 'the POS did not answer within the deadline' },
+      [waiting!]: { state: 'pending', failure_reason: null },
+    });
+  });
 });
