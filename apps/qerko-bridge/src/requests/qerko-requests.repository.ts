@@ -37,6 +37,11 @@ const liveWindow = (): [Date, Date] => [new Date(Date.now() - LIVE_FOR_MS), new 
  * seconds, never days). The partitions of other days are not searched.
  */
 const UUID_UNIQUE_WITHIN_MS = 7 * 24 * 3600_000;
+/** The partitions of that week (and of tomorrow, either side of midnight): the bounds of `live(n)` over it. */
+const weekWindow = (now = Date.now()): [Date, Date] => [
+  new Date(now - UUID_UNIQUE_WITHIN_MS),
+  new Date(now + LIVE_FOR_MS),
+];
 
 /** Appends a timeline entry in the same statement as the transition it records. */
 const note = (what: string, detail = 'NULL') =>
@@ -95,8 +100,7 @@ export class QerkoRequestsRepository {
             JSON.stringify(r.args),
             r.eventId,
             r.staleAfterMs,
-            new Date(now - UUID_UNIQUE_WITHIN_MS),
-            new Date(now + LIVE_FOR_MS),
+            ...weekWindow(now),
           ],
         );
         return rows[0]?.id ?? null;
@@ -240,7 +244,6 @@ export class QerkoRequestsRepository {
    * that week (every bridge stopped for longer) stays so until retention removes it.
    */
   async expire(): Promise<Array<QerkoRequestRow & { reason: string }>> {
-    const now = Date.now();
     return this.db.query<Array<QerkoRequestRow & { reason: string }>>(
       `WITH ended AS (
          UPDATE qerko_requests SET
@@ -255,7 +258,7 @@ export class QerkoRequestsRepository {
          RETURNING id, tenant_id, source_id, uuid, method, state, answer, deadline_at, reply_attempts, failure_reason AS reason
        )
        SELECT * FROM ended`,
-      [new Date(now - UUID_UNIQUE_WITHIN_MS), new Date(now + LIVE_FOR_MS)],
+      weekWindow(),
     );
   }
 
