@@ -14,7 +14,7 @@ import { SecretBox } from '@gateway/security';
 import { IngestConfig } from './ingest.config';
 import { EventPublisher } from './intake/event-publisher';
 import { IngestMetrics } from './intake/ingest.metrics';
-import { IntakeController } from './intake/intake.controller';
+import { IntakeRoute } from './intake/intake.route';
 import { IntakeService } from './intake/intake.service';
 import { DataValidators } from './intake/data-validators';
 import { DigitaxAdapter } from './providers/digitax.adapter';
@@ -44,7 +44,7 @@ export class AppModule {
         HealthModule.forRoot(),
         MetricsModule.forRoot('ingest', config.METRICS_PORT),
       ],
-      controllers: [IntakeController, ConfigChangesController],
+      controllers: [ConfigChangesController],
       providers: [
         healthChecks(
           [KafkaConnection, MessageProducer, DataSource, SourceCache],
@@ -68,6 +68,7 @@ export class AppModule {
         KaynkoAdapter,
         DigitaxAdapter,
         IntakeService,
+        IntakeRoute,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { INestApplication, Logger } from '@nestjs/common';
 import type { BaseServiceConfig } from '@gateway/config';
@@ -6,13 +6,11 @@ import { GatewayLogger, createPinoLogger, startTracing, stopTracing } from '@gat
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './api-error';
+import type { DirectRoutes } from './direct-routes';
+import { Draining, bodyDeadline, nulInUrl } from './front-door';
 import { ErrorFilter } from './error.filter';
 import { HttpMetrics } from './metrics.module';
 import { createValidationPipe } from './validation';
-
-interface Draining {
-  draining: boolean;
-}
 
 /**
  * What every HTTP service sets up the same way, on Express or on Fastify: one error shape, strict validation, request
@@ -21,15 +19,21 @@ interface Draining {
 export function configureHttpApp(
   app: INestApplication,
   config: Pick<BaseServiceConfig, 'SHUTDOWN_TIMEOUT_SECONDS' | 'HTTP_REQUEST_TIMEOUT_SECONDS'>,
+  /** Routes Node's server answers ahead of the framework (Fastify only: see DirectRoutes), opened here. */
+  direct?: DirectRoutes,
 ): void {
   const metrics = app.get(HttpMetrics, { strict: false });
   const shutdown: Draining = { draining: false };
   const http = app.getHttpAdapter();
   const requestTimeoutMs = config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000;
-  const methodsOf =
+  const frameworkMethodsOf =
     http.getType() === 'fastify'
       ? fastifyFrontDoor(http.getInstance() as FastifyInstance, metrics, shutdown, requestTimeoutMs)
       : expressFrontDoor(app, http.getInstance() as Express, metrics, shutdown, requestTimeoutMs);
+  direct?.open({ metrics, shutdown, requestTimeoutMs });
+  const methodsOf: MethodsOf = direct
+    ? (path) => withHead(new Set([...frameworkMethodsOf(path), ...direct.methodsOf(path)]))
+    : frameworkMethodsOf;
   app.useGlobalFilters(new ErrorFilter(http, metrics, methodsOf));
   app.useGlobalPipes(createValidationPipe((type) => app.get(type, { strict: false })));
   guardConnections(app.getHttpServer() as Server, config.HTTP_REQUEST_TIMEOUT_SECONDS);
@@ -118,31 +122,6 @@ function fastifyFrontDoor(
 }
 
 /**
- * A request whose body has not fully arrived `ms` after its headers gets 408 in the one error shape, and its
- * connection is closed. Node's own request timeout is only checked every 30 s (and answers outside the shape); this
- * one is exact. Cleared as soon as the body is complete or an answer is sent.
- */
-function bodyDeadline(req: IncomingMessage, res: ServerResponse, ms: number): void {
-  if (req.complete) return;
-  const timer = setTimeout(() => {
-    if (req.complete || res.headersSent) return;
-    const error = new ApiError(408, 'request_timeout', `The request body did not arrive within ${ms / 1000} s.`);
-    const body = JSON.stringify(error.toBody());
-    res.writeHead(408, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      connection: 'close',
-    });
-    res.end(body, () => req.destroy());
-  }, ms);
-  const clear = () => clearTimeout(timer);
-  req.once('end', clear);
-  res.once('close', clear);
-}
-
-/**
  * What Node's HTTP server decides before any framework sees the request: a whole request (headers and body) must
  * arrive within `seconds`, headers alone within as long; and what it refuses (a request timeout, headers too large,
  * bytes that are not HTTP) is answered in the one error shape, then the connection closed. A client that went away
@@ -178,18 +157,6 @@ function clientError(err: NodeJS.ErrnoException): ApiError | null {
   if (code === 'HPE_HEADER_OVERFLOW')
     return new ApiError(431, 'headers_too_large', 'The request headers are too large.');
   return ApiError.badRequest('bad_request', 'The request is not valid HTTP.');
-}
-
-/**
- * A NUL character (`%00`) in the path or the query string: no id or filter holds one, and PostgreSQL refuses it in
- * text, which surfaced as a 500 (`GET /v1/tenants/%00`). Refused before any handler, for every route of every
- * service, in the one error shape.
- */
-function nulInUrl(): ApiError {
-  return ApiError.badRequest(
-    'invalid_url',
-    'The request URL contains a NUL character (%00), which no id or filter can hold.',
-  );
 }
 
 /**

@@ -52,7 +52,7 @@ export class ErrorFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof NotFoundException) exception = this.noRoute(host);
-    const { status, body, headers } = this.toResponse(exception);
+    const { status, body, headers } = errorResponse(exception, this.logger);
     for (const [name, value] of Object.entries(headers)) this.http.setHeader(res, name, value);
     // After a 413 the rest of the body is not read: the connection closes once the answer is sent.
     if (status === 413) this.http.setHeader(res, 'connection', 'close');
@@ -70,40 +70,48 @@ export class ErrorFilter implements ExceptionFilter {
     }
     return new ApiError(404, 'not_found', `No route ${method} ${path}.`);
   }
+}
 
-  private toResponse(exception: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
-    if (exception instanceof ApiError) {
-      return { status: exception.getStatus(), body: exception.toBody(), headers: exception.headers };
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const response = exception.getResponse();
-      const message =
-        typeof response === 'object' && response && 'message' in response && typeof response.message === 'string'
-          ? response.message
-          : exception.message;
-      return { status, body: { error: { status, code: CODES[status] ?? 'error', message } }, headers: {} };
-    }
-    // Body-parser errors (express) carry a status and a type.
-    const err = exception as { status?: number; type?: string; message?: string };
-    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
-      const message =
-        err.type === 'entity.too.large'
-          ? 'The request body is too large.'
-          : err.type === 'entity.parse.failed'
-            ? 'The request body is not valid JSON.'
-            : 'The request could not be read.';
-      return {
-        status: err.status,
-        body: { error: { status: err.status, code: CODES[err.status] ?? 'bad_request', message } },
-        headers: {},
-      };
-    }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+/**
+ * What an error is answered with, in the one shape: an ApiError as it says, Nest's HTTP exceptions and body-parser
+ * errors by their status, anything else a 500 that is logged and leaks nothing. (ErrorFilter's, and the direct
+ * routes', see direct-routes.ts.)
+ */
+export function errorResponse(
+  exception: unknown,
+  logger: Logger,
+): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  if (exception instanceof ApiError) {
+    return { status: exception.getStatus(), body: exception.toBody(), headers: exception.headers };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'object' && response && 'message' in response && typeof response.message === 'string'
+        ? response.message
+        : exception.message;
+    return { status, body: { error: { status, code: CODES[status] ?? 'error', message } }, headers: {} };
+  }
+  // Body-parser errors (express) carry a status and a type.
+  const err = exception as { status?: number; type?: string; message?: string };
+  if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+    const message =
+      err.type === 'entity.too.large'
+        ? 'The request body is too large.'
+        : err.type === 'entity.parse.failed'
+          ? 'The request body is not valid JSON.'
+          : 'The request could not be read.';
     return {
-      status: 500,
-      body: { error: { status: 500, code: 'internal_error', message: 'Internal error.' } },
+      status: err.status,
+      body: { error: { status: err.status, code: CODES[err.status] ?? 'bad_request', message } },
       headers: {},
     };
   }
+  logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+  return {
+    status: 500,
+    body: { error: { status: 500, code: 'internal_error', message: 'Internal error.' } },
+    headers: {},
+  };
 }

@@ -8,4 +8,5 @@ export * from './metrics.module';
 export * from './json-body';
 export * from './raw-body';
 export * from './fastify-options';
+export * from './direct-routes';
 export * from './json-bodies-only';
