@@ -113,7 +113,11 @@ export class DirectRoutes {
       if (compiled.method !== req.method) continue;
       const match = compiled.pattern.exec(path);
       if (!match) continue;
-      void this.serve(compiled, match, q < 0 ? '' : url.slice(q + 1), req, res, door);
+      // (serve answers every error itself; this catch only keeps a bug there from crashing the process.)
+      this.serve(compiled, match, q < 0 ? '' : url.slice(q + 1), req, res, door).catch((err: Error) => {
+        this.logger.error(`${compiled.route.path}: ${err.stack ?? err.message}`);
+        if (!res.headersSent) res.destroy();
+      });
       return true;
     }
     return false;
