@@ -13,12 +13,15 @@ const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 const timings = new Map();
 let asyncReplies = 0;
 let strays = 0;
+/** When the last request reached Qerko's or the POS's server: the gateway is quiet when none has for a while. */
+let lastActivity = nowMs();
 
 const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
     const at = nowMs();
+    lastActivity = at;
     // Qerko's /reply (an answer that missed the synchronous window): counted, never expected here.
     if (req.url.startsWith('/api/')) {
       asyncReplies++;
@@ -84,6 +87,8 @@ serveCommands({
    * the POS receiving it, plus the POS's answer to Qerko receiving its 200.
    */
   async run({ url, apiKey, rate, durationMs }) {
+    asyncReplies = 0;
+    strays = 0;
     const count = Math.max(1, Math.round((rate * durationMs) / 1000));
     const start = nowMs() + 20;
     const statuses = {};
@@ -124,5 +129,17 @@ serveCommands({
       outbound: summarize(outbound),
       sendLateness: summarize(lateness),
     };
+  },
+
+  /**
+   * Resolves once neither Qerko nor the POS has received anything for `idleMs`: what an earlier run left in flight
+   * (deliveries to the POS, answers posted to `/reply`) is done.
+   */
+  async quiet({ idleMs, timeoutMs }) {
+    const deadline = nowMs() + timeoutMs;
+    while (nowMs() - lastActivity < idleMs) {
+      if (nowMs() > deadline) throw new Error(`Qerko and the POS still receive requests after ${timeoutMs} ms`);
+      await sleep(50);
+    }
   },
 });
