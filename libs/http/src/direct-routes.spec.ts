@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApiError } from './api-error';
 import { DirectRequest, DirectRoutes } from './direct-routes';
@@ -23,16 +23,22 @@ describe('DirectRoutes (a real Node server on a free port)', () => {
   const shutdown = { draining: false };
 
   beforeAll(async () => {
-    const direct = new DirectRoutes().add({
-      method: 'POST',
-      path: '/v1/things/:kind/:id',
-      handle: async (request) => {
-        seen.push(request);
-        const body = await readRawBody(request.raw, 64);
-        if (failWith) throw failWith;
-        return { status: 202, body: { id: request.params['id'], length: body.length } };
-      },
-    });
+    const direct = new DirectRoutes()
+      .add({
+        method: 'POST',
+        path: '/v1/unserialisable',
+        handle: () => Promise.resolve({ status: 200, body: { n: 1n } }),
+      })
+      .add({
+        method: 'POST',
+        path: '/v1/things/:kind/:id',
+        handle: async (request) => {
+          seen.push(request);
+          const body = await readRawBody(request.raw, 64);
+          if (failWith) throw failWith;
+          return { status: 202, body: { id: request.params['id'], length: body.length } };
+        },
+      });
     direct.open({ metrics: metrics as never, shutdown, requestTimeoutMs: 5000 });
     server = direct.serverFactory(framework, { keepAliveTimeout: 72_000 });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -76,6 +82,38 @@ describe('DirectRoutes (a real Node server on a free port)', () => {
     expect(recorded).toEqual([
       ['/v1/things/:kind/:id', 'POST', 202],
       ['/v1/things/:kind/:id', 'POST', 202],
+    ]);
+  });
+
+  it('reads a query of any length, and the path of an absolute-form target', async () => {
+    const many = Array.from({ length: 1500 }, (_, i) => `k${i}=${i}`).join('&');
+    expect((await post(`/v1/things/a/b?${many}&token=t`)).status).toBe(202);
+    expect(seen[0]!.query['token']).toBe('t');
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const { port } = new URL(base);
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.end(
+          'POST http://example.test/v1/things/a/z?token=u HTTP/1.1\r\nHost: example.test\r\n' +
+            'Content-Length: 2\r\nConnection: close\r\n\r\n{}',
+        ),
+      );
+      let received = '';
+      socket.on('data', (d) => (received += d.toString()));
+      socket.on('error', reject);
+      socket.on('close', () =>
+        resolve({ status: Number(received.slice(9, 12)), body: received.split('\r\n\r\n')[1]! }),
+      );
+    });
+    expect([res.status, JSON.parse(res.body)]).toEqual([202, { id: 'z', length: 2 }]);
+    expect(seen[1]!.query).toEqual({ token: 'u' });
+  });
+
+  it('answers 500 in the one shape when the answer itself cannot be sent', async () => {
+    const res = await post('/v1/unserialisable');
+    expect([res.status, res.json(), res.headers.get('connection')]).toEqual([
+      500,
+      { error: { status: 500, code: 'internal_error', message: 'Internal error.' } },
+      'close',
     ]);
   });
 

@@ -108,7 +108,9 @@ export class DirectRoutes {
     if (!door || !this.routes.length) return false;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
+    // An absolute-form target (`POST http://host/v1/…`) names its path after the authority, as Fastify's router reads it.
+    let path = q < 0 ? url : url.slice(0, q);
+    if (path.charCodeAt(0) !== 0x2f) path = path.replace(ABSOLUTE_FORM, '/');
     for (const compiled of this.routes) {
       if (compiled.method !== req.method) continue;
       const match = compiled.pattern.exec(path);
@@ -116,7 +118,12 @@ export class DirectRoutes {
       // (serve answers every error itself; this catch only keeps a bug there from crashing the process.)
       this.serve(compiled, match, q < 0 ? '' : url.slice(q + 1), req, res, door).catch((err: Error) => {
         this.logger.error(`${compiled.route.path}: ${err.stack ?? err.message}`);
-        if (!res.headersSent) res.destroy();
+        if (res.headersSent) return;
+        try {
+          send(res, 500, INTERNAL_ERROR, { connection: 'close' }, door);
+        } catch {
+          res.destroy();
+        }
       });
       return true;
     }
@@ -124,7 +131,7 @@ export class DirectRoutes {
   }
 
   private async serve(
-    { route, names }: Compiled,
+    { route, method, names }: Compiled,
     match: RegExpExecArray,
     search: string,
     req: IncomingMessage,
@@ -134,14 +141,19 @@ export class DirectRoutes {
     const started = process.hrtime.bigint();
     bodyDeadline(req, res, door.requestTimeoutMs);
     res.once('finish', () =>
-      door.metrics?.record(route.path, route.method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9),
+      door.metrics?.record(route.path, method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9),
     );
     let answer: DirectAnswer;
     try {
       if (req.url!.includes('%00')) throw nulInUrl();
       const params: Record<string, string> = {};
       names.forEach((name, i) => (params[name] = decodeParam(match[i + 1]!)));
-      answer = await route.handle({ params, query: parseQuery(search), headers: req.headers, raw: req });
+      answer = await route.handle({
+        params,
+        query: parseQuery(search, '&', '=', { maxKeys: 0 }),
+        headers: req.headers,
+        raw: req,
+      });
     } catch (exception) {
       if (res.headersSent) return; // answered already (408 at the body deadline)
       if (exception instanceof ApiError && exception.code === CLIENT_CLOSED) {
@@ -158,6 +170,11 @@ export class DirectRoutes {
     if (!res.headersSent) send(res, answer.status, answer.body, {}, door);
   }
 }
+
+/** `http://host` or `https://host` before the path of an absolute-form request target. */
+const ABSOLUTE_FORM = /^https?:\/\/[^/]*\/?/i;
+
+const INTERNAL_ERROR = { error: { status: 500, code: 'internal_error', message: 'Internal error.' } };
 
 function decodeParam(raw: string): string {
   try {
