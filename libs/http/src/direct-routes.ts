@@ -50,10 +50,10 @@ interface Compiled {
  * whose cost per request sets the service's capacity. Ingest's intake is the one: Fastify's handling of each request
  * (Nest's router on top of it cost next to nothing) was a third of ingest's CPU per accepted event
  * (bench/results/levers.md, "The intake route ahead of the framework"). What the front door does for every other route
- * is done here the same way: the nosniff and no-store headers, a closed connection while draining, the body deadline (408), a NUL in the URL refused, a badly
- * percent-encoded parameter refused (400 `invalid_url`), request metrics by route template, and errors in the one
- * shape (ErrorFilter's `errorResponse`). Any other method or path goes on to the framework, which also answers 405
- * (naming the direct route's method) for another method on its path.
+ * is done here the same way: the nosniff and no-store headers, a closed connection while draining, the body deadline
+ * (408), a NUL in the URL refused, a badly percent-encoded parameter refused (400 `invalid_url`), request metrics by
+ * route template, and errors in the one shape (ErrorFilter's `errorResponse`). Any other method or path goes on to
+ * the framework, which also answers 405 (naming the direct route's method) for another method on its path.
  *
  * Made before the app (the server is created with Fastify: `gatewayFastifyOptions(direct)`), filled once the app is
  * built (`add`), opened by configureHttpApp; until then every request goes to the framework.
