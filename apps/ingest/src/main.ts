@@ -11,9 +11,9 @@ import { IntakeRoute } from './intake/intake.route';
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(IngestConfig, 'ingest');
   // The intake route is answered by Node's HTTP server before Fastify and Nest see the request (IntakeRoute, a
-  // DirectRoute): Fastify's per-request handling was a third of ingest's CPU per accepted event. Fastify (not Express,
-  // whose per-request garbage set ingest's p99) serves the rest: health, and the 404s and 405s (bench/results/levers.md,
-  // "Ingest on Fastify" and "The intake route ahead of the framework").
+  // DirectRoute): Fastify's per-request handling was a third of ingest's CPU per accepted event. Fastify (not
+  // Express, whose per-request garbage set ingest's p99) serves the rest: health, and the 404s and 405s
+  // (bench/results/levers.md, "Ingest on Fastify" and "The intake route ahead of the framework").
   const direct = new DirectRoutes();
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forConfig(config),

@@ -108,7 +108,8 @@ export class DirectRoutes {
     if (!door || !this.routes.length) return false;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    // An absolute-form target (`POST http://host/v1/…`) names its path after the authority, as Fastify's router reads it.
+    // An absolute-form target (`POST http://host/v1/…`) names its path after the authority (as Fastify's router
+    // reads it).
     let path = q < 0 ? url : url.slice(0, q);
     if (path.charCodeAt(0) !== 0x2f) path = path.replace(ABSOLUTE_FORM, '/');
     for (const compiled of this.routes) {
