@@ -3,7 +3,7 @@ import { parse as parseQuery } from 'node:querystring';
 import { Logger } from '@nestjs/common';
 import { ApiError } from './api-error';
 import { CLIENT_CLOSED, errorResponse } from './error.filter';
-import { Draining, bodyDeadline, nulInUrl } from './front-door';
+import { Draining, bodyDeadline, nulInUrl, writeJson } from './front-door';
 import type { HttpMetrics } from './metrics.module';
 
 /** A request to a direct route: its path's parameters (percent-decoded), its query, headers and Node's request. */
@@ -192,14 +192,5 @@ function send(
   headers: Record<string, string>,
   door: FrontDoorSettings,
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'x-content-type-options': 'nosniff',
-    'cache-control': 'no-store',
-    ...(door.shutdown.draining ? { connection: 'close' } : {}),
-    ...headers,
-  });
-  res.end(text);
+  writeJson(res, status, body, door.shutdown.draining ? { connection: 'close', ...headers } : headers);
 }
