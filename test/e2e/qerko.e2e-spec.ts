@@ -115,6 +115,16 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
     });
   });
 
+  it('answers synchronously an answer too large to be offered at once (over 8 KB), through the replies record', async () => {
+    const bill = { ...BILL, note: 'x'.repeat(10_000) };
+    pos.behaviour = (_, res) =>
+      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: bill }));
+    const request = frame('getBill', ['B-18', null]);
+    const res = await send(request);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ type: 'method-call-response', uuid: request.uuid, result: bill });
+  });
+
   it('dead-letters a record on the replies topic that is not a qerko-reply.v1, and keeps answering', async () => {
     pos.behaviour = (_, res) =>
       void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: BILL }));

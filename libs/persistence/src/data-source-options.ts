@@ -27,6 +27,7 @@ import { EndpointSignatureScheme1765500000000 } from './migrations/1765500000000
 import { PortalSessions1765600000000 } from './migrations/1765600000000-portal-sessions';
 import { EventSearch1765700000000 } from './migrations/1765700000000-event-search';
 import { Recoveries1765800000000 } from './migrations/1765800000000-recoveries';
+import { QerkoUuidIndex1765900000000 } from './migrations/1765900000000-qerko-uuid-index';
 import { PortalSessionEntity } from './entities/portal-session.entity';
 import { QerkoRequestEntity } from './entities/qerko-request.entity';
 import { ReplayEntity } from './entities/replay.entity';
@@ -67,6 +68,7 @@ export const MIGRATIONS = [
   PortalSessions1765600000000,
   EventSearch1765700000000,
   Recoveries1765800000000,
+  QerkoUuidIndex1765900000000,
 ];
 
 /** The one set of DataSource options shared by every Nest app and by `npm run db:migrate`. */

@@ -42,6 +42,10 @@ export class RepliesService {
       this.logger.warn(`ignored a POS answer for ${uuid}: it cannot be stored (${(err as Error).message})`);
       return;
     }
-    if (!stored) this.logger.warn(`ignored a POS answer for ${uuid}: the request was already answered or is stale`);
+    if (stored) return;
+    // Usually the same answer, offered by fan-out and stored as the waiting request closed (AnswerSignals).
+    if ((await this.requests.answeredVia(tenantId, uuid)) === 'sync-response')
+      this.logger.debug(`the POS answer for ${uuid} was taken already (offered)`);
+    else this.logger.warn(`ignored a POS answer for ${uuid}: the request was already answered or is stale`);
   }
 }

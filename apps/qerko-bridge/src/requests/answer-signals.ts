@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Client } from 'pg';
+import { Client, Notification } from 'pg';
+import { QERKO_ANSWER_OFFERS_CHANNEL, QerkoReplyV1, readQerkoReply } from '@gateway/contracts';
 import { QerkoBridgeConfig } from '../qerko-bridge.config';
 
 /** The channel QerkoRequestsRepository.storeAnswer notifies, with the request's id, when it stores an answer. */
@@ -8,17 +9,36 @@ export const ANSWERED_CHANNEL = 'qerko_answered';
 const FALLBACK_MS = 250;
 const RECONNECT_MS = 1000;
 
+/** A synchronous request that waits for its answer: its id, and the tenant and uuid an offered answer names. */
+export interface Waiter {
+  id: string;
+  tenantId: string;
+  uuid: string;
+}
+
 /**
- * Wakes a synchronous Qerko request the moment its answer is stored, by any bridge instance: each instance LISTENs on
- * ANSWERED_CHANNEL on a connection of its own (a pooled one cannot keep a LISTEN), and the store NOTIFYs in the
- * statement that stores the answer. Waiting is never only on the signal: a wait ends after FALLBACK_MS anyway and
- * the caller looks at the database again, so a notification lost while the connection was down delays an answer by
- * at most that, and a connection that cannot be made only brings back polling.
+ * What ended a wait: the answer was stored and committed (by any instance), fan-out offered the POS's answer (not
+ * stored yet: the waiter stores it as it closes the request), or neither came within the wait.
+ */
+export type Woken = 'stored' | { offered: QerkoReplyV1['answer'] } | 'timeout';
+
+/**
+ * Wakes a synchronous Qerko request the moment its answer is there, on the instance where it waits. Each instance
+ * LISTENs on a connection of its own (a pooled one cannot keep a LISTEN) to two channels:
+ * - ANSWERED_CHANNEL: an answer was stored, by any instance (the statement that stores it notifies, at commit);
+ * - QERKO_ANSWER_OFFERS_CHANNEL: fan-out offers a POS's synchronous answer the moment it has it, beside the durable
+ *   record on `gateway.qerko-replies.v1`, so the waiting request need not wait for that record to be consumed and
+ *   stored; an offer no request here waits for is ignored (the record still arrives).
+ * Waiting is never only on a notification: a wait ends after FALLBACK_MS anyway and the caller looks at the database
+ * again, so a notification lost while the connection was down delays an answer by at most that, and a connection
+ * that cannot be made only brings back polling.
  */
 @Injectable()
 export class AnswerSignals implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AnswerSignals.name);
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new Map<string, Set<(woken: Woken) => void>>();
+  /** The ids waiting under each tenant and uuid (an offered answer names those two). */
+  private readonly byUuid = new Map<string, Set<string>>();
   private client: Client | null = null;
   private closing = false;
   private retry?: NodeJS.Timeout;
@@ -42,24 +62,51 @@ export class AnswerSignals implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * A promise that resolves with true when request `id` is notified as answered (its answer is committed: the
-   * notification is sent at commit), or with false at `deadline` (ms) or FALLBACK_MS from now, whichever is first.
-   * Take it before looking at the database: an answer stored in between still wakes it.
+   * A promise that resolves when `waiter`'s answer is stored ('stored': committed, the notification is sent at commit)
+   * or offered, or with 'timeout' at `deadline` (ms) or FALLBACK_MS from now, whichever is first. Take it before
+   * looking at the database (or before publishing the request): an answer stored or offered in between still wakes it.
    */
-  next(id: string, deadline: number): Promise<boolean> {
+  next(waiter: Waiter, deadline: number): Promise<Woken> {
     return new Promise((resolve) => {
-      let set = this.waiters.get(id);
-      if (!set) this.waiters.set(id, (set = new Set()));
-      const done = (notified: boolean) => {
+      const key = uuidKey(waiter.tenantId, waiter.uuid);
+      let set = this.waiters.get(waiter.id);
+      if (!set) this.waiters.set(waiter.id, (set = new Set()));
+      let ids = this.byUuid.get(key);
+      if (!ids) this.byUuid.set(key, (ids = new Set()));
+      ids.add(waiter.id);
+      const done = (woken: Woken) => {
         clearTimeout(timer);
-        set.delete(wake);
-        if (!set.size) this.waiters.delete(id);
-        resolve(notified);
+        set.delete(done);
+        if (!set.size) {
+          this.waiters.delete(waiter.id);
+          ids.delete(waiter.id);
+          if (!ids.size) this.byUuid.delete(key);
+        }
+        resolve(woken);
       };
-      const wake = () => done(true);
-      const timer = setTimeout(() => done(false), Math.max(0, Math.min(deadline - Date.now(), FALLBACK_MS)));
-      set.add(wake);
+      const timer = setTimeout(() => done('timeout'), Math.max(0, Math.min(deadline - Date.now(), FALLBACK_MS)));
+      set.add(done);
     });
+  }
+
+  private notified(message: Notification): void {
+    if (message.channel === ANSWERED_CHANNEL) {
+      this.wake(message.payload ?? '', 'stored');
+      return;
+    }
+    const offer = readQerkoReply(Buffer.from(message.payload ?? '', 'utf8'));
+    if (typeof offer === 'string') {
+      this.logger.warn(`ignored an offered Qerko answer: ${offer}`);
+      return;
+    }
+    // Two requests of one tenant waiting under one uuid (from two sources): the offer cannot say which; the durable
+    // record decides, as for any answer (QerkoRequestsRepository.storeAnswer).
+    const ids = this.byUuid.get(uuidKey(offer.tenantId, offer.uuid));
+    if (ids?.size === 1) this.wake([...ids][0]!, { offered: offer.answer });
+  }
+
+  private wake(id: string, woken: Woken): void {
+    for (const wake of [...(this.waiters.get(id) ?? [])]) wake(woken);
   }
 
   private async listen(): Promise<void> {
@@ -67,14 +114,12 @@ export class AnswerSignals implements OnModuleInit, OnModuleDestroy {
       connectionString: this.config.QERKO_LISTEN_DATABASE_URL || this.config.DATABASE_URL,
       application_name: 'qerko-bridge-listen',
     });
-    client.on('notification', (message) => {
-      for (const wake of [...(this.waiters.get(message.payload ?? '') ?? [])]) wake();
-    });
+    client.on('notification', (message) => this.notified(message));
     client.on('error', (err: Error) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));
     try {
       await client.connect();
-      await client.query(`LISTEN ${ANSWERED_CHANNEL}`);
+      await client.query(`LISTEN ${ANSWERED_CHANNEL}; LISTEN ${QERKO_ANSWER_OFFERS_CHANNEL}`);
       this.client = client;
       this.ready.splice(0).forEach((resolve) => resolve());
     } catch (err) {
@@ -92,3 +137,5 @@ export class AnswerSignals implements OnModuleInit, OnModuleDestroy {
     this.retry = setTimeout(() => void this.listen(), RECONNECT_MS);
   }
 }
+
+const uuidKey = (tenantId: string, uuid: string) => `${tenantId} ${uuid}`;

@@ -52,6 +52,52 @@ describe('QerkoRequestsRepository on PostgreSQL', () => {
     expect(await repository.create({ ...request(uuid, 3), sourceId: 'src_qrq_other' })).not.toBeNull();
   });
 
+  it('closes the sync window with an offered answer on the terms storeAnswer keeps, and the record comes too late', async () => {
+    const repository = new QerkoRequestsRepository(dbs[0]!, new QerkoRequestPartitions(dbs[0]!));
+    const timeline = async (id: string) =>
+      (
+        (await dbs[0]!.query(`SELECT timeline FROM qerko_requests WHERE id = $1`, [id]))[0].timeline as Array<{
+          what: string;
+          detail?: string;
+        }>
+      ).map((t) => (t.detail ? `${t.what} (${t.detail})` : t.what));
+
+    // Offered while nothing is stored: stored with it, answered 200.
+    const offeredUuid = randomUUID();
+    const offered = (await repository.create(request(offeredUuid, 1)))!;
+    expect(await repository.closeSync(offered, { result: { bill: 'offered' } })).toEqual({
+      state: 'answered_sync',
+      answer: { result: { bill: 'offered' } },
+    });
+    expect(await timeline(offered)).toEqual([
+      'received',
+      'answered by the POS (sync-response)',
+      'answered to Qerko synchronously (200)',
+    ]);
+    expect(await repository.answeredVia(tenant, offeredUuid)).toBe('sync-response');
+    // The same answer's record, consumed after: nothing left to take.
+    expect(
+      await repository.storeAnswer(tenant, offeredUuid, { result: { bill: 'record' } }, 'sync-response'),
+    ).toBeNull();
+
+    // Stored first (through /v1/qerko/replies): the stored answer stands, the offer is not taken.
+    const storedUuid = randomUUID();
+    const stored = (await repository.create(request(storedUuid, 2)))!;
+    expect(await repository.storeAnswer(tenant, storedUuid, { result: { bill: 'api' } }, 'reply-api')).not.toBeNull();
+    expect(await repository.closeSync(stored, { result: { bill: 'offered' } })).toEqual({
+      state: 'answered_sync',
+      answer: { result: { bill: 'api' } },
+    });
+    expect(await repository.answeredVia(tenant, storedUuid)).toBe('reply-api');
+
+    // Offered for a request past its deadline: not taken, as storeAnswer would not; nothing offered: 202's way.
+    const late = (await repository.create({ ...request(randomUUID(), 3), staleAfterMs: 0 }))!;
+    expect(await repository.closeSync(late, { result: { bill: 'late' } })).toEqual({ state: 'pending', answer: null });
+    const unanswered = (await repository.create(request(randomUUID(), 4)))!;
+    expect(await repository.closeSync(unanswered)).toEqual({ state: 'pending', answer: null });
+    expect(await timeline(unanswered)).toEqual(['received', 'answered 202: the answer will go to /reply']);
+  });
+
   it('ends the requests past their deadline and leaves the others pending', async () => {
     const repository = new QerkoRequestsRepository(dbs[0]!, new QerkoRequestPartitions(dbs[0]!));
     const late = await repository.create({ ...request(randomUUID(), 1), staleAfterMs: 0 });

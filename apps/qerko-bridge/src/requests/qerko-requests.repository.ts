@@ -156,6 +156,16 @@ export class QerkoRequestsRepository {
     return row ?? null;
   }
 
+  /** How the live request (tenant, uuid) got its answer ('sync-response', 'reply-api'), or null if it has none. */
+  async answeredVia(tenantId: string, uuid: string): Promise<string | null> {
+    const [row] = await this.db.query<Array<{ via: string | null }>>(
+      `SELECT answered_via AS via FROM qerko_requests WHERE tenant_id = $1 AND uuid = $2 AND ${live(3)}
+        ORDER BY received_at DESC LIMIT 1`,
+      [tenantId, uuid, ...liveWindow()],
+    );
+    return row?.via ?? null;
+  }
+
   async answerOf(id: string): Promise<Record<string, unknown> | null> {
     const [row] = await this.db.query<Array<{ answer: Record<string, unknown> | null }>>(
       `SELECT answer FROM qerko_requests WHERE id = $1 AND ${live(2)}`,
@@ -165,21 +175,32 @@ export class QerkoRequestsRepository {
   }
 
   /**
-   * Ends the synchronous window: answered_sync when an answer is already stored (the webhook answers it), otherwise
-   * the request continues asynchronously and a later answer goes to /reply. Exactly one of the two happens.
+   * Ends the synchronous window: answered_sync when an answer is stored already or `offered` (fan-out's offer of the
+   * POS's synchronous answer, stored here on the same terms as storeAnswer's: none stored before, not stale),
+   * otherwise the request continues asynchronously and a later answer goes to /reply. Exactly one of the two happens.
    */
-  async closeSync(id: string): Promise<{ state: QerkoRequestState; answer: Record<string, unknown> | null }> {
+  async closeSync(
+    id: string,
+    offered: object | null = null,
+  ): Promise<{ state: QerkoRequestState; answer: Record<string, unknown> | null }> {
+    const takes = `(answer IS NULL AND $4::jsonb IS NOT NULL AND now() < deadline_at)`;
+    const answered = `(answer IS NOT NULL OR ${takes})`;
     const [row] = await this.db.query<Array<{ state: QerkoRequestState; answer: Record<string, unknown> | null }>>(
       `WITH closed AS (
          UPDATE qerko_requests SET sync_closed_at = now(),
-                state = CASE WHEN answer IS NOT NULL THEN 'answered_sync' ELSE state END,
-                timeline = timeline || jsonb_build_array(jsonb_build_object('at', now(), 'what',
-                  CASE WHEN answer IS NOT NULL THEN 'answered to Qerko synchronously (200)' ELSE 'answered 202: the answer will go to /reply' END))
+                answer = CASE WHEN ${takes} THEN $4::jsonb ELSE answer END,
+                answered_at = CASE WHEN ${takes} THEN now() ELSE answered_at END,
+                answered_via = CASE WHEN ${takes} THEN 'sync-response' ELSE answered_via END,
+                state = CASE WHEN ${answered} THEN 'answered_sync' ELSE state END,
+                timeline = timeline
+                  || CASE WHEN ${takes} THEN jsonb_build_array(jsonb_build_object('at', now(), 'what', 'answered by the POS', 'detail', 'sync-response')) ELSE '[]'::jsonb END
+                  || jsonb_build_array(jsonb_build_object('at', now(), 'what',
+                  CASE WHEN ${answered} THEN 'answered to Qerko synchronously (200)' ELSE 'answered 202: the answer will go to /reply' END))
           WHERE id = $1 AND state = 'pending' AND sync_closed_at IS NULL AND ${live(2)}
          RETURNING state, answer
        )
        SELECT * FROM closed`,
-      [id, ...liveWindow()],
+      [id, ...liveWindow(), offered === null ? null : JSON.stringify(offered)],
     );
     return row ?? { state: 'failed', answer: null };
   }

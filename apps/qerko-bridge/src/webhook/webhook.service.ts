@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { CANONICAL_EVENT_SCHEMA, CanonicalEventV1, derivedEventId, IdPrefix, Topics } from '@gateway/contracts';
+import {
+  CANONICAL_EVENT_SCHEMA,
+  CanonicalEventV1,
+  derivedEventId,
+  IdPrefix,
+  QerkoReplyV1,
+  Topics,
+} from '@gateway/contracts';
 import { ApiError } from '@gateway/http';
 import { KAFKA_EVENT_CLIENT, acknowledged, canonicalEventRecord } from '@gateway/messaging';
 import { SpanKind, addLogFields, inSpan } from '@gateway/observability';
@@ -104,18 +111,30 @@ export class WebhookService {
       occurredAt: now,
       data: { uuid: frame.uuid, method: frame.method, args: frame.args },
     };
+    // Waited for from before the request is published, so nothing can be answered before the wait begins: the first
+    // look at the database is after a wait that no notification ended (a missed one: the listening connection was
+    // down). Each later wait is taken before that look, so an answer stored in between is not missed.
+    const waiter = { id: requestId, tenantId: source.tenantId, uuid: frame.uuid };
+    const deadline = Date.now() + this.config.syncBudgetFor(frame.method);
+    let signal = this.signals.next(waiter, deadline);
     await acknowledged(this.kafka.emit(Topics.events, canonicalEventRecord(event, configMark)));
     await this.requests.noteDelivered(requestId);
 
-    // Woken the moment any instance stores the answer (AnswerSignals); the signal is taken before each look at the
-    // database, so an answer stored in between is not missed. Notified means committed: closeSync reads it.
-    const deadline = Date.now() + this.config.syncBudgetFor(frame.method);
+    // Woken the moment any instance stores the answer ('stored': committed, closeSync reads it) or fan-out offers
+    // the POS's answer (closeSync stores it).
+    let offered: QerkoReplyV1['answer'] | null = null;
     for (;;) {
-      const signal = this.signals.next(requestId, deadline);
-      if (Date.now() >= deadline || (await this.requests.answerOf(requestId))) break;
-      if (await signal) break;
+      const woken = await signal;
+      if (woken === 'stored') break;
+      if (woken !== 'timeout') {
+        offered = woken.offered;
+        break;
+      }
+      if (Date.now() >= deadline) break;
+      signal = this.signals.next(waiter, deadline);
+      if (await this.requests.answerOf(requestId)) break;
     }
-    const closed = await this.requests.closeSync(requestId);
+    const closed = await this.requests.closeSync(requestId, offered);
     if (closed.state === 'answered_sync' && closed.answer)
       return { status: 200, body: responseFrame(frame.uuid, closed.answer) };
     return { status: 202, body: { uuid: frame.uuid, status: 'accepted' } };

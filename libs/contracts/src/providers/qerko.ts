@@ -161,7 +161,18 @@ export class QerkoReplyV1Message implements QerkoReplyV1 {
   at: string;
 }
 
-/** A record of `gateway.qerko-replies.v1` as the reply, or why it is not one. */
+/**
+ * The PostgreSQL notification channel on which fan-out also offers a POS's synchronous answer, as the same
+ * QerkoReplyV1 (its JSON, when it fits a notification: QERKO_ANSWER_OFFER_MAX_BYTES), the moment it has it: the bridge
+ * instance whose webhook request waits for that answer answers Qerko at once instead of after the record on
+ * `gateway.qerko-replies.v1` is consumed and stored. That record stays the hand-over that is never lost; a
+ * notification may be (nobody listening), and an offer nobody waits for is ignored.
+ */
+export const QERKO_ANSWER_OFFERS_CHANNEL = 'qerko_answer_offered';
+/** PostgreSQL's limit on a notification's payload is 8000 bytes; a larger answer goes by the record alone. */
+export const QERKO_ANSWER_OFFER_MAX_BYTES = 7999;
+
+/** A record of `gateway.qerko-replies.v1` (or an offer on QERKO_ANSWER_OFFERS_CHANNEL) as the reply, or why not. */
 export function readQerkoReply(value: Buffer | null): QerkoReplyV1 | string {
   return readMessage(value, QerkoReplyV1Message, ['schema', 'tenantId', 'uuid', 'answer', 'at'], QERKO_REPLY_SCHEMA);
 }
