@@ -43,6 +43,7 @@ export class QerkoReplyForwarder {
     const reply: QerkoReplyV1 = {
       schema: QERKO_REPLY_SCHEMA,
       tenantId: event.tenantId,
+      sourceId: event.sourceId,
       uuid,
       answer,
       at: new Date().toISOString(),

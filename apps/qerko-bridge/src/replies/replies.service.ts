@@ -42,10 +42,8 @@ export class RepliesService {
       this.logger.warn(`ignored a POS answer for ${uuid}: it cannot be stored (${(err as Error).message})`);
       return;
     }
-    if (stored) return;
-    // Usually the same answer, offered by fan-out and stored as the waiting request closed (AnswerSignals).
-    if ((await this.requests.answeredVia(tenantId, uuid)) === 'sync-response')
-      this.logger.debug(`the POS answer for ${uuid} was taken already (offered)`);
-    else this.logger.warn(`ignored a POS answer for ${uuid}: the request was already answered or is stale`);
+    // Usually the same answer, offered by fan-out and stored as the waiting request closed (AnswerSignals); else a
+    // second delivery's, or one after the request went stale (its timeline says which).
+    if (!stored) this.logger.debug(`ignored a POS answer for ${uuid}: the request has its answer already or is stale`);
   }
 }

@@ -53,8 +53,10 @@ describe('AnswerSignals on PostgreSQL', () => {
       // Each round: a fresh wait on request 0 (answered) beside one on request 1 (never answered in this test).
       const deadline = Date.now() + 5000;
       let otherWoke = false;
-      void signals.next({ id: ids[1]!, tenantId: tenant, uuid: uuids[1]! }, deadline).then(() => (otherWoke = true));
-      const woken = signals.next({ id: ids[0]!, tenantId: tenant, uuid: uuids[0]! }, deadline);
+      void signals
+        .next({ id: ids[1]!, tenantId: tenant, sourceId: 'src_sig', uuid: uuids[1]! }, deadline)
+        .then(() => (otherWoke = true));
+      const woken = signals.next({ id: ids[0]!, tenantId: tenant, sourceId: 'src_sig', uuid: uuids[0]! }, deadline);
       const start = Date.now();
       if (round === 0) await answering!.storeAnswer(tenant, uuids[0]!, { bill: 'ok' }, 'sync-response');
       else await dbs[1]!.query(`SELECT pg_notify('qerko_answered', $1)`, [ids[0]]);
@@ -68,32 +70,30 @@ describe('AnswerSignals on PostgreSQL', () => {
     expect(latencies[latencies.length - 1]).toBeLessThan(150);
   });
 
-  it("hands a waiter the answer fan-out offers for its tenant and uuid, and nobody else's", async () => {
-    const offer = (tenantId: string, uuid: string, answer: unknown) =>
+  it("hands a waiter the answer fan-out offers for its tenant, source and uuid, and nobody else's", async () => {
+    const offer = (tenantId: string, sourceId: string | undefined, uuid: string, answer: unknown) =>
       dbs[1]!.query(`SELECT pg_notify($1, $2)`, [
         QERKO_ANSWER_OFFERS_CHANNEL,
-        JSON.stringify({ schema: QERKO_REPLY_SCHEMA, tenantId, uuid, answer, at: new Date().toISOString() }),
+        JSON.stringify({ schema: QERKO_REPLY_SCHEMA, tenantId, sourceId, uuid, answer, at: new Date().toISOString() }),
       ]);
     const deadline = Date.now() + 5000;
     const [uuid, other] = [randomUUID(), randomUUID()];
     const woke: string[] = [];
-    const wait = (id: string, tenantId: string, waitUuid: string) =>
-      signals.next({ id, tenantId, uuid: waitUuid }, deadline).then((w) => (woke.push(id), w));
-    const waiting = wait('qrq_offer_1', tenant, uuid);
-    void wait('qrq_offer_2', tenant, other);
-    void wait('qrq_offer_3', 'ten_someone_else', uuid);
+    const wait = (id: string, tenantId: string, sourceId: string, waitUuid: string) =>
+      signals.next({ id, tenantId, sourceId, uuid: waitUuid }, deadline).then((w) => (woke.push(id), w));
+    const waiting = wait('qrq_offer_1', tenant, 'src_a', uuid);
+    void wait('qrq_offer_2', tenant, 'src_a', other);
+    void wait('qrq_offer_3', 'ten_someone_else', 'src_a', uuid);
+    void wait('qrq_offer_4', tenant, 'src_b', uuid);
 
-    // Not a qerko-reply.v1 (an answer of neither shape): ignored, so the first offer to wake the waiter is the valid one.
-    await offer(tenant, uuid, { neither: true });
-    await offer(tenant, uuid, { result: { bill: 'offered' } });
+    // Offers that are not taken, so the first one to wake the waiter is the valid one: an answer of neither shape, one
+    // without its source, one PostgreSQL could not store (a NUL character), and one for another source's uuid.
+    await offer(tenant, 'src_a', uuid, { neither: true });
+    await offer(tenant, undefined, uuid, { result: { bill: 'whose?' } });
+    await offer(tenant, 'src_a', uuid, { result: { bill: 'nul \u0000' } });
+    await offer(tenant, 'src_c', uuid, { result: { bill: 'src_c' } });
+    await offer(tenant, 'src_a', uuid, { result: { bill: 'offered' } });
     expect(await waiting).toEqual({ offered: { result: { bill: 'offered' } } });
     expect(woke).toEqual(['qrq_offer_1']);
-
-    // Two requests of one tenant waiting under one uuid (from two sources): the offer cannot say which, so neither
-    // takes it, and both wait out the fallback.
-    const twin = randomUUID();
-    const twins = [wait('qrq_twin_1', tenant, twin), wait('qrq_twin_2', tenant, twin)];
-    await offer(tenant, twin, { result: { bill: 'which?' } });
-    expect(await Promise.all(twins)).toEqual(['timeout', 'timeout']);
   });
 });

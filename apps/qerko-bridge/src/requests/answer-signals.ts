@@ -9,10 +9,11 @@ export const ANSWERED_CHANNEL = 'qerko_answered';
 const FALLBACK_MS = 250;
 const RECONNECT_MS = 1000;
 
-/** A synchronous request that waits for its answer: its id, and the tenant and uuid an offered answer names. */
+/** A synchronous request that waits for its answer: its id, and the tenant, source and uuid an offer names. */
 export interface Waiter {
   id: string;
   tenantId: string;
+  sourceId: string;
   uuid: string;
 }
 
@@ -37,8 +38,8 @@ export type Woken = 'stored' | { offered: QerkoReplyV1['answer'] } | 'timeout';
 export class AnswerSignals implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AnswerSignals.name);
   private readonly waiters = new Map<string, Set<(woken: Woken) => void>>();
-  /** The ids waiting under each tenant and uuid (an offered answer names those two). */
-  private readonly byUuid = new Map<string, Set<string>>();
+  /** The id waiting under each tenant, source and uuid (an offered answer names those three). */
+  private readonly byOfferKey = new Map<string, string>();
   private client: Client | null = null;
   private closing = false;
   private retry?: NodeJS.Timeout;
@@ -68,19 +69,16 @@ export class AnswerSignals implements OnModuleInit, OnModuleDestroy {
    */
   next(waiter: Waiter, deadline: number): Promise<Woken> {
     return new Promise((resolve) => {
-      const key = uuidKey(waiter.tenantId, waiter.uuid);
+      const key = offerKey(waiter.tenantId, waiter.sourceId, waiter.uuid);
       let set = this.waiters.get(waiter.id);
       if (!set) this.waiters.set(waiter.id, (set = new Set()));
-      let ids = this.byUuid.get(key);
-      if (!ids) this.byUuid.set(key, (ids = new Set()));
-      ids.add(waiter.id);
+      this.byOfferKey.set(key, waiter.id);
       const done = (woken: Woken) => {
         clearTimeout(timer);
         set.delete(done);
         if (!set.size) {
           this.waiters.delete(waiter.id);
-          ids.delete(waiter.id);
-          if (!ids.size) this.byUuid.delete(key);
+          if (this.byOfferKey.get(key) === waiter.id) this.byOfferKey.delete(key);
         }
         resolve(woken);
       };
@@ -94,15 +92,17 @@ export class AnswerSignals implements OnModuleInit, OnModuleDestroy {
       this.wake(message.payload ?? '', 'stored');
       return;
     }
-    const offer = readQerkoReply(Buffer.from(message.payload ?? '', 'utf8'));
-    if (typeof offer === 'string') {
-      this.logger.warn(`ignored an offered Qerko answer: ${offer}`);
+    const payload = message.payload ?? '';
+    // A NUL character cannot be stored in jsonb (the record's way skips such an answer, so the POS can answer through
+    // /v1/qerko/replies): not taken here either, so the request closes with 202 as it would without the offer.
+    if (payload.includes('\\u0000')) return;
+    const offer = readQerkoReply(Buffer.from(payload, 'utf8'));
+    if (typeof offer === 'string' || !offer.sourceId) {
+      this.logger.warn(`ignored an offered Qerko answer: ${typeof offer === 'string' ? offer : 'no sourceId'}`);
       return;
     }
-    // Two requests of one tenant waiting under one uuid (from two sources): the offer cannot say which; the durable
-    // record decides, as for any answer (QerkoRequestsRepository.storeAnswer).
-    const ids = this.byUuid.get(uuidKey(offer.tenantId, offer.uuid));
-    if (ids?.size === 1) this.wake([...ids][0]!, { offered: offer.answer });
+    const id = this.byOfferKey.get(offerKey(offer.tenantId, offer.sourceId, offer.uuid));
+    if (id) this.wake(id, { offered: offer.answer });
   }
 
   private wake(id: string, woken: Woken): void {
@@ -113,6 +113,9 @@ export class AnswerSignals implements OnModuleInit, OnModuleDestroy {
     const client = new Client({
       connectionString: this.config.QERKO_LISTEN_DATABASE_URL || this.config.DATABASE_URL,
       application_name: 'qerko-bridge-listen',
+      // A half-open connection would otherwise look alive while no notification arrives (and PostgreSQL's queue of
+      // them, read by every listener, would only grow).
+      keepAlive: true,
     });
     client.on('notification', (message) => this.notified(message));
     client.on('error', (err: Error) => this.lost(client, err));
@@ -138,4 +141,4 @@ export class AnswerSignals implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-const uuidKey = (tenantId: string, uuid: string) => `${tenantId} ${uuid}`;
+const offerKey = (tenantId: string, sourceId: string, uuid: string) => `${tenantId} ${sourceId} ${uuid}`;

@@ -156,16 +156,6 @@ export class QerkoRequestsRepository {
     return row ?? null;
   }
 
-  /** How the live request (tenant, uuid) got its answer ('sync-response', 'reply-api'), or null if it has none. */
-  async answeredVia(tenantId: string, uuid: string): Promise<string | null> {
-    const [row] = await this.db.query<Array<{ via: string | null }>>(
-      `SELECT answered_via AS via FROM qerko_requests WHERE tenant_id = $1 AND uuid = $2 AND ${live(3)}
-        ORDER BY received_at DESC LIMIT 1`,
-      [tenantId, uuid, ...liveWindow()],
-    );
-    return row?.via ?? null;
-  }
-
   async answerOf(id: string): Promise<Record<string, unknown> | null> {
     const [row] = await this.db.query<Array<{ answer: Record<string, unknown> | null }>>(
       `SELECT answer FROM qerko_requests WHERE id = $1 AND ${live(2)}`,

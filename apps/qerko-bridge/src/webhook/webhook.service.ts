@@ -114,7 +114,7 @@ export class WebhookService {
     // Waited for from before the request is published, so nothing can be answered before the wait begins: the first
     // look at the database is after a wait that no notification ended (a missed one: the listening connection was
     // down). Each later wait is taken before that look, so an answer stored in between is not missed.
-    const waiter = { id: requestId, tenantId: source.tenantId, uuid: frame.uuid };
+    const waiter = { id: requestId, tenantId: source.tenantId, sourceId: source.id, uuid: frame.uuid };
     const deadline = Date.now() + this.config.syncBudgetFor(frame.method);
     let signal = this.signals.next(waiter, deadline);
     await acknowledged(this.kafka.emit(Topics.events, canonicalEventRecord(event, configMark)));

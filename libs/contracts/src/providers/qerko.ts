@@ -131,6 +131,8 @@ export const QERKO_REPLY_SCHEMA = 'qerko-reply.v1';
 export interface QerkoReplyV1 {
   schema: typeof QERKO_REPLY_SCHEMA;
   tenantId: string;
+  /** The Qerko source the request came from (a uuid is unique per source); written by fan-out since offers began. */
+  sourceId?: string;
   uuid: string;
   answer: { result: unknown } | { error: { code: string; message: string } };
   at: string;
@@ -144,6 +146,11 @@ export class QerkoReplyV1Message implements QerkoReplyV1 {
   @IsString()
   @IsNotEmpty()
   tenantId: string;
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  sourceId?: string;
 
   @Matches(/^[0-9A-Za-z-]{8,64}$/, { message: 'uuid must be an identifier of 8 to 64 letters, digits or dashes' })
   uuid: string;
@@ -166,7 +173,8 @@ export class QerkoReplyV1Message implements QerkoReplyV1 {
  * QerkoReplyV1 (its JSON, when it fits a notification: QERKO_ANSWER_OFFER_MAX_BYTES), the moment it has it: the bridge
  * instance whose webhook request waits for that answer answers Qerko at once instead of after the record on
  * `gateway.qerko-replies.v1` is consumed and stored. That record stays the hand-over that is never lost; a
- * notification may be (nobody listening), and an offer nobody waits for is ignored.
+ * notification may be (nobody listening), and an offer nobody waits for is ignored. An offer names the request by
+ * its source and uuid (`sourceId` is required on this channel).
  */
 export const QERKO_ANSWER_OFFERS_CHANNEL = 'qerko_answer_offered';
 /** PostgreSQL's limit on a notification's payload is 8000 bytes; a larger answer goes by the record alone. */
@@ -174,7 +182,12 @@ export const QERKO_ANSWER_OFFER_MAX_BYTES = 7999;
 
 /** A record of `gateway.qerko-replies.v1` (or an offer on QERKO_ANSWER_OFFERS_CHANNEL) as the reply, or why not. */
 export function readQerkoReply(value: Buffer | null): QerkoReplyV1 | string {
-  return readMessage(value, QerkoReplyV1Message, ['schema', 'tenantId', 'uuid', 'answer', 'at'], QERKO_REPLY_SCHEMA);
+  return readMessage(
+    value,
+    QerkoReplyV1Message,
+    ['schema', 'tenantId', 'sourceId', 'uuid', 'answer', 'at'],
+    QERKO_REPLY_SCHEMA,
+  );
 }
 
 /** Reads a POS's answer (`{"result"}` or `{"error": {code, message}}`) from a delivery's response body. */
