@@ -82,12 +82,15 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
     });
   };
   const replies = (uuid: string) => qerko.requests.filter((r) => JSON.parse(r.body.toString()).uuid === uuid);
+  /** The POS answers each delivery in its 200 body (the synchronous way). */
+  const answerInBody = (answer: object) =>
+    (pos.behaviour = (_, res) =>
+      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer)));
   const reply = (body: object, key = replyKey) =>
     call('POST', `${gateway.url('qerko-bridge')}/v1/qerko/replies`, { key, body });
 
   it('answers synchronously (200) when the POS answers in its delivery response, and never posts /reply', async () => {
-    pos.behaviour = (_, res) =>
-      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: BILL }));
+    answerInBody({ result: BILL });
     const request = frame('getBill', ['B-17', null]);
     const res = await send(request);
     expect(res.status).toBe(200);
@@ -102,10 +105,7 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
   });
 
   it('passes a POS error through synchronously', async () => {
-    pos.behaviour = (_, res) =>
-      void res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ error: { code: 'BILL_NOT_FOUND', message: 'No such bill' } }));
+    answerInBody({ error: { code: 'BILL_NOT_FOUND', message: 'No such bill' } });
     const request = frame('getBill', ['B-404', null]);
     const res = await send(request);
     expect(res.body).toEqual({
@@ -117,8 +117,7 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
 
   it('answers synchronously an answer too large to be offered at once (over 8 KB), through the replies record', async () => {
     const bill = { ...BILL, note: 'x'.repeat(10_000) };
-    pos.behaviour = (_, res) =>
-      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: bill }));
+    answerInBody({ result: bill });
     const request = frame('getBill', ['B-18', null]);
     const res = await send(request);
     expect(res.status).toBe(200);
@@ -126,8 +125,7 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
   });
 
   it('dead-letters a record on the replies topic that is not a qerko-reply.v1, and keeps answering', async () => {
-    pos.behaviour = (_, res) =>
-      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: BILL }));
+    answerInBody({ result: BILL });
     const request = frame('getBill', ['B-18', null]);
     const kafka = new Kafka({ brokers: testInfra().kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
@@ -416,8 +414,7 @@ describe('Qerko bridge (four processes, real Kafka and Postgres)', () => {
   });
 
   it('accepts a base64 signature and tolerates unknown extra properties', async () => {
-    pos.behaviour = (_, res) =>
-      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: [] }));
+    answerInBody({ result: [] });
     const request = frame('getTableContents', ['T1', 'C1'], { note: 'extra' });
     const raw = JSON.stringify(request);
     const res = await send(request, createHmac('sha256', API_KEY).update(raw).digest('base64'));
