@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FanoutConfig } from '../fanout.config';
 import { AttemptOutcome } from './delivery-store';
-import { OutcomeJournal, parseJournal } from './outcome-journal';
+import { OutcomeJournal, journalLine, parseJournal } from './outcome-journal';
 
 const outcome = (id: string, attemptCount = 1): AttemptOutcome => ({
   attempt: {
@@ -129,7 +129,41 @@ describe('OutcomeJournal (the crash journal, on a real directory)', () => {
   });
 
   it('skips a torn or foreign line and reads the rest', () => {
-    const text = [JSON.stringify(outcome('dlv_1')), '{"delivery":{"id":"dlv_2","sta', '[1,2]', '', 'null'].join('\n');
-    expect(parseJournal(text).map((o) => o.delivery.id)).toEqual(['dlv_1']);
+    const whole = journalLine(outcome('dlv_3'));
+    const text = [
+      JSON.stringify(outcome('dlv_1')),
+      '{"delivery":{"id":"dlv_2","sta',
+      '[1,2]',
+      '',
+      'null',
+      whole.slice(0, 40),
+      whole,
+    ].join('\n');
+    expect(parseJournal(text).map((o) => o.delivery.id)).toEqual(['dlv_1', 'dlv_3']);
+  });
+
+  it('reads back every field of what it writes, and the former layout (an object, ISO dates)', () => {
+    const rescheduled: AttemptOutcome = {
+      attempt: null,
+      delivery: {
+        id: 'dlv_2',
+        eventReceivedAt: new Date('2026-12-03T09:59:58.123Z'),
+        status: 'retrying',
+        attemptCount: 3,
+        nextAttemptAt: new Date('2026-12-03T10:05:00.456Z'),
+        lastStatusCode: 503,
+        lastError: 'HTTP 503 "with quotes"\nand a line',
+        completed: false,
+      },
+    };
+    const failed = outcome('dlv_3', 2);
+    failed.attempt!.statusCode = null;
+    failed.attempt!.errorClass = 'timeout';
+    failed.attempt!.errorMessage = 'no answer in 5000 ms';
+    failed.attempt!.responseBody = null;
+    failed.attempt!.timings = null;
+    const written = [outcome('dlv_1'), rescheduled, failed];
+    expect(parseJournal(written.map(journalLine).join('\n') + '\n')).toEqual(written);
+    expect(parseJournal(written.map((o) => JSON.stringify(o)).join('\n'))).toEqual(written);
   });
 });
