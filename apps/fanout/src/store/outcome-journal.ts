@@ -13,8 +13,8 @@ import {
 import { Server, connect, createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
-import { FanoutConfig } from '../fanout.config';
 import type { AttemptTimings, DeliveryStatus } from '@gateway/persistence';
+import { FanoutConfig } from '../fanout.config';
 import { AttemptOutcome } from './delivery-store';
 
 /** Longest Unix socket path the kernels we run on accept (108 bytes on Linux, 104 on macOS, with the NUL). */
@@ -41,9 +41,9 @@ export interface OrphanJournal {
  * Layout, in FANOUT_JOURNAL_DIR (local to the machine, never shared between machines):
  * - `<instance>.sock`: a Unix socket this instance listens on while it lives; nothing is ever sent over it. A
  *   journal whose owner's socket refuses connections belongs to a dead process (no PID reuse, no stale lock files).
- * - `<instance>.<n>.journal`: segments, one outcome per line (a JSON array, `journalLine`). The writer starts a new segment at each database
- *   write (`cut`) and deletes the segments up to it once that write is committed (`release`), so the journal holds
- *   roughly the last write's worth of outcomes.
+ * - `<instance>.<n>.journal`: segments, one outcome per line (a JSON array: `journalLine`). The writer starts a new
+ *   segment at each database write (`cut`) and deletes the segments up to it once that write is committed
+ *   (`release`), so the journal holds roughly the last write's worth of outcomes.
  *
  * Writes are plain `write(2)` calls without fsync: they survive the death of the process (the page cache is the
  * kernel's), not of the machine, which is what they are for. Any failure (unwritable directory, full disk) switches
@@ -283,7 +283,7 @@ function sequenceOf(name: string): number {
   return part.startsWith('c') ? Number(part.slice(1)) - 1e9 : Number(part);
 }
 
-/** The first element of a journal line: the layout of the array that follows. */
+/** The first element of a journal line: the layout of the array that follows (the first layout was an object). */
 const LINE_LAYOUT = 2;
 
 type InsertTuple = [string, number, string, string, string, number];
