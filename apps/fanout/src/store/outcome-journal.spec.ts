@@ -137,6 +137,9 @@ describe('OutcomeJournal (the crash journal, on a real directory)', () => {
       '',
       'null',
       whole.slice(0, 40),
+      whole.replace(/^\[2,"dlv_3",null/, '[2,"dlv_3","yesterday"'),
+      whole.replace(/,\["evt_1",\d+/, ',["evt_1",null'),
+      whole.replace(/,\["att_dlv_3"[^\]]*\]\]$/, ',"an attempt"]'),
       whole,
     ].join('\n');
     expect(parseJournal(text).map((o) => o.delivery.id)).toEqual(['dlv_1', 'dlv_3']);

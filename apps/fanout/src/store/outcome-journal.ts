@@ -352,10 +352,19 @@ export function journalLine(outcome: AttemptOutcome): string {
   return JSON.stringify(line);
 }
 
-/** A journal line's outcome, or null when the line is not one (torn, or not a journal's). */
+/**
+ * A journal line's outcome, or null when the line is not one (not a journal's, or damaged): a time that is not a
+ * number would reach the database as an invalid date and stop the replay, so the instance could not start.
+ */
 function fromLine(line: LineTuple): AttemptOutcome | null {
   if (line.length !== 11 || line[0] !== LINE_LAYOUT || typeof line[1] !== 'string' || typeof line[4] !== 'number')
     return null;
+  const [, , received, , , next, , , , insert, attempt] = line;
+  const time = (t: unknown) => typeof t === 'number' && Number.isFinite(t);
+  if ((received !== null && !time(received)) || (next !== null && !time(next))) return null;
+  if (insert !== null && !(Array.isArray(insert) && insert.length === 6 && time(insert[1]) && time(insert[5])))
+    return null;
+  if (attempt !== null && !(Array.isArray(attempt) && attempt.length === 11 && time(attempt[4]))) return null;
   const [, id, eventReceivedAt, status, attemptCount, nextAttemptAt, lastStatusCode, lastError, completed, i, a] = line;
   const delivery: AttemptOutcome['delivery'] = {
     id,
