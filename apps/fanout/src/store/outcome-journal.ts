@@ -359,13 +359,12 @@ export function journalLine(outcome: AttemptOutcome): string {
 function fromLine(line: LineTuple): AttemptOutcome | null {
   if (line.length !== 11 || line[0] !== LINE_LAYOUT || typeof line[1] !== 'string' || typeof line[4] !== 'number')
     return null;
-  const [, , received, , , next, , , , insert, attempt] = line;
-  const time = (t: unknown) => typeof t === 'number' && Number.isFinite(t);
-  if ((received !== null && !time(received)) || (next !== null && !time(next))) return null;
-  if (insert !== null && !(Array.isArray(insert) && insert.length === 6 && time(insert[1]) && time(insert[5])))
-    return null;
-  if (attempt !== null && !(Array.isArray(attempt) && attempt.length === 11 && time(attempt[4]))) return null;
   const [, id, eventReceivedAt, status, attemptCount, nextAttemptAt, lastStatusCode, lastError, completed, i, a] = line;
+  const time = (t: unknown) => typeof t === 'number' && Number.isFinite(t);
+  if ((eventReceivedAt !== null && !time(eventReceivedAt)) || (nextAttemptAt !== null && !time(nextAttemptAt)))
+    return null;
+  if (i !== null && !(Array.isArray(i) && i.length === 6 && time(i[1]) && time(i[5]))) return null;
+  if (a !== null && !(Array.isArray(a) && a.length === 11 && time(a[4]))) return null;
   const delivery: AttemptOutcome['delivery'] = {
     id,
     status,
@@ -376,47 +375,30 @@ function fromLine(line: LineTuple): AttemptOutcome | null {
     completed,
   };
   if (eventReceivedAt !== null) delivery.eventReceivedAt = new Date(eventReceivedAt);
-  if (i) {
-    const [eventId, received, endpointId, tenantId, eventType, createdAt] = i;
+  // In journalLine's order.
+  if (i)
     delivery.insert = {
-      eventId,
-      eventReceivedAt: new Date(received),
-      endpointId,
-      tenantId,
-      eventType,
-      createdAt: new Date(createdAt),
+      eventId: i[0],
+      eventReceivedAt: new Date(i[1]),
+      endpointId: i[2],
+      tenantId: i[3],
+      eventType: i[4],
+      createdAt: new Date(i[5]),
     };
-  }
-  if (!a) return { attempt: null, delivery };
-  const [
-    attemptId,
-    deliveryId,
-    endpointId,
-    number,
-    startedAt,
-    durationMs,
-    statusCode,
-    errorClass,
-    errorMessage,
-    responseBody,
-    timings,
-  ] = a;
-  return {
-    attempt: {
-      id: attemptId,
-      deliveryId,
-      endpointId,
-      number,
-      startedAt: new Date(startedAt),
-      durationMs,
-      statusCode,
-      errorClass,
-      errorMessage,
-      responseBody,
-      timings,
-    },
-    delivery,
+  const attempt = a && {
+    id: a[0],
+    deliveryId: a[1],
+    endpointId: a[2],
+    number: a[3],
+    startedAt: new Date(a[4]),
+    durationMs: a[5],
+    statusCode: a[6],
+    errorClass: a[7],
+    errorMessage: a[8],
+    responseBody: a[9],
+    timings: a[10],
   };
+  return { attempt, delivery };
 }
 
 /**
