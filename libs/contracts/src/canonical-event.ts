@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Matches } from 'class-validator';
 import { readMessage } from './read-message';
 
 export const PROVIDERS = ['kaynko', 'digitax', 'qerko', 'gateway'] as const;
@@ -51,7 +51,6 @@ export class CanonicalEventV1Message implements CanonicalEventV1 {
   receivedAt: string;
 
   @IsOptional()
-  @ValidateIf((_, v) => v !== null)
   @IsISO8601()
   occurredAt: string | null;
 

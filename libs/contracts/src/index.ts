@@ -18,3 +18,4 @@ export * from './retry-schedule';
 export * from './endpoint-ordering';
 export * from './sale-summary';
 export * from './strict-schema';
+export * from './compiled-check';

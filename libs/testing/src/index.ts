@@ -9,3 +9,4 @@ export * from './tcp-proxy';
 export * from './secrets';
 export * from './openapi-contract';
 export * from './scratch-database';
+export * from './mutants';

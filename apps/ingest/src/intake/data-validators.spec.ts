@@ -1,82 +1,7 @@
 import { DIGITAX_EVENTS, DigitaxEnvelope, KAYNKO_EVENTS, KaynkoEnvelope } from '@gateway/contracts';
-import { DIGITAX_EXAMPLES, KAYNKO_EXAMPLES } from '@gateway/testing';
+import { DIGITAX_EXAMPLES, KAYNKO_EXAMPLES, MUTATION_VALUES, mutants } from '@gateway/testing';
 import { DataValidators } from './data-validators';
 import { validateAgainst, validateEnvelope } from './validate-dto';
-
-/** Values each field is set to in turn: every type, the boundaries of every rule the provider DTOs use. */
-const VALUES: unknown[] = [
-  null,
-  '',
-  'x',
-  'ABC',
-  'USD',
-  'usd',
-  'AB\uFE0F',
-  'AB\uFE0FC',
-  '\uD83D\uDE00\uD83D\uDE00\uD83D\uDE00',
-  'A'.repeat(50),
-  'A'.repeat(51),
-  'A'.repeat(100),
-  'A'.repeat(101),
-  'A'.repeat(200),
-  'A'.repeat(201),
-  'A'.repeat(500),
-  'A'.repeat(501),
-  '\uFE0F'.repeat(101),
-  'cash',
-  'retail',
-  'created',
-  'KE',
-  'KEN',
-  '2026-06-11T14:30:00.000Z',
-  '2026-06-11T14:30:00+02:00',
-  '2026-06-11 14:30:00',
-  '2026-06-11',
-  '2026-02-30T00:00:00Z',
-  '2026-W24-4',
-  '01/02/2024',
-  '31/02/2024',
-  '07:45:34 pm',
-  '7:45:34pm',
-  '13:45:34 pm',
-  -1,
-  0,
-  1,
-  1.5,
-  -0.5,
-  2 ** 53,
-  2 ** 53 - 1,
-  1e12,
-  1e12 + 1,
-  -1e12,
-  -1e12 - 1,
-  true,
-  {},
-  [],
-  [1],
-  [{}],
-];
-
-type Json = Record<string, unknown> | unknown[];
-
-/** Every value at every path of `data` (objects and arrays, nested), and each key removed, and a key added. */
-function* mutants(data: Json): Generator<Json> {
-  const entries = Array.isArray(data) ? data.map((v, i) => [i, v] as const) : Object.entries(data);
-  for (const [key, value] of entries) {
-    const set = (next: unknown) => {
-      const copy = (Array.isArray(data) ? [...data] : { ...data }) as Record<string | number, unknown>;
-      copy[key] = next;
-      return copy as Json;
-    };
-    for (const replacement of VALUES) yield set(replacement);
-    if (!Array.isArray(data)) {
-      const { [key as string]: _, ...rest } = data;
-      yield rest;
-    }
-    if (typeof value === 'object' && value !== null) for (const inner of mutants(value as Json)) yield set(inner);
-  }
-  if (!Array.isArray(data)) yield { ...data, unknownField: 'kept, never trusted' };
-}
 
 const EXAMPLES: Record<string, { data: Record<string, unknown> }> = {
   ...Object.fromEntries(Object.entries(KAYNKO_EXAMPLES).map(([name, example]) => [`kaynko.${name}`, example])),
@@ -134,7 +59,10 @@ describe('DataValidators: the compiled provider DTOs against class-validator', (
       for (const example of Object.values(examples)) {
         const body = example as unknown as Record<string, unknown>;
         // The envelope's own fields mutated (its payload's are the data classes' above), and whole-body replacements.
-        for (const mutant of [...mutants(body), ...VALUES.filter((v) => typeof v === 'object' && v !== null)]) {
+        for (const mutant of [
+          ...mutants(body),
+          ...MUTATION_VALUES.filter((v) => typeof v === 'object' && v !== null),
+        ]) {
           if (Array.isArray(mutant)) continue; // parseJsonObject refuses a non-object body before any validation
           const shallow = mutant as Record<string, unknown>;
           const expected = validateEnvelope(cls, shallow);

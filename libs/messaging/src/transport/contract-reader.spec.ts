@@ -1,12 +1,14 @@
-import { IsInt, IsString } from 'class-validator';
+import { IsInt, IsString, validateSync } from 'class-validator';
 import {
   CanonicalEventV1Message,
   ConfigChangeV1Message,
   QerkoReplyV1Message,
+  compiledCheck,
   readCanonicalEvent,
   readConfigChange,
   readQerkoReply,
 } from '@gateway/contracts';
+import { MUTATION_VALUES, mutants } from '@gateway/testing';
 import { contractReader } from './contract-reader';
 
 const record = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
@@ -91,5 +93,70 @@ describe('contractReader (a record read against a contract class, before a handl
   it('refuses a class that validates nothing (every record would pass)', () => {
     class Anything {}
     expect(() => contractReader(Anything)).toThrow('Anything validates no field');
+  });
+});
+
+/** class-validator's verdict on a record, as readMessage asks it when the compiled check refuses. */
+function classValidatorAccepts(cls: new () => object, json: Record<string, unknown>): boolean {
+  const message = new cls() as Record<string, unknown>;
+  for (const field of Object.keys(json)) message[field] = json[field];
+  return validateSync(message, { forbidUnknownValues: false }).length === 0;
+}
+
+/** The values a topic's messages meet at their rules' boundaries, on top of the provider DTOs'. */
+const VALUES = [
+  ...MUTATION_VALUES,
+  'canonical-event.v1',
+  'canonical-event.v2',
+  'config-change.v1',
+  'evt_0123456789',
+  'evt_012345678',
+  `evt_${'a'.repeat(40)}`,
+  `evt_${'a'.repeat(41)}`,
+  'evt_01234567-89',
+  'kaynko.sale.completed',
+  'Kaynko.sale.completed',
+  'kaynko',
+  'qerko.bill.get',
+  'kaynko.',
+  'acme',
+  'gateway',
+  'upserted',
+  'deleted',
+  'endpoint',
+  'api-key',
+  '2026-06-11T14:30:00Z',
+  '2026-06-11T14:30:00.123456Z',
+  '20260611T143000Z',
+];
+
+const CASES: Array<{ cls: new () => object; example: Record<string, unknown> }> = [
+  { cls: CanonicalEventV1Message, example: { ...event, occurredAt: '2026-11-23T09:59:00Z' } },
+  { cls: ConfigChangeV1Message, example: change },
+];
+
+describe('the compiled contracts of the topics: the verdict class-validator gives, every record', () => {
+  it.each(CASES)('compiles $cls.name and accepts a valid one', ({ cls, example }) => {
+    expect(compiledCheck(cls)?.(example)).toBe(true);
+  });
+
+  it.each(CASES)('accepts exactly what class-validator accepts for $cls.name', ({ cls, example }) => {
+    const check = compiledCheck(cls)!;
+    const read = contractReader(cls);
+    let checked = 0;
+    let refused = 0;
+    for (const mutant of mutants(example, VALUES)) {
+      const json = mutant as Record<string, unknown>;
+      const expected = classValidatorAccepts(cls, json);
+      if (check(json) !== expected)
+        throw new Error(`${JSON.stringify(json)} compiled=${check(json)} class-validator=${expected}`);
+      // What a consumer gets is the same either way: the record as sent, or class-validator's reason.
+      const result = read(Buffer.from(JSON.stringify(json)));
+      expect(typeof result === 'object').toBe(expected);
+      checked++;
+      if (!expected) refused++;
+    }
+    expect(checked).toBeGreaterThan(300);
+    expect(refused).toBeGreaterThan(100);
   });
 });
