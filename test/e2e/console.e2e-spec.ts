@@ -37,6 +37,8 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
   const healthy = receiver.behaviour;
   /** Every admin API answer the console received, checked against the OpenAPI document as it arrives. */
   const browserAnswers: Array<Promise<string | null>> = [];
+  /** Answers whose body the browser had dropped before it could be read (the console navigated away first). */
+  let unreadAnswers = 0;
 
   beforeAll(async () => {
     await Promise.all([gateway.start(), receiver.start()]);
@@ -82,7 +84,13 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
 
   async function answerBreaksSpec(request: Request): Promise<string | null> {
     const response = (await request.response())!;
-    const text = await response.text();
+    // The browser drops a body once its page navigates away; one the console left unread cannot be checked.
+    const text = await response.text().catch((err: Error) => {
+      if (!/navigated away|No resource with given identifier/.test(err.message)) throw err;
+      unreadAnswers++;
+      return null;
+    });
+    if (text === null) return null;
     let body: unknown = text;
     try {
       body = text ? JSON.parse(text) : null;
@@ -683,7 +691,8 @@ describe('web console (Chromium against four processes, real Kafka and Postgres)
   });
 
   it("got from the API only answers its OpenAPI document declares (the console's requests, as a browser sent them)", async () => {
-    expect(browserAnswers.length).toBeGreaterThan(20);
-    expect((await Promise.all(browserAnswers)).filter(Boolean)).toEqual([]);
+    const problems = (await Promise.all(browserAnswers)).filter(Boolean);
+    expect(browserAnswers.length - unreadAnswers).toBeGreaterThan(20);
+    expect(problems).toEqual([]);
   });
 });
