@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Matches } from 'class-validator';
 import { readMessage } from './read-message';
+import { CompiledRules } from './validation';
 
 export const PROVIDERS = ['kaynko', 'digitax', 'qerko', 'gateway'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -28,6 +29,7 @@ export interface CanonicalEventV1 {
 }
 
 /** Validation class used by consumers before a record reaches a handler. */
+@CompiledRules()
 export class CanonicalEventV1Message implements CanonicalEventV1 {
   @IsIn([CANONICAL_EVENT_SCHEMA])
   schema: typeof CANONICAL_EVENT_SCHEMA;

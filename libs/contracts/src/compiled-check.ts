@@ -1,6 +1,7 @@
 import Ajv from 'ajv';
 import { isISO8601, length, matches, maxLength, minLength } from 'class-validator';
 import { CUSTOM_RULES, strictDataSchema } from './strict-schema';
+import { compiledRuleClasses } from './validation';
 
 /** A class-validator class's rules compiled: true when a value passes them all. */
 export type CompiledCheck = (value: unknown) => boolean;
@@ -55,17 +56,17 @@ let ajv: Ajv | null = null;
 const compiled = new Map<new () => object, CompiledCheck | null>();
 
 /**
- * The compiled form of a class-validator class — its strict JSON Schema (strictDataSchema: it accepts nothing the
- * class refuses) compiled once by Ajv — or null when the class holds a rule no schema states exactly. What it accepts
- * is valid; what it refuses goes to class-validator, which names each problem. So callers keep class-validator's
- * verdict and messages and pay for it only on bad input: a provider's payload at ingest (DataValidators), a record
- * on a topic (readMessage). Their specs hold each compiled class to class-validator over examples and systematic
- * mutations. The one cache of compiled classes for the process.
+ * The compiled form of a class marked CompiledRules — its strict JSON Schema (strictDataSchema: it accepts nothing the
+ * class refuses) compiled once by Ajv — or null for any other class, or one that holds a rule no schema states
+ * exactly. What it accepts is valid; what it refuses goes to class-validator, which names each problem. So callers
+ * keep class-validator's verdict and messages and pay for it only on bad input: a provider's payload at ingest
+ * (DataValidators), a record on a topic (readMessage). Their specs hold each marked class to class-validator over
+ * examples and systematic mutations. The one cache of compiled classes for the process.
  */
 export function compiledCheck(cls: new () => object): CompiledCheck | null {
   let check = compiled.get(cls);
   if (check === undefined) {
-    const schema = strictDataSchema(cls);
+    const schema = compiledRuleClasses().has(cls) ? strictDataSchema(cls) : null;
     if (schema && !mentions(schema, 'format')) {
       ajv ??= compiler();
       check = ajv.compile(schema);

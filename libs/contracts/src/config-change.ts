@@ -1,5 +1,6 @@
 import { IsIn, IsISO8601, IsString } from 'class-validator';
 import { readMessage } from './read-message';
+import { CompiledRules } from './validation';
 
 export const CONFIG_CHANGE_SCHEMA = 'config-change.v1';
 export const CONFIG_ENTITIES = ['tenant', 'api-key', 'source', 'endpoint'] as const;
@@ -18,6 +19,7 @@ export interface ConfigChangeV1 {
   at: string;
 }
 
+@CompiledRules()
 export class ConfigChangeV1Message implements ConfigChangeV1 {
   @IsIn([CONFIG_CHANGE_SCHEMA])
   schema: typeof CONFIG_CHANGE_SCHEMA;

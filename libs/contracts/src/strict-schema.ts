@@ -59,7 +59,9 @@ function strictSchemas(): Map<string, Schema> {
  */
 export function strictDataSchema(cls: new () => object): Schema | null {
   const classes = dtoClasses(cls);
-  if (![...classes.values()].every(conditionsAreNullables)) return null;
+  if (![...classes.values()].every(conditionsAreNullables) || namesAreShared(classes)) return null;
+  // Classes declared after the schemas were first generated are not in them yet.
+  if ([...classes.keys()].some((name) => !strictSchemas().has(name))) strict = null;
   let eligible = true;
   const resolve = (schema: unknown, owner?: new () => object): unknown => {
     if (Array.isArray(schema)) return schema.map((item) => resolve(item));
@@ -68,8 +70,9 @@ export function strictDataSchema(cls: new () => object): Schema | null {
     if (typeof object['$ref'] === 'string') {
       const name = object['$ref'].replace('#/definitions/', '');
       const nested = classes.get(name);
-      if (!nested) eligible = false;
-      return resolve(strictSchemas().get(name) ?? {}, nested);
+      const definition = strictSchemas().get(name);
+      if (!nested || !definition) eligible = false;
+      return resolve(definition ?? {}, nested);
     }
     const out: Schema = {};
     for (const [key, value] of Object.entries(object)) out[key] = resolve(value);
@@ -95,6 +98,22 @@ function dtoClasses(cls: new () => object, found = new Map<string, new () => obj
     if (typeof nested === 'function') dtoClasses(nested as new () => object, found);
   }
   return found;
+}
+
+/**
+ * Whether another class with rules shares its name with one of these: class-validator-jsonschema merges the
+ * rules of classes by name, so their schema would mix both. (It reads class-validator's storage the same way, by its
+ * private map of classes; a storage without it gives no compiled form.)
+ */
+function namesAreShared(classes: Map<string, new () => object>): boolean {
+  const storage = getMetadataStorage() as unknown as { validationMetadatas?: unknown };
+  if (!(storage.validationMetadatas instanceof Map)) return true;
+  for (const target of (storage.validationMetadatas as Map<unknown, unknown>).keys()) {
+    if (typeof target !== 'function') continue;
+    const own = classes.get(target.name);
+    if (own && own !== target) return true;
+  }
+  return false;
 }
 
 /** The class's `IsOptional` properties. */

@@ -21,6 +21,23 @@ export const CLASSES_WITH_NULLABLES = new Map<string, new () => object>();
 /** Properties marked Nullable, per class (read by the JSON Schema generator). */
 export const NULLABLE_KEY = 'gateway:nullable-properties';
 
+const COMPILED = new Set<object>();
+
+/**
+ * Lets compiledCheck run the class's rules as a compiled JSON Schema (class-validator only for what that refuses).
+ * Only for a class a mutation spec holds to class-validator: data-validators.spec.ts (the providers' data and
+ * envelopes) and contract-reader.spec.ts (the topics' messages). The schema is exact for the decorators those classes
+ * use, not for every decorator class-validator has: any other class is checked by class-validator alone.
+ */
+export function CompiledRules(): ClassDecorator {
+  return (target) => void COMPILED.add(target);
+}
+
+/** The classes marked CompiledRules. */
+export function compiledRuleClasses(): ReadonlySet<object> {
+  return COMPILED;
+}
+
 /** A finite JSON number whose magnitude is a believable amount of money or count (no 1e308 totals). */
 export function isAmount(value: unknown): boolean {
   return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 1e12;

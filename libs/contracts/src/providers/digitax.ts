@@ -13,7 +13,7 @@ import {
   ValidationOptions,
   registerDecorator,
 } from 'class-validator';
-import { IsAmount } from '../validation';
+import { CompiledRules, IsAmount } from '../validation';
 
 /**
  * DigiTax (Kenya eTIMS) callbacks: `{"event": "item.sync" | "sale.sync", "data": {...}}`, unsigned, no retries.
@@ -93,6 +93,7 @@ export function digitaxSaleTime(date: string, time: string): string | null {
   return new Date(Date.UTC(d.year, d.month - 1, d.day, hour - 3, Number(t[2]), Number(t[3]))).toISOString();
 }
 
+@CompiledRules()
 export class DigitaxItemSyncData {
   @IsString() @MaxLength(100) id: string;
   @IsString() @MaxLength(500) item_name: string;
@@ -180,6 +181,7 @@ export const DIGITAX_EVENTS: readonly DigitaxEventSpec[] = [
   },
 ];
 
+@CompiledRules()
 export class DigitaxEnvelope {
   @IsString()
   @MaxLength(100)

@@ -12,7 +12,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { IsAmount, IsIntId, Nullable } from '../validation';
+import { CompiledRules, IsAmount, IsIntId, Nullable } from '../validation';
 
 /**
  * Kaynko POS webhooks, exactly as the provider documents them: envelope `{event, data, timestamp}`,
@@ -44,6 +44,7 @@ export class KaynkoSaleItem {
   lineTotal: number;
 }
 
+@CompiledRules()
 export class KaynkoSaleCompletedData {
   @IsIntId() saleId: number;
   @IsString() @MaxLength(100) receiptNumber: string;
@@ -67,6 +68,7 @@ export class KaynkoSaleCompletedData {
   items: KaynkoSaleItem[];
 }
 
+@CompiledRules()
 export class KaynkoSaleVoidedData {
   @IsIntId() saleId: number;
   @IsString() @MaxLength(100) receiptNumber: string;
@@ -80,6 +82,7 @@ export class KaynkoSaleVoidedData {
   @IsISO8601(ISO) voidedAt: string;
 }
 
+@CompiledRules()
 export class KaynkoSessionOpenedData {
   @IsIntId() sessionId: number;
   @IsIntId() cashierId: number;
@@ -87,6 +90,7 @@ export class KaynkoSessionOpenedData {
   @IsAmount() openingCash: number;
 }
 
+@CompiledRules()
 export class KaynkoSessionClosedData {
   @IsIntId() sessionId: number;
   @IsIntId() cashierId: number;
@@ -94,12 +98,14 @@ export class KaynkoSessionClosedData {
   @IsAmount() closingCash: number;
 }
 
+@CompiledRules()
 export class KaynkoDebtSettledData {
   @IsIntId() debtId: number;
   @IsAmount() paymentAmount: number;
   @IsIntId() cashierId: number;
 }
 
+@CompiledRules()
 export class KaynkoProductData {
   @IsIntId() productId: number;
   @IsString() @MaxLength(500) productName: string;
@@ -172,6 +178,7 @@ export const KAYNKO_EVENTS: readonly KaynkoEventSpec[] = [
 ];
 
 /** The Kaynko envelope; `data` is validated separately with the event's own class. */
+@CompiledRules()
 export class KaynkoEnvelope {
   @IsString()
   @MaxLength(100)
