@@ -15,7 +15,8 @@ const require = createRequire(join(ROOT, 'package.json'));
 const DAY = 86_400_000;
 
 /**
- * Writes `events` events spread evenly over the `days` days before today (UTC), each delivered once to each of
+ * Writes `events` events spread evenly over the `days` days before the first day the services keep a partition for
+ * (today, UTC; yesterday in a run that crossed midnight), each delivered once to each of
  * `endpointIds` (succeeded, its first attempt in the row), one in ten of those deliveries retried once (a row of
  * delivery_attempts). Returns what it wrote and how long it took.
  */
@@ -26,10 +27,13 @@ export async function prefill(url, { tenantId, sourceId, endpointIds, events, da
     dataSourceOptions(url, { poolSize: 2, applicationName: 'bench-prefill' }),
   ).initialize();
   const started = Date.now();
-  const today = Math.floor(now / DAY) * DAY;
   const perDay = Math.ceil(events / days);
   try {
-    const dayStarts = Array.from({ length: days }, (_, i) => new Date(today - (days - i) * DAY));
+    // The month ends where the services' own partitions begin: they keep the day they started on and the days ahead,
+    // so in a run that crossed midnight (UTC) yesterday has its partitions already.
+    let end = Math.floor(now / DAY) * DAY;
+    while (await hasPartition(db, partitionName('events', new Date(end - DAY)))) end -= DAY;
+    const dayStarts = Array.from({ length: days }, (_, i) => new Date(end - (days - i) * DAY));
     for (const [d, day] of dayStarts.entries()) {
       const name = (table) => partitionName(table, day);
       await db.transaction(async (tx) => {
@@ -97,4 +101,10 @@ export async function prefill(url, { tenantId, sourceId, endpointIds, events, da
   } finally {
     await db.destroy();
   }
+}
+
+/** Whether the table exists (a day's partition, by its name). */
+async function hasPartition(db, name) {
+  const [{ found }] = await db.query(`SELECT to_regclass($1) IS NOT NULL AS found`, [name]);
+  return found;
 }
