@@ -1,4 +1,4 @@
-import { CompiledCheck, FieldError, compiledCheck } from '@gateway/contracts';
+import { FieldError, compiledCheck } from '@gateway/contracts';
 import { validateAgainst, validateEnvelope } from './validate-dto';
 
 /**
@@ -10,7 +10,7 @@ import { validateAgainst, validateEnvelope } from './validate-dto';
  */
 export class DataValidators {
   validate(cls: new () => object, data: Record<string, unknown>, prefix: string): FieldError[] {
-    if (this.fast(cls)?.(data)) return [];
+    if (compiledCheck(cls)?.(data)) return [];
     return validateAgainst(cls, data, prefix);
   }
 
@@ -20,12 +20,7 @@ export class DataValidators {
    * class-validator alone, the envelope was an eighth of what an accepted request allocated.
    */
   envelope(cls: new () => object, body: Record<string, unknown>): FieldError[] {
-    if (this.fast(cls)?.(body)) return [];
+    if (compiledCheck(cls)?.(body)) return [];
     return validateEnvelope(cls, body);
-  }
-
-  /** The compiled check of `cls`, or null when it has none (then class-validator decides every time). */
-  fast(cls: new () => object): CompiledCheck | null {
-    return compiledCheck(cls);
   }
 }
